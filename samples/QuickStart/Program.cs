@@ -1,0 +1,37 @@
+using Granary;
+using QuickStart;
+
+// Joins a running cluster when GRANARY_ADDRESS (or --address host:port) is given, else starts an embedded one.
+var address = args.SkipWhile(a => a != "--address").Skip(1).FirstOrDefault() ?? Environment.GetEnvironmentVariable("GRANARY_ADDRESS");
+await using var cluster = address is null
+    ? await LocalCluster.StartAsync(new LocalClusterOptions { Silos = 2 })
+    : await GranaryClient.ConnectAsync(address);
+Console.WriteLine(address is null ? $"Started an embedded cluster (head at {cluster.HeadAddress})." : $"Connected to {address}.");
+
+var square = cluster.Remote(() => MathJobs.Square(7));
+Console.WriteLine($"Remote:   Square(7) = {await square}");
+
+var greeting = await cluster.Remote(() => MathJobs.Greet("Granary"));
+Console.WriteLine($"Async:    {greeting}");
+
+var squares = cluster.Map(Enumerable.Range(1, 10), x => MathJobs.Square(x));
+Console.WriteLine($"Map:      squares of 1..10 = [{string.Join(", ", await cluster.GetAllAsync(squares))}]");
+
+var sums = cluster.StarMap(new[] { (1, 2), (3, 4), (5, 6) }, (a, b) => MathJobs.Add(a, b));
+Console.WriteLine($"StarMap:  pairwise sums = [{string.Join(", ", await cluster.GetAllAsync(sums))}]");
+
+// The ramp (800 KB) stays in the store of the silo that made it; Sum pulls it from there, the client never downloads it.
+var ramp = cluster.Remote(() => MathJobs.Ramp(100_000));
+var total = cluster.Remote(() => MathJobs.Sum(ramp));
+Console.WriteLine($"Refs:     Sum(Ramp(100000)) = {await total} (client downloaded {cluster.BytesFetched} bytes of it)");
+
+var counter = await cluster.CreateActorAsync(() => new Counter(0));
+_ = counter.Call(c => c.Add(5));
+_ = counter.Call(c => c.Add(10));
+Console.WriteLine($"Actor:    counter on {counter.NodeId} = {await counter.Call(c => c.Value())}");
+
+var service = await cluster.GetOrCreateActorAsync("quickstart-service", () => new Counter(100), new ActorOptions { Lifetime = ActorLifetime.Detached });
+var found = await cluster.GetActorAsync<Counter>("quickstart-service");
+Console.WriteLine($"Named:    detached actor '{found.Name}' answers {await found.Call(c => c.Add(1))} (same activation as {service.Id == found.Id})");
+await service.KillAsync();
+Console.WriteLine("Done.");

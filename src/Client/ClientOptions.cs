@@ -1,0 +1,18 @@
+using Microsoft.Extensions.Logging;
+
+namespace Granary;
+
+/// <summary>How a client behaves. Each default has its reason beside it.</summary>
+public sealed class ClientOptions
+{
+    /// <summary>Serializers tried before the built-in ones (raw arrays, System.Text.Json).</summary>
+    public IList<ISerializer> Serializers { get; } = new List<ISerializer>();
+
+    /// <summary>Values Put() at most this size stay with the client and travel inline; larger ones go to a silo's store (Ray: 100 KiB).</summary>
+    public int InlineThresholdBytes { get; set; } = 100 * 1024;
+
+    /// <summary>How long to wait for the head when connecting.</summary>
+    public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    public ILoggerFactory? LoggerFactory { get; set; }
+}

@@ -1,0 +1,138 @@
+using System.Collections.Concurrent;
+using System.Reflection;
+using System.Runtime.InteropServices;
+using System.Runtime.Loader;
+using Google.Protobuf;
+using Granary.Runtime.Code;
+using Granary.Runtime.Wire;
+
+namespace Granary.Client.Code;
+
+/// <summary>
+/// Ships the client's application assemblies (everything outside the shared framework and Granary itself)
+/// to the head on first use, content-addressed: the head answers which hashes it lacks, and only those are
+/// uploaded. Registrations run one after another so the manifest version a task carries is always one the
+/// head already has. Thread-safe.
+/// </summary>
+internal sealed class CodeShipper
+{
+    private static readonly ConcurrentDictionary<Assembly, AssemblyRef?> _describe = new();
+    private static readonly string _sharedFrameworkRoot = Path.GetFullPath(Path.Combine(RuntimeEnvironment.GetRuntimeDirectory(), "..", ".."));
+
+    private readonly Func<Envelope, CancellationToken, Task<Envelope>> _requestHead;
+    private readonly string _jobId;
+    private readonly object _gate = new();
+    private readonly HashSet<Assembly> _seen = [];
+    private readonly HashSet<string> _registeredNames = new(StringComparer.OrdinalIgnoreCase);
+    private Task _chain = Task.CompletedTask;
+    private long _uploadedBytes;
+    private int _uploadedCount;
+
+    public CodeShipper(string jobId, Func<Envelope, CancellationToken, Task<Envelope>> requestHead)
+    {
+        _jobId = jobId;
+        _requestHead = requestHead;
+    }
+
+    public int UploadedAssemblies => Volatile.Read(ref _uploadedCount);
+
+    public long UploadedBytes => Interlocked.Read(ref _uploadedBytes);
+
+    /// <summary>Makes sure the code <paramref name="method"/> needs is on the head; returns when it is and the manifest version to send.</summary>
+    public (Task Ready, int Version) Ensure(MethodBase method)
+    {
+        var roots = new List<Assembly> { method.DeclaringType!.Assembly };
+        if (method.IsGenericMethod)
+        {
+            roots.AddRange(method.GetGenericArguments().Select(t => t.Assembly));
+        }
+
+        if (method.DeclaringType.IsConstructedGenericType)
+        {
+            roots.AddRange(method.DeclaringType.GetGenericArguments().Select(t => t.Assembly));
+        }
+
+        lock (_gate)
+        {
+            var fresh = new List<AssemblyRef>();
+            foreach (var root in roots)
+            {
+                Collect(root, fresh);
+            }
+
+            if (fresh.Count == 0)
+            {
+                return (_chain, _registeredNames.Count);
+            }
+
+            var previous = _chain;
+            _chain = RegisterAfterAsync(previous, fresh);
+            return (_chain, _registeredNames.Count);
+        }
+    }
+
+    private void Collect(Assembly assembly, List<AssemblyRef> fresh)
+    {
+        if (!_seen.Add(assembly) || !IsShippable(assembly))
+        {
+            return;
+        }
+
+        var description = _describe.GetOrAdd(assembly, Describe);
+        if (description is not null && _registeredNames.Add(assembly.GetName().Name!))
+        {
+            fresh.Add(description);
+        }
+
+        foreach (var referenced in assembly.GetReferencedAssemblies())
+        {
+            Assembly loaded;
+            try
+            {
+                loaded = (AssemblyLoadContext.GetLoadContext(assembly) ?? AssemblyLoadContext.Default).LoadFromAssemblyName(referenced);
+            }
+            catch (Exception ex) when (ex is FileNotFoundException or FileLoadException or BadImageFormatException)
+            {
+                // Not resolvable here either; if a task needs it, the silo's error names it.
+                continue;
+            }
+
+            Collect(loaded, fresh);
+        }
+    }
+
+    private static bool IsShippable(Assembly assembly) =>
+        !assembly.IsDynamic
+        && assembly.Location.Length > 0
+        && !JobLoadContext.IsGranaryAssembly(assembly.GetName().Name)
+        && !Path.GetFullPath(assembly.Location).StartsWith(_sharedFrameworkRoot, StringComparison.Ordinal);
+
+    private static AssemblyRef? Describe(Assembly assembly)
+    {
+        try
+        {
+            var bytes = File.ReadAllBytes(assembly.Location);
+            return new AssemblyRef { Name = assembly.FullName!, Hash = AssemblyBlobCache.Hash(bytes), Size = bytes.Length };
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
+
+    private async Task RegisterAfterAsync(Task previous, List<AssemblyRef> assemblies)
+    {
+        await previous.ConfigureAwait(false);
+        var request = new RegisterJobCode { JobId = _jobId };
+        request.Assemblies.AddRange(assemblies);
+        var reply = await _requestHead(new Envelope { RegisterJobCode = request }, CancellationToken.None).ConfigureAwait(false);
+        foreach (var hash in reply.MissingAssemblies.Hashes)
+        {
+            var assembly = _describe.First(kv => kv.Value?.Hash == hash).Key;
+            var bytes = await File.ReadAllBytesAsync(assembly.Location).ConfigureAwait(false);
+            await _requestHead(new Envelope { UploadAssembly = new UploadAssembly { Hash = hash, Content = ByteString.CopyFrom(bytes) } }, CancellationToken.None).ConfigureAwait(false);
+            Interlocked.Increment(ref _uploadedCount);
+            Interlocked.Add(ref _uploadedBytes, bytes.Length);
+        }
+    }
+}

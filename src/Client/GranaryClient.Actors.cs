@@ -1,0 +1,118 @@
+using System.Linq.Expressions;
+using Granary.Client.Calls;
+using Granary.Client.Actors;
+using Granary.Client.Submission;
+using Granary.Runtime.Objects;
+using Granary.Runtime.Wire;
+
+namespace Granary;
+
+public sealed partial class GranaryClient
+{
+    /// <summary>
+    /// Creates an actor from a constructor call (<c>() =&gt; new Counter(0)</c>) or a static factory, placed where
+    /// its resources fit. A name makes it findable cluster-wide; creating an existing name fails (use
+    /// <see cref="GetOrCreateActorAsync{T}"/> to share one).
+    /// </summary>
+    public Task<ActorHandle<T>> CreateActorAsync<T>(Expression<Func<T>> factory, ActorOptions? options = null, CancellationToken cancellationToken = default)
+        where T : class =>
+        CreateActorCoreAsync<T>(factory, options ?? ActorOptions.Default, getIfExists: false, cancellationToken);
+
+    /// <summary>
+    /// Returns the actor with this name, creating it with <paramref name="factory"/> if there is none. Exactly
+    /// one activation exists per name, even when clients race to create it.
+    /// </summary>
+    public Task<ActorHandle<T>> GetOrCreateActorAsync<T>(string name, Expression<Func<T>> factory, ActorOptions? options = null, CancellationToken cancellationToken = default)
+        where T : class
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        var named = Copy(options ?? ActorOptions.Default);
+        named.Name = name;
+        return CreateActorCoreAsync<T>(factory, named, getIfExists: true, cancellationToken);
+    }
+
+    /// <summary>Looks up a named actor; throws <see cref="ActorNotFoundException"/> when there is none.</summary>
+    public async Task<ActorHandle<T>> GetActorAsync<T>(string name, CancellationToken cancellationToken = default)
+        where T : class
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        ThrowIfDisposed();
+        var reply = await RequestHeadAsync(new Envelope { GetNamedActor = new GetNamedActor { Name = name } }, cancellationToken).ConfigureAwait(false);
+        var info = reply.ActorInfo;
+        if (info.TypeName != typeof(T).FullName)
+        {
+            throw new ArgumentException($"Actor '{name}' is a {info.TypeName}, not a {typeof(T).FullName}.", nameof(T));
+        }
+
+        return new ActorHandle<T>(this, info);
+    }
+
+    /// <summary>Kills an actor (detached ones included); calls queued or made after fail with <see cref="ActorDiedException"/>.</summary>
+    public async Task KillAsync<T>(ActorHandle<T> actor, CancellationToken cancellationToken = default)
+        where T : class
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        await RequestHeadAsync(new Envelope { KillActor = new KillActor { ActorId = actor.Id } }, cancellationToken).ConfigureAwait(false);
+    }
+
+    internal ObjectEntry CallActor(ActorInfo actor, ActorCallQueue queue, LambdaExpression call)
+    {
+        ThrowIfDisposed();
+        var parsed = CallParser.ParseActorCall(call);
+        var taskId = NewId("t-");
+        var spec = new TaskSpec { TaskId = taskId, JobId = JobId, Method = parsed.Reference };
+        var dependencies = ArgumentBuilder.Build(parsed, [], spec.Args, _objects.Serializer);
+        var (codeReady, version) = _code.Ensure(parsed.Method);
+        spec.ManifestVersion = version;
+        var entry = new ObjectEntry(taskId, _objects);
+        queue.Enqueue(new ActorCall { ActorId = actor.ActorId, Spec = spec }, entry, parsed.DisplayName, dependencies, codeReady);
+        return entry;
+    }
+
+    internal ActorCallQueue NewCallQueue(ActorInfo actor) => new(actor, _pool, _disposing.Token);
+
+    private async Task<ActorHandle<T>> CreateActorCoreAsync<T>(LambdaExpression factory, ActorOptions options, bool getIfExists, CancellationToken cancellationToken)
+        where T : class
+    {
+        ArgumentNullException.ThrowIfNull(factory);
+        ThrowIfDisposed();
+        options.Validate();
+        var parsed = CallParser.ParseFactory(factory);
+        var spec = new ActorSpec
+        {
+            ActorId = NewId("a-"),
+            JobId = JobId,
+            Name = options.Name ?? string.Empty,
+            Lifetime = options.Lifetime == ActorLifetime.Detached ? ActorLifetimeKind.ActorLifetimeDetached : ActorLifetimeKind.ActorLifetimeOwned,
+            Resources = ResourceShape.For(options, defaultCpus: 0).Request,
+            MaxConcurrency = options.MaxConcurrency,
+            Factory = parsed.Reference,
+            TypeName = typeof(T).FullName ?? typeof(T).Name,
+            GetIfExists = getIfExists,
+        };
+        var staging = new TaskSpec();
+        var dependencies = ArgumentBuilder.Build(parsed, [], staging.Args, _objects.Serializer);
+        var (codeReady, version) = _code.Ensure(parsed.Method);
+        spec.ManifestVersion = version;
+        var probe = new ObjectEntry(spec.ActorId, _objects);
+        if (!await ArgumentBuilder.WaitAsync(staging, probe, parsed.DisplayName, dependencies, codeReady, orderAfter: null).ConfigureAwait(false))
+        {
+            await probe.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        spec.Args.AddRange(staging.Args);
+        var reply = await RequestHeadAsync(new Envelope { CreateActor = new CreateActor { Spec = spec } }, cancellationToken).ConfigureAwait(false);
+        return new ActorHandle<T>(this, reply.ActorInfo);
+    }
+
+    private static ActorOptions Copy(ActorOptions source) => new()
+    {
+        Cpus = source.Cpus,
+        Gpus = source.Gpus,
+        MemoryBytes = source.MemoryBytes,
+        Resources = new Dictionary<string, double>(source.Resources),
+        Name = source.Name,
+        Lifetime = source.Lifetime,
+        MaxConcurrency = source.MaxConcurrency,
+    };
+}

@@ -1,0 +1,128 @@
+using Granary.Runtime.Objects;
+using Granary.Runtime.Wire;
+
+namespace Granary;
+
+public sealed partial class GranaryClient
+{
+    private int _putRoundRobin;
+
+    /// <summary>
+    /// Stores a value in the cluster and returns a ref to it. Small values stay with the client and travel
+    /// inline; large ones are uploaded once to a worker silo's store, from where tasks pull them directly.
+    /// </summary>
+    public ObjectRef<T> Put<T>(T value)
+    {
+        ThrowIfDisposed();
+        var data = _objects.Serializer.Serialize(value, typeof(T));
+        var entry = new ObjectEntry(NewId("o-"), _objects);
+        if (data.Data.Length <= _options.InlineThresholdBytes)
+        {
+            entry.TrySetValue(data);
+        }
+        else
+        {
+            _ = UploadAsync(entry, data);
+        }
+
+        return new ObjectRef<T>(entry);
+    }
+
+    /// <summary>Waits for and returns the ref's value; rethrows the remote failure if it failed.</summary>
+    public ValueTask<T> GetAsync<T>(ObjectRef<T> reference, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(reference);
+        return reference.GetAsync(cancellationToken);
+    }
+
+    /// <summary>Waits for every ref and returns the values in order; throws the first failure (in input order).</summary>
+    public async Task<T[]> GetAllAsync<T>(IEnumerable<ObjectRef<T>> references, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(references);
+        var list = references as IReadOnlyList<ObjectRef<T>> ?? references.ToList();
+        var values = new T[list.Count];
+        for (var i = 0; i < values.Length; i++)
+        {
+            values[i] = await list[i].GetAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        return values;
+    }
+
+    /// <summary>
+    /// Ray's wait: returns once <paramref name="numReturns"/> refs are ready (finished or failed) or the timeout
+    /// passes. Ready holds at most numReturns refs, notReady the rest; both keep input order. Nothing is fetched.
+    /// </summary>
+    public async Task<(IReadOnlyList<TRef> Ready, IReadOnlyList<TRef> NotReady)> WaitAsync<TRef>(
+        IEnumerable<TRef> references, int numReturns = 1, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+        where TRef : ObjectRef
+    {
+        ArgumentNullException.ThrowIfNull(references);
+        var list = references.ToList();
+        if (list.Select(r => r.Id).Distinct(StringComparer.Ordinal).Count() != list.Count)
+        {
+            throw new ArgumentException("WaitAsync needs distinct refs; the list holds the same ref twice.", nameof(references));
+        }
+
+        if (numReturns < 0 || numReturns > list.Count)
+        {
+            throw new ArgumentOutOfRangeException(nameof(numReturns), numReturns, $"numReturns must be between 0 and the number of refs ({list.Count}).");
+        }
+
+        if (timeout is { } t && t < TimeSpan.Zero && t != Timeout.InfiniteTimeSpan)
+        {
+            throw new ArgumentOutOfRangeException(nameof(timeout), timeout, "timeout must be zero or more, or null to wait without limit.");
+        }
+
+        using var expiry = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        if (timeout is { } limit && limit != Timeout.InfiniteTimeSpan)
+        {
+            expiry.CancelAfter(limit);
+        }
+
+        var pending = list.Where(r => !r.Entry.IsCompleted).Select(r => r.Entry.Completion).ToList();
+        while (list.Count(r => r.Entry.IsCompleted) < numReturns && pending.Count > 0)
+        {
+            try
+            {
+                var done = await Task.WhenAny(pending).WaitAsync(expiry.Token).ConfigureAwait(false);
+                pending.Remove(done);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                break;
+            }
+        }
+
+        var ready = new List<TRef>();
+        var notReady = new List<TRef>();
+        foreach (var reference in list)
+        {
+            (reference.Entry.IsCompleted && ready.Count < numReturns ? ready : notReady).Add(reference);
+        }
+
+        return (ready, notReady);
+    }
+
+    private async Task UploadAsync(ObjectEntry entry, Value data)
+    {
+        try
+        {
+            var nodes = _view.Nodes.Where(n => n.Alive && !n.IsHead).ToList();
+            if (nodes.Count == 0)
+            {
+                nodes = [.. _view.Nodes.Where(n => n.Alive)];
+            }
+
+            var node = nodes[(int)((uint)Interlocked.Increment(ref _putRoundRobin) % (uint)nodes.Count)];
+            var connection = await _pool.GetAsync(node.Address, _disposing.Token).ConfigureAwait(false);
+            await connection.RequestAsync(new Envelope { PutObject = new PutObject { ObjectId = entry.Id, JobId = JobId, Value = data } }, _disposing.Token).ConfigureAwait(false);
+            entry.TrySetLocation(new ObjectLocation { ObjectId = entry.Id, NodeId = node.NodeId, Address = node.Address, Size = data.Data.Length });
+        }
+        catch (Exception ex)
+        {
+            var error = new ObjectLostException(entry.Id, $"Uploading object {entry.Id} ({data.Data.Length} bytes) failed: {ex.Message}", ex);
+            entry.TrySetError(error, Runtime.Serialization.ErrorConverter.FromException(error, string.Empty, "Put"));
+        }
+    }
+}

@@ -1,0 +1,126 @@
+using System.Linq.Expressions;
+using System.Reflection;
+using Granary.Client.Calls;
+using Granary.Client.Submission;
+using Granary.Runtime.Objects;
+using Granary.Runtime.Wire;
+
+namespace Granary;
+
+public sealed partial class GranaryClient
+{
+    private readonly Dictionary<MethodBase, ObjectEntry> _lastEnqueued = new();
+
+    /// <summary>Runs a static method on the cluster; captured values become its arguments. Returns at once.</summary>
+    public ObjectRef<T> Remote<T>(Expression<Func<T>> call, RemoteOptions? options = null) => new(Submit(call, options, enqueue: false));
+
+    public ObjectRef<T> Remote<T>(Expression<Func<Task<T>>> call, RemoteOptions? options = null) => new(Submit(call, options, enqueue: false));
+
+    public ObjectRef<T> Remote<T>(Expression<Func<ValueTask<T>>> call, RemoteOptions? options = null) => new(Submit(call, options, enqueue: false));
+
+    public ObjectRef Remote(Expression<Action> call, RemoteOptions? options = null) => new ObjectRef<object?>(Submit(call, options, enqueue: false));
+
+    public ObjectRef Remote(Expression<Func<Task>> call, RemoteOptions? options = null) => new ObjectRef<object?>(Submit(call, options, enqueue: false));
+
+    /// <summary>
+    /// Like Remote, but calls of the same method run one at a time, in submission order (each starts after
+    /// the previous one finished, whether it succeeded or not). Returns at once.
+    /// </summary>
+    public ObjectRef<T> Enqueue<T>(Expression<Func<T>> call, RemoteOptions? options = null) => new(Submit(call, options, enqueue: true));
+
+    public ObjectRef<T> Enqueue<T>(Expression<Func<Task<T>>> call, RemoteOptions? options = null) => new(Submit(call, options, enqueue: true));
+
+    public ObjectRef Enqueue(Expression<Action> call, RemoteOptions? options = null) => new ObjectRef<object?>(Submit(call, options, enqueue: true));
+
+    public ObjectRef Enqueue(Expression<Func<Task>> call, RemoteOptions? options = null) => new ObjectRef<object?>(Submit(call, options, enqueue: true));
+
+    /// <summary>Runs the method once per item, in parallel; the refs come back in input order.</summary>
+    public IReadOnlyList<ObjectRef<TOut>> Map<TIn, TOut>(IEnumerable<TIn> items, Expression<Func<TIn, TOut>> call, RemoteOptions? options = null) =>
+        MapCore<TOut>(items.Select(i => new object?[] { i }), call, options);
+
+    public IReadOnlyList<ObjectRef<TOut>> Map<TIn, TOut>(IEnumerable<TIn> items, Expression<Func<TIn, Task<TOut>>> call, RemoteOptions? options = null) =>
+        MapCore<TOut>(items.Select(i => new object?[] { i }), call, options);
+
+    /// <summary>Runs the method once per tuple, spreading each tuple over the parameters; refs in input order.</summary>
+    public IReadOnlyList<ObjectRef<TOut>> StarMap<T1, T2, TOut>(IEnumerable<(T1, T2)> items, Expression<Func<T1, T2, TOut>> call, RemoteOptions? options = null) =>
+        MapCore<TOut>(items.Select(i => new object?[] { i.Item1, i.Item2 }), call, options);
+
+    public IReadOnlyList<ObjectRef<TOut>> StarMap<T1, T2, TOut>(IEnumerable<(T1, T2)> items, Expression<Func<T1, T2, Task<TOut>>> call, RemoteOptions? options = null) =>
+        MapCore<TOut>(items.Select(i => new object?[] { i.Item1, i.Item2 }), call, options);
+
+    public IReadOnlyList<ObjectRef<TOut>> StarMap<T1, T2, T3, TOut>(IEnumerable<(T1, T2, T3)> items, Expression<Func<T1, T2, T3, TOut>> call, RemoteOptions? options = null) =>
+        MapCore<TOut>(items.Select(i => new object?[] { i.Item1, i.Item2, i.Item3 }), call, options);
+
+    public IReadOnlyList<ObjectRef<TOut>> StarMap<T1, T2, T3, TOut>(IEnumerable<(T1, T2, T3)> items, Expression<Func<T1, T2, T3, Task<TOut>>> call, RemoteOptions? options = null) =>
+        MapCore<TOut>(items.Select(i => new object?[] { i.Item1, i.Item2, i.Item3 }), call, options);
+
+    private List<ObjectRef<TOut>> MapCore<TOut>(IEnumerable<object?[]> items, LambdaExpression call, RemoteOptions? options)
+    {
+        ArgumentNullException.ThrowIfNull(items);
+        ThrowIfDisposed();
+        options ??= RemoteOptions.Default;
+        options.Validate();
+        var parsed = CallParser.ParseStatic(call);
+        var shape = ResourceShape.For(options, defaultCpus: 1);
+        var refs = new List<ObjectRef<TOut>>();
+        foreach (var values in items)
+        {
+            refs.Add(new ObjectRef<TOut>(SubmitParsed(parsed, values, options, shape, orderAfter: null)));
+        }
+
+        return refs;
+    }
+
+    private ObjectEntry Submit(LambdaExpression call, RemoteOptions? options, bool enqueue)
+    {
+        ArgumentNullException.ThrowIfNull(call);
+        ThrowIfDisposed();
+        options ??= RemoteOptions.Default;
+        options.Validate();
+        var parsed = CallParser.ParseStatic(call);
+        var shape = ResourceShape.For(options, defaultCpus: 1);
+        if (!enqueue)
+        {
+            return SubmitParsed(parsed, [], options, shape, orderAfter: null);
+        }
+
+        lock (_lastEnqueued)
+        {
+            _lastEnqueued.TryGetValue(parsed.Method, out var previous);
+            var entry = SubmitParsed(parsed, [], options, shape, previous);
+            _lastEnqueued[parsed.Method] = entry;
+            return entry;
+        }
+    }
+
+    private ObjectEntry SubmitParsed(ParsedCall call, object?[] parameterValues, RemoteOptions options, (string Key, ResourceRequest Request) shape, ObjectEntry? orderAfter)
+    {
+        var taskId = NewId("t-");
+        var spec = new TaskSpec { TaskId = taskId, JobId = JobId, Method = call.Reference, Name = options.Name ?? string.Empty };
+        var dependencies = ArgumentBuilder.Build(call, parameterValues, spec.Args, _objects.Serializer);
+        var (codeReady, version) = _code.Ensure(call.Method);
+        spec.ManifestVersion = version;
+        var entry = new ObjectEntry(taskId, _objects);
+        var task = new PendingTask(spec, entry, shape.Key, shape.Request, options.MaxRetries, options.RetryExceptions);
+        if (dependencies is null && orderAfter is null && codeReady.IsCompletedSuccessfully)
+        {
+            _submitter.Submit(task);
+        }
+        else
+        {
+            _ = SubmitWhenReadyAsync(task, call.DisplayName, dependencies, codeReady, orderAfter);
+        }
+
+        return entry;
+    }
+
+    private async Task SubmitWhenReadyAsync(PendingTask task, string name, List<(int Index, ObjectEntry Entry)>? dependencies, Task codeReady, ObjectEntry? orderAfter)
+    {
+        if (!await ArgumentBuilder.WaitAsync(task.Spec, task.Result, name, dependencies, codeReady, orderAfter).ConfigureAwait(false))
+        {
+            return;
+        }
+
+        _submitter.Submit(task);
+    }
+}

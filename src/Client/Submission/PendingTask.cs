@@ -1,0 +1,20 @@
+using Granary.Runtime.Objects;
+using Granary.Runtime.Wire;
+
+namespace Granary.Client.Submission;
+
+/// <summary>A task the client owns, from submission until its result entry completes. Touched by one thread at a time.</summary>
+internal sealed class PendingTask(TaskSpec spec, ObjectEntry result, string schedulingKey, ResourceRequest request, int retriesLeft, bool retryExceptions)
+{
+    public TaskSpec Spec { get; set; } = spec;
+
+    public ObjectEntry Result { get; } = result;
+
+    public string SchedulingKey { get; } = schedulingKey;
+
+    public ResourceRequest Request { get; } = request;
+
+    public int RetriesLeft { get; set; } = retriesLeft;
+
+    public bool RetryExceptions { get; } = retryExceptions;
+}

@@ -1,0 +1,289 @@
+using Granary.Runtime.Serialization;
+using Granary.Runtime.Transport;
+using Granary.Runtime.Wire;
+
+namespace Granary.Client.Submission;
+
+/// <summary>
+/// Owner-side scheduling, after Ray's lease model: for each resource shape the client asks the head for
+/// leases (a reservation on one node) and pushes tasks straight to the leased node, many per lease when
+/// tasks are short. Idle leases go back after a short linger so back-to-back calls reuse them. Failures of
+/// the node retry the task per MaxRetries; the result entry completes exactly once. Thread-safe.
+/// </summary>
+internal sealed class TaskSubmitter : IAsyncDisposable
+{
+    private const int MaxLeasesPerShape = 256;
+    private static readonly TimeSpan _leaseLinger = TimeSpan.FromMilliseconds(100);
+
+    private readonly object _gate = new();
+    private readonly Dictionary<string, SchedulingQueue> _queues = new(StringComparer.Ordinal);
+    private readonly Func<Envelope, CancellationToken, Task<Envelope>> _requestHead;
+    private readonly ConnectionPool _pool;
+    private readonly string _jobId;
+    private readonly Timer _sweep;
+    private bool _disposed;
+
+    public TaskSubmitter(string jobId, Func<Envelope, CancellationToken, Task<Envelope>> requestHead, ConnectionPool pool)
+    {
+        _jobId = jobId;
+        _requestHead = requestHead;
+        _pool = pool;
+        _sweep = new Timer(_ => ReleaseIdleLeases(), null, _leaseLinger, _leaseLinger);
+    }
+
+    public void Submit(PendingTask task)
+    {
+        var sends = new List<(PendingTask, LeaseSlot)>();
+        SchedulingQueue? needsLease;
+        lock (_gate)
+        {
+            if (_disposed)
+            {
+                Fail(task, new ObjectDisposedException(nameof(GranaryClient), "The client was disposed before the task could be scheduled."));
+                return;
+            }
+
+            if (!_queues.TryGetValue(task.SchedulingKey, out var queue))
+            {
+                _queues[task.SchedulingKey] = queue = new SchedulingQueue(task.SchedulingKey, task.Request);
+            }
+
+            queue.Waiting.Enqueue(task);
+            needsLease = PumpLocked(queue, sends);
+        }
+
+        Dispatch(sends, needsLease);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        List<PendingTask> abandoned = [];
+        lock (_gate)
+        {
+            _disposed = true;
+            foreach (var queue in _queues.Values)
+            {
+                abandoned.AddRange(queue.Waiting);
+                queue.Waiting.Clear();
+                foreach (var slot in queue.Leases)
+                {
+                    slot.Connection.Send(new Envelope { ReleaseLease = new ReleaseLease { LeaseId = slot.Grant.LeaseId } });
+                }
+
+                queue.Leases.Clear();
+            }
+        }
+
+        await _sweep.DisposeAsync().ConfigureAwait(false);
+        foreach (var task in abandoned)
+        {
+            Fail(task, new ObjectDisposedException(nameof(GranaryClient), "The client was disposed before the task ran."));
+        }
+    }
+
+    /// <summary>Hands waiting tasks to lease slots with room; says whether another lease is worth asking for.</summary>
+    private SchedulingQueue? PumpLocked(SchedulingQueue queue, List<(PendingTask, LeaseSlot)> sends)
+    {
+        var depth = queue.Depth;
+        while (queue.Waiting.Count > 0)
+        {
+            LeaseSlot? best = null;
+            foreach (var slot in queue.Leases)
+            {
+                if (slot.InFlight < depth && (best is null || slot.InFlight < best.InFlight))
+                {
+                    best = slot;
+                }
+            }
+
+            if (best is null)
+            {
+                break;
+            }
+
+            best.InFlight++;
+            sends.Add((queue.Waiting.Dequeue(), best));
+        }
+
+        if (queue.Waiting.Count > 0 && !queue.Requesting && queue.Leases.Count < MaxLeasesPerShape)
+        {
+            queue.Requesting = true;
+            return queue;
+        }
+
+        return null;
+    }
+
+    private void Dispatch(List<(PendingTask Task, LeaseSlot Slot)> sends, SchedulingQueue? needsLease)
+    {
+        foreach (var (task, slot) in sends)
+        {
+            var call = slot.Connection.CallAsync(new Envelope { PushTask = new PushTask { LeaseId = slot.Grant.LeaseId, Spec = task.Spec } });
+            call.ContinueWith(static (completed, state) =>
+            {
+                var (self, task, slot) = ((TaskSubmitter, PendingTask, LeaseSlot))state!;
+                self.OnReply(task, slot, completed);
+            }, (this, task, slot), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        }
+
+        if (needsLease is not null)
+        {
+            _ = RequestLeaseAsync(needsLease);
+        }
+    }
+
+    private async Task RequestLeaseAsync(SchedulingQueue queue)
+    {
+        LeaseSlot slot;
+        try
+        {
+            var reply = await _requestHead(new Envelope { RequestLease = new RequestLease { JobId = _jobId, Request = queue.Request } }, CancellationToken.None).ConfigureAwait(false);
+            var connection = await _pool.GetAsync(reply.LeaseGrant.Address, CancellationToken.None).ConfigureAwait(false);
+            slot = new LeaseSlot(reply.LeaseGrant, connection);
+        }
+        catch (Exception ex)
+        {
+            List<PendingTask> failed;
+            lock (_gate)
+            {
+                queue.Requesting = false;
+                failed = [.. queue.Waiting];
+                queue.Waiting.Clear();
+            }
+
+            var error = ex is ConnectionClosedException closed ? new GranaryException($"The head is unreachable: {closed.Reason}", ex) : ex;
+            foreach (var task in failed)
+            {
+                Fail(task, error);
+            }
+
+            return;
+        }
+
+        var sends = new List<(PendingTask, LeaseSlot)>();
+        SchedulingQueue? needsLease;
+        lock (_gate)
+        {
+            queue.Requesting = false;
+            if (_disposed)
+            {
+                slot.Connection.Send(new Envelope { ReleaseLease = new ReleaseLease { LeaseId = slot.Grant.LeaseId } });
+                return;
+            }
+
+            queue.Leases.Add(slot);
+            needsLease = PumpLocked(queue, sends);
+        }
+
+        Dispatch(sends, needsLease);
+    }
+
+    private void OnReply(PendingTask task, LeaseSlot slot, Task<Envelope> completed)
+    {
+        var sends = new List<(PendingTask, LeaseSlot)>();
+        SchedulingQueue? needsLease = null;
+        TaskReply? reply = completed.IsCompletedSuccessfully && completed.Result.BodyCase == Envelope.BodyOneofCase.TaskReply ? completed.Result.TaskReply : null;
+        Exception? systemFailure = null;
+        if (reply is null)
+        {
+            systemFailure = completed.IsCompletedSuccessfully
+                ? ErrorConverter.ToException(completed.Result.Error ?? ErrorConverter.System("empty reply", slot.Grant.NodeId))
+                : new NodeDiedException(slot.Grant.NodeId, $"Node {slot.Grant.NodeId} ({slot.Grant.Address}) failed while running {task.Spec.Method.DisplayName}: {completed.Exception?.InnerException?.Message}", completed.Exception?.InnerException);
+        }
+
+        var retry = false;
+        lock (_gate)
+        {
+            _queues.TryGetValue(task.SchedulingKey, out var queue);
+            slot.InFlight--;
+            if (slot.InFlight == 0)
+            {
+                slot.IdleSince = Environment.TickCount64;
+            }
+
+            if (!completed.IsCompletedSuccessfully && !slot.Dead)
+            {
+                slot.Dead = true;
+                queue?.Leases.Remove(slot);
+            }
+
+            if (reply is not null && queue is not null)
+            {
+                queue.AverageMicros = queue.AverageMicros < 0 ? reply.RunMicros : (queue.AverageMicros * 0.8) + (reply.RunMicros * 0.2);
+            }
+
+            var retryable = systemFailure is NodeDiedException || (reply?.Error is { Kind: ErrorKind.User } && task.RetryExceptions);
+            if (retryable && task.RetriesLeft > 0 && queue is not null && !_disposed)
+            {
+                retry = true;
+                task.RetriesLeft--;
+                var spec = task.Spec.Clone();
+                spec.Attempt++;
+                task.Spec = spec;
+                queue.Waiting.Enqueue(task);
+            }
+
+            if (queue is not null)
+            {
+                needsLease = PumpLocked(queue, sends);
+            }
+        }
+
+        if (!retry)
+        {
+            Complete(task, reply, systemFailure);
+        }
+
+        Dispatch(sends, needsLease);
+    }
+
+    private static void Complete(PendingTask task, TaskReply? reply, Exception? systemFailure)
+    {
+        if (reply is null)
+        {
+            Fail(task, systemFailure!);
+            return;
+        }
+
+        switch (reply.ResultCase)
+        {
+            case TaskReply.ResultOneofCase.Value:
+                task.Result.TrySetValue(reply.Value);
+                break;
+            case TaskReply.ResultOneofCase.Location:
+                task.Result.TrySetLocation(reply.Location);
+                break;
+            default:
+                task.Result.TrySetError(ErrorConverter.ToException(reply.Error), reply.Error);
+                break;
+        }
+    }
+
+    private static void Fail(PendingTask task, Exception error) =>
+        task.Result.TrySetError(error, ErrorConverter.FromException(error, string.Empty, task.Spec.Method.DisplayName));
+
+    private void ReleaseIdleLeases()
+    {
+        var now = Environment.TickCount64;
+        lock (_gate)
+        {
+            foreach (var queue in _queues.Values)
+            {
+                if (queue.Waiting.Count > 0)
+                {
+                    continue;
+                }
+
+                for (var i = queue.Leases.Count - 1; i >= 0; i--)
+                {
+                    var slot = queue.Leases[i];
+                    if (slot.InFlight == 0 && now - slot.IdleSince >= (long)_leaseLinger.TotalMilliseconds)
+                    {
+                        queue.Leases.RemoveAt(i);
+                        slot.Connection.Send(new Envelope { ReleaseLease = new ReleaseLease { LeaseId = slot.Grant.LeaseId } });
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,38 @@
+using Granary.Runtime.Serialization;
+using Granary.Runtime.Wire;
+
+namespace Granary.Grains;
+
+/// <summary>Creates an actor activation on this silo from its spec: runs the constructor or factory in the job's code.</summary>
+internal static class ActorActivator
+{
+    public static async Task<Envelope?> ActivateAsync(SiloRuntime silo, ActivateActor request)
+    {
+        var spec = request.Spec;
+        try
+        {
+            var code = await silo.Jobs.GetAsync(spec.JobId, spec.ManifestVersion, silo.Stopping).ConfigureAwait(false);
+            var factory = code.Resolve(spec.Factory);
+            var arguments = await silo.Executor.ResolveArgumentsAsync(spec.Args, factory, code.Serializer, silo.Stopping).ConfigureAwait(false);
+            TaskContext.Current = new TaskContext(silo.NodeId, spec.JobId, spec.ActorId, spec.ActorId, 0, []);
+            object? instance;
+            using (code.Context.EnterContextualReflection())
+            {
+                instance = await factory.InvokeAsync(null, arguments).ConfigureAwait(false);
+            }
+
+            TaskContext.Current = null;
+            if (instance is null)
+            {
+                throw new InvalidOperationException($"{spec.Factory.DisplayName} returned null; an actor factory must return the actor instance.");
+            }
+
+            silo.AddActor(new ActorGrain(spec, code, instance, silo));
+            return null;
+        }
+        catch (Exception ex)
+        {
+            return new Envelope { Error = ErrorConverter.FromException(ex, silo.NodeId, spec.Factory.DisplayName) };
+        }
+    }
+}

@@ -1,0 +1,146 @@
+using System.Threading.Channels;
+using Granary.Runtime.Code;
+using Granary.Runtime.Wire;
+
+namespace Granary.Grains;
+
+/// <summary>
+/// One actor activation. Calls queue in a mailbox and run in arrival order, one at a time unless the
+/// actor allows more (async methods then interleave at their awaits).
+/// Lifecycle: Alive → (Deactivate: killed, owner gone, silo stopping) → Dead; calls after death fail with ActorDied.
+/// Thread-safe.
+/// </summary>
+internal sealed class ActorGrain
+{
+    private readonly Channel<(TaskSpec Spec, TaskCompletionSource<Envelope?> Reply)> _mailbox =
+        Channel.CreateUnbounded<(TaskSpec, TaskCompletionSource<Envelope?>)>(new UnboundedChannelOptions { SingleReader = true });
+
+    private readonly SiloRuntime _silo;
+    private readonly SemaphoreSlim? _slots;
+    private string? _deathReason;
+
+    public ActorGrain(ActorSpec spec, JobCode code, object instance, SiloRuntime silo)
+    {
+        Spec = spec;
+        Code = code;
+        Instance = instance;
+        _silo = silo;
+        _slots = spec.MaxConcurrency > 1 ? new SemaphoreSlim(spec.MaxConcurrency) : null;
+        _ = RunAsync();
+    }
+
+    public ActorSpec Spec { get; }
+
+    public JobCode Code { get; }
+
+    public object Instance { get; }
+
+    public ValueTask<Envelope?> Enqueue(TaskSpec spec)
+    {
+        var reply = new TaskCompletionSource<Envelope?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (!_mailbox.Writer.TryWrite((spec, reply)))
+        {
+            reply.SetResult(Died(spec));
+        }
+
+        return new ValueTask<Envelope?>(reply.Task);
+    }
+
+    public void Deactivate(string reason)
+    {
+        _deathReason ??= reason;
+        _mailbox.Writer.TryComplete();
+    }
+
+    private async Task RunAsync()
+    {
+        var reader = _mailbox.Reader;
+        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        {
+            while (reader.TryRead(out var call))
+            {
+                if (_deathReason is not null)
+                {
+                    call.Reply.TrySetResult(Died(call.Spec));
+                    continue;
+                }
+
+                if (_slots is null)
+                {
+                    await RunCallAsync(call.Spec, call.Reply).ConfigureAwait(false);
+                }
+                else
+                {
+                    await _slots.WaitAsync().ConfigureAwait(false);
+                    _ = RunAndFreeSlotAsync(call.Spec, call.Reply);
+                }
+            }
+        }
+
+        await DisposeInstanceAsync().ConfigureAwait(false);
+        _silo.ActorFinished(this);
+    }
+
+    private async Task RunAndFreeSlotAsync(TaskSpec spec, TaskCompletionSource<Envelope?> reply)
+    {
+        try
+        {
+            await RunCallAsync(spec, reply).ConfigureAwait(false);
+        }
+        finally
+        {
+            _slots!.Release();
+        }
+    }
+
+    private async Task RunCallAsync(TaskSpec spec, TaskCompletionSource<Envelope?> reply)
+    {
+        TaskReply result;
+        try
+        {
+            var method = Code.Resolve(spec.Method);
+            result = await _silo.Executor.InvokeAsync(spec, Code, method, Instance, Spec.ActorId, _silo.Stopping).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            result = _silo.Executor.Failed(ex, spec);
+        }
+
+        reply.TrySetResult(new Envelope { TaskReply = result });
+    }
+
+    private Envelope? Died(TaskSpec spec) => new()
+    {
+        TaskReply = new TaskReply
+        {
+            NodeId = _silo.NodeId,
+            Error = new ErrorInfo
+            {
+                Kind = ErrorKind.ActorDied,
+                Type = typeof(ActorDiedException).FullName,
+                Message = $"Actor {Spec.ActorId} ({Spec.TypeName}) is dead: {_deathReason ?? "deactivated"}; {spec.Method.DisplayName} did not run.",
+                NodeId = _silo.NodeId,
+            },
+        },
+    };
+
+    private async Task DisposeInstanceAsync()
+    {
+        try
+        {
+            switch (Instance)
+            {
+                case IAsyncDisposable asyncDisposable:
+                    await asyncDisposable.DisposeAsync().ConfigureAwait(false);
+                    break;
+                case IDisposable disposable:
+                    disposable.Dispose();
+                    break;
+            }
+        }
+        catch (Exception ex)
+        {
+            _silo.LogActorDisposeFailed(Spec.ActorId, ex);
+        }
+    }
+}

@@ -1,0 +1,169 @@
+using Granary.Runtime.Scheduling;
+using Granary.Runtime.Wire;
+
+namespace Granary.Grains.Head;
+
+/// <summary>
+/// The head's directory of actors. A name maps to one creation task, so two clients racing to create the
+/// same named actor get the same single activation. An actor holds its lease (resources) until it dies.
+/// Thread-safe.
+/// </summary>
+internal sealed class ActorDirectory(SiloRuntime silo, ResourceScheduler scheduler)
+{
+    private readonly object _gate = new();
+    private readonly Dictionary<string, ActorInfo> _actors = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Task<ActorInfo>> _named = new(StringComparer.Ordinal);
+
+    public async Task<ActorInfo> CreateAsync(ActorSpec spec, CancellationToken cancellationToken)
+    {
+        if (spec.Name.Length == 0)
+        {
+            return await ActivateAsync(spec, cancellationToken).ConfigureAwait(false);
+        }
+
+        TaskCompletionSource<ActorInfo> creation;
+        Task<ActorInfo>? existing;
+        lock (_gate)
+        {
+            if (_named.TryGetValue(spec.Name, out existing) && !spec.GetIfExists)
+            {
+                throw new InvalidOperationException($"An actor named '{spec.Name}' already exists. Use GetActorAsync to reach it, GetOrCreateActorAsync to share it, or pick another name.");
+            }
+
+            creation = new TaskCompletionSource<ActorInfo>(TaskCreationOptions.RunContinuationsAsynchronously);
+            if (existing is null)
+            {
+                _named[spec.Name] = creation.Task;
+            }
+        }
+
+        if (existing is not null)
+        {
+            // Racing creators of the same name all get the one activation the first one makes.
+            return await existing.ConfigureAwait(false);
+        }
+
+        try
+        {
+            var info = await ActivateAsync(spec, cancellationToken).ConfigureAwait(false);
+            creation.SetResult(info);
+            return info;
+        }
+        catch (Exception ex)
+        {
+            lock (_gate)
+            {
+                _named.Remove(spec.Name);
+            }
+
+            creation.SetException(ex);
+            throw;
+        }
+    }
+
+    public async Task<ActorInfo> GetNamedAsync(string name)
+    {
+        Task<ActorInfo>? task;
+        lock (_gate)
+        {
+            _named.TryGetValue(name, out task);
+        }
+
+        if (task is null)
+        {
+            throw new ActorNotFoundException(name);
+        }
+
+        try
+        {
+            return await task.ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            throw new ActorNotFoundException(name + $" (its creation failed: {ex.Message})");
+        }
+    }
+
+    public ActorList List()
+    {
+        var list = new ActorList();
+        lock (_gate)
+        {
+            list.Actors.AddRange(_actors.Values.Select(a => a.Clone()));
+        }
+
+        return list;
+    }
+
+    public async Task KillAsync(string actorId, string reason, CancellationToken cancellationToken)
+    {
+        ActorInfo? info;
+        lock (_gate)
+        {
+            if (!_actors.Remove(actorId, out info))
+            {
+                return;
+            }
+
+            if (info.Name.Length > 0)
+            {
+                _named.Remove(info.Name);
+            }
+        }
+
+        scheduler.Return(info.LeaseId);
+        try
+        {
+            await silo.RequestNodeAsync(info.Address, new Envelope { DeactivateActor = new DeactivateActor { ActorId = actorId, Reason = reason } }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // The node is gone, and the activation with it.
+        }
+    }
+
+    /// <summary>Kills the job's owned actors; detached ones live on.</summary>
+    public Task JobEndedAsync(string jobId, CancellationToken cancellationToken)
+    {
+        List<string> owned;
+        lock (_gate)
+        {
+            owned = _actors.Values.Where(a => a.JobId == jobId && a.Lifetime == ActorLifetimeKind.ActorLifetimeOwned).Select(a => a.ActorId).ToList();
+        }
+
+        return Task.WhenAll(owned.Select(id => KillAsync(id, $"its owner (job {jobId}) disconnected", cancellationToken)));
+    }
+
+    private async Task<ActorInfo> ActivateAsync(ActorSpec spec, CancellationToken cancellationToken)
+    {
+        var grant = await scheduler.RequestAsync(spec.JobId, ResourceSet.FromWire(spec.Resources?.Amounts), spec.Resources?.Placement ?? new Placement(), cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await silo.RequestNodeAsync(grant.Address, new Envelope { ActivateActor = new ActivateActor { Spec = spec, LeaseId = grant.LeaseId } }, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            scheduler.Return(grant.LeaseId);
+            throw;
+        }
+
+        var info = new ActorInfo
+        {
+            ActorId = spec.ActorId,
+            Name = spec.Name,
+            NodeId = grant.NodeId,
+            Address = grant.Address,
+            State = ActorState.Alive,
+            TypeName = spec.TypeName,
+            Lifetime = spec.Lifetime,
+            JobId = spec.JobId,
+            LeaseId = grant.LeaseId,
+        };
+        lock (_gate)
+        {
+            _actors[spec.ActorId] = info;
+        }
+
+        return info;
+    }
+}

@@ -1,0 +1,188 @@
+using Granary.Runtime.Scheduling;
+using Granary.Runtime.Serialization;
+using Granary.Runtime.Transport;
+using Granary.Runtime.Wire;
+using Microsoft.Extensions.Logging;
+
+namespace Granary.Grains.Head;
+
+/// <summary>
+/// The control plane, on the head silo: membership and resources (leases), jobs and their code, and the
+/// actor directory. Clients and silos reach it with the same messages whether in process or remote.
+/// Thread-safe (each part guards its own state).
+/// </summary>
+internal sealed partial class HeadGrain
+{
+    private readonly SiloRuntime _silo;
+    private readonly ILogger _logger;
+    private readonly Dictionary<string, Connection> _jobs = new(StringComparer.Ordinal);
+
+    public HeadGrain(SiloRuntime silo)
+    {
+        _silo = silo;
+        _logger = silo.LoggerFactory.CreateLogger("Granary.Head");
+        Scheduler = new ResourceScheduler();
+        Catalog = new JobCatalog(silo.Blobs);
+        Actors = new ActorDirectory(silo, Scheduler);
+    }
+
+    public string ClusterId { get; } = "cluster-" + Guid.NewGuid().ToString("N")[..12];
+
+    public ResourceScheduler Scheduler { get; }
+
+    public JobCatalog Catalog { get; }
+
+    public ActorDirectory Actors { get; }
+
+    public ValueTask<Envelope?> HandleAsync(Connection? from, Envelope message)
+    {
+        try
+        {
+            switch (message.BodyCase)
+            {
+                case Envelope.BodyOneofCase.RegisterNode:
+                    Scheduler.AddNode(message.RegisterNode.Node);
+                    LogNodeJoined(message.RegisterNode.Node.NodeId, message.RegisterNode.Node.Address);
+                    return Reply(new Envelope { ClusterView = View() });
+                case Envelope.BodyOneofCase.GetClusterView:
+                    return Reply(new Envelope { ClusterView = View() });
+                case Envelope.BodyOneofCase.RegisterJobCode:
+                    return Reply(new Envelope { MissingAssemblies = Catalog.Register(message.RegisterJobCode) });
+                case Envelope.BodyOneofCase.UploadAssembly:
+                    Catalog.Upload(message.UploadAssembly);
+                    return Reply(null);
+                case Envelope.BodyOneofCase.GetJobManifest:
+                    return Reply(new Envelope { JobManifest = Catalog.Manifest(message.GetJobManifest.JobId) });
+                case Envelope.BodyOneofCase.FetchAssembly:
+                    return Reply(new Envelope { AssemblyBlob = Catalog.Fetch(message.FetchAssembly.Hash) });
+                case Envelope.BodyOneofCase.RequestLease:
+                    return GrantAsync(message.RequestLease);
+                case Envelope.BodyOneofCase.ReturnLease:
+                    Scheduler.Return(message.ReturnLease.LeaseId);
+                    return Reply(null);
+                case Envelope.BodyOneofCase.CreateActor:
+                    return CreateActorAsync(message.CreateActor.Spec);
+                case Envelope.BodyOneofCase.GetNamedActor:
+                    return GetNamedAsync(message.GetNamedActor.Name);
+                case Envelope.BodyOneofCase.KillActor:
+                    return KillAsync(message.KillActor.ActorId);
+                case Envelope.BodyOneofCase.ListActors:
+                    return Reply(new Envelope { ActorList = Actors.List() });
+                default:
+                    return Reply(new Envelope { Error = ErrorConverter.System($"the head does not handle {message.BodyCase}", _silo.NodeId) });
+            }
+        }
+        catch (Exception ex)
+        {
+            return Reply(new Envelope { Error = ErrorConverter.FromException(ex, _silo.NodeId, message.BodyCase.ToString()) });
+        }
+    }
+
+    public void JobConnected(string jobId, Connection connection)
+    {
+        lock (_jobs)
+        {
+            _jobs[jobId] = connection;
+        }
+
+        LogJobStarted(jobId);
+    }
+
+    /// <summary>The client's connection closed: its job is over. Free what it held and tell every node.</summary>
+    public void JobDisconnected(string jobId, Connection connection)
+    {
+        lock (_jobs)
+        {
+            if (!_jobs.TryGetValue(jobId, out var current) || current != connection)
+            {
+                return;
+            }
+
+            _jobs.Remove(jobId);
+        }
+
+        LogJobEnded(jobId);
+        _ = EndJobAsync(jobId);
+    }
+
+    private async Task EndJobAsync(string jobId)
+    {
+        Scheduler.ReleaseJob(jobId);
+        await Actors.JobEndedAsync(jobId, _silo.Stopping).ConfigureAwait(false);
+        foreach (var node in Scheduler.Nodes().Where(n => n.Alive))
+        {
+            try
+            {
+                await _silo.RequestNodeAsync(node.Address, new Envelope { JobEnded = new JobEnded { JobId = jobId } }, _silo.Stopping).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                LogNotifyFailed(node.NodeId, jobId, ex.Message);
+            }
+        }
+    }
+
+    private ClusterView View()
+    {
+        var view = new ClusterView { HeadNodeId = _silo.NodeId };
+        view.Nodes.AddRange(Scheduler.Nodes());
+        return view;
+    }
+
+    private async ValueTask<Envelope?> GrantAsync(RequestLease request)
+    {
+        try
+        {
+            var grant = await Scheduler.RequestAsync(request.JobId, ResourceSet.FromWire(request.Request.Amounts), request.Request.Placement ?? new Placement(), _silo.Stopping).ConfigureAwait(false);
+            return new Envelope { LeaseGrant = grant };
+        }
+        catch (Exception ex)
+        {
+            return new Envelope { Error = ErrorConverter.FromException(ex, _silo.NodeId, "lease request") };
+        }
+    }
+
+    private async ValueTask<Envelope?> CreateActorAsync(ActorSpec spec)
+    {
+        try
+        {
+            return new Envelope { ActorInfo = await Actors.CreateAsync(spec, _silo.Stopping).ConfigureAwait(false) };
+        }
+        catch (Exception ex)
+        {
+            return new Envelope { Error = ErrorConverter.FromException(ex, _silo.NodeId, spec.Factory?.DisplayName ?? "actor creation") };
+        }
+    }
+
+    private async ValueTask<Envelope?> GetNamedAsync(string name)
+    {
+        try
+        {
+            return new Envelope { ActorInfo = await Actors.GetNamedAsync(name).ConfigureAwait(false) };
+        }
+        catch (ActorNotFoundException ex)
+        {
+            return new Envelope { Error = new ErrorInfo { Kind = ErrorKind.NotFound, Type = typeof(ActorNotFoundException).FullName, Message = ex.Name, NodeId = _silo.NodeId } };
+        }
+    }
+
+    private async ValueTask<Envelope?> KillAsync(string actorId)
+    {
+        await Actors.KillAsync(actorId, "killed by request", _silo.Stopping).ConfigureAwait(false);
+        return null;
+    }
+
+    private static ValueTask<Envelope?> Reply(Envelope? reply) => new(reply);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Node {NodeId} joined at {Address}")]
+    private partial void LogNodeJoined(string nodeId, string address);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId} connected")]
+    private partial void LogJobStarted(string jobId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId} ended")]
+    private partial void LogJobEnded(string jobId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not tell node {NodeId} that job {JobId} ended: {Reason}")]
+    private partial void LogNotifyFailed(string nodeId, string jobId, string reason);
+}

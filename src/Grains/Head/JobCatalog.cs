@@ -1,0 +1,65 @@
+using System.Reflection;
+using Granary.Runtime.Code;
+using Granary.Runtime.Wire;
+
+namespace Granary.Grains.Head;
+
+/// <summary>
+/// The head's record of each job's shipped assemblies (by simple name, first registration wins) over the
+/// content-addressed blob cache, so identical assemblies from any number of clients are uploaded once.
+/// Thread-safe.
+/// </summary>
+internal sealed class JobCatalog(AssemblyBlobCache blobs)
+{
+    private readonly Dictionary<string, List<AssemblyRef>> _jobs = new(StringComparer.Ordinal);
+
+    /// <summary>Adds the job's assemblies and answers which blobs the head still needs uploaded.</summary>
+    public MissingAssemblies Register(RegisterJobCode request)
+    {
+        var missing = new MissingAssemblies();
+        lock (_jobs)
+        {
+            if (!_jobs.TryGetValue(request.JobId, out var list))
+            {
+                _jobs[request.JobId] = list = [];
+            }
+
+            foreach (var assembly in request.Assemblies)
+            {
+                var name = new AssemblyName(assembly.Name).Name;
+                if (!list.Any(a => string.Equals(new AssemblyName(a.Name).Name, name, StringComparison.OrdinalIgnoreCase)))
+                {
+                    list.Add(assembly);
+                }
+
+                if (!blobs.Contains(assembly.Hash) && !missing.Hashes.Contains(assembly.Hash))
+                {
+                    missing.Hashes.Add(assembly.Hash);
+                }
+            }
+        }
+
+        return missing;
+    }
+
+    public void Upload(UploadAssembly upload) => blobs.Add(upload.Hash, upload.Content.ToByteArray());
+
+    public JobManifest Manifest(string jobId)
+    {
+        var manifest = new JobManifest { JobId = jobId };
+        lock (_jobs)
+        {
+            if (_jobs.TryGetValue(jobId, out var list))
+            {
+                manifest.Assemblies.AddRange(list);
+            }
+        }
+
+        return manifest;
+    }
+
+    public AssemblyBlob Fetch(string hash) =>
+        blobs.TryGet(hash, out var content)
+            ? new AssemblyBlob { Hash = hash, Content = Google.Protobuf.ByteString.CopyFrom(content) }
+            : throw new CodeLoadException($"The head has no assembly with hash {hash}; the client must upload it before submitting work that needs it.");
+}

@@ -1,0 +1,47 @@
+using System.Collections.Concurrent;
+using Granary.Runtime.Code;
+
+namespace Granary.Grains;
+
+/// <summary>
+/// The jobs whose code is loaded on this silo. A job's code unloads when the job has ended and no actor of
+/// it (a detached one) still lives here. Thread-safe.
+/// </summary>
+internal sealed class JobCodeRegistry(ICodeSource source, AssemblyBlobCache blobs)
+{
+    private readonly ConcurrentDictionary<string, JobCode> _jobs = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, int> _actorsByJob = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, bool> _ended = new(StringComparer.Ordinal);
+
+    public AssemblyBlobCache Blobs => blobs;
+
+    public IReadOnlyCollection<string> LoadedJobs => (IReadOnlyCollection<string>)_jobs.Keys;
+
+    public async ValueTask<JobCode> GetAsync(string jobId, int manifestVersion, CancellationToken cancellationToken)
+    {
+        var code = _jobs.GetOrAdd(jobId, id => new JobCode(id, source, blobs));
+        await code.EnsureVersionAsync(manifestVersion, cancellationToken).ConfigureAwait(false);
+        return code;
+    }
+
+    public void ActorStarted(string jobId) => _actorsByJob.AddOrUpdate(jobId, 1, (_, n) => n + 1);
+
+    public WeakReference? ActorStopped(string jobId)
+    {
+        var left = _actorsByJob.AddOrUpdate(jobId, 0, (_, n) => Math.Max(0, n - 1));
+        return left == 0 && _ended.ContainsKey(jobId) ? Unload(jobId) : null;
+    }
+
+    /// <summary>Marks the job ended; unloads its code now unless an actor of it still lives here.</summary>
+    public WeakReference? JobEnded(string jobId)
+    {
+        _ended[jobId] = true;
+        return _actorsByJob.TryGetValue(jobId, out var actors) && actors > 0 ? null : Unload(jobId);
+    }
+
+    private WeakReference? Unload(string jobId)
+    {
+        _actorsByJob.TryRemove(jobId, out _);
+        return _jobs.TryRemove(jobId, out var code) ? code.Unload() : null;
+    }
+}

@@ -1,0 +1,68 @@
+using Microsoft.Extensions.Logging;
+
+namespace Granary.Grains;
+
+/// <summary>
+/// Everything a silo is started with, each default with its reason. Validate() names the fix for a bad value.
+/// </summary>
+public sealed class SiloOptions
+{
+    /// <summary>Stable id of this node; a fresh one when null.</summary>
+    public string? NodeId { get; set; }
+
+    /// <summary>Address to listen on; loopback by default so nothing is exposed by accident.</summary>
+    public string Host { get; set; } = "127.0.0.1";
+
+    /// <summary>Port to listen on; 0 picks a free one (the embedded cluster uses that).</summary>
+    public int Port { get; set; }
+
+    /// <summary>The head silo's host:port; null makes this silo the head.</summary>
+    public string? HeadAddress { get; set; }
+
+    /// <summary>CPUs offered to work. Null means all of this machine's.</summary>
+    public double? Cpus { get; set; }
+
+    /// <summary>Memory offered to work, in bytes (0 means none is advertised).</summary>
+    public long MemoryBytes { get; set; }
+
+    /// <summary>Custom resources this node offers by name.</summary>
+    public IDictionary<string, double> Resources { get; set; } = new Dictionary<string, double>();
+
+    /// <summary>Values at most this size travel inline in messages; larger ones stay in the producing silo's store (Ray uses 100 KiB).</summary>
+    public int InlineThresholdBytes { get; set; } = 100 * 1024;
+
+    /// <summary>Largest frame accepted from a peer; a bigger one closes that connection only.</summary>
+    public int MaxFrameBytes { get; set; } = 256 * 1024 * 1024;
+
+    public ILoggerFactory? LoggerFactory { get; set; }
+
+    public bool IsHead => HeadAddress is null;
+
+    public void Validate()
+    {
+        if (Port is < 0 or > 65535)
+        {
+            throw new ArgumentOutOfRangeException(nameof(Port), Port, "Port must be 0 (pick a free port) or 1-65535.");
+        }
+
+        if (Cpus is < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(Cpus), Cpus, "Cpus must be 0 or more.");
+        }
+
+        if (MemoryBytes < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(MemoryBytes), MemoryBytes, "MemoryBytes must be 0 or more.");
+        }
+
+        if (InlineThresholdBytes < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(InlineThresholdBytes), InlineThresholdBytes, "InlineThresholdBytes must be 0 or more.");
+        }
+
+        if (MaxFrameBytes < 1024)
+        {
+            throw new ArgumentOutOfRangeException(nameof(MaxFrameBytes), MaxFrameBytes, "MaxFrameBytes must be at least 1024.");
+        }
+    }
+}

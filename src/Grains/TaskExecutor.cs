@@ -1,0 +1,95 @@
+using Google.Protobuf.Collections;
+using Granary.Runtime.Code;
+using Granary.Runtime.Serialization;
+using Granary.Runtime.Wire;
+
+namespace Granary.Grains;
+
+/// <summary>
+/// Runs one task or actor call on this silo: loads the job's code, resolves arguments (pulling large ones
+/// from the node that holds them), invokes the method in the job's load context, and turns the result or
+/// the failure into a reply. Large results stay in this silo's store. Thread-safe.
+/// </summary>
+internal sealed class TaskExecutor(SiloRuntime silo)
+{
+    public async Task<TaskReply> RunTaskAsync(TaskSpec spec, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var code = await silo.Jobs.GetAsync(spec.JobId, spec.ManifestVersion, cancellationToken).ConfigureAwait(false);
+            var method = code.Resolve(spec.Method);
+            return await InvokeAsync(spec, code, method, target: null, actorId: null, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            return Failed(ex, spec);
+        }
+    }
+
+    public async Task<TaskReply> InvokeAsync(TaskSpec spec, JobCode code, InvokableMethod method, object? target, string? actorId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var arguments = await ResolveArgumentsAsync(spec.Args, method, code.Serializer, cancellationToken).ConfigureAwait(false);
+            var started = System.Diagnostics.Stopwatch.GetTimestamp();
+            TaskContext.Current = new TaskContext(silo.NodeId, spec.JobId, spec.TaskId, actorId, spec.Attempt, []);
+            object? result;
+            using (code.Context.EnterContextualReflection())
+            {
+                result = await method.InvokeAsync(target, arguments).ConfigureAwait(false);
+            }
+
+            TaskContext.Current = null;
+            var value = code.Serializer.Serialize(result, method.Result.ValueType == typeof(void) ? typeof(object) : method.Result.ValueType);
+            var reply = Completed(spec, value);
+            reply.RunMicros = (long)System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMicroseconds;
+            return reply;
+        }
+        catch (Exception ex)
+        {
+            return Failed(ex, spec);
+        }
+    }
+
+    /// <summary>Builds the reply for a value: inline when small, else kept here and named by location.</summary>
+    public TaskReply Completed(TaskSpec spec, Value value)
+    {
+        if (value.Data.Length <= silo.Options.InlineThresholdBytes)
+        {
+            return new TaskReply { Value = value, NodeId = silo.NodeId };
+        }
+
+        silo.Store.Put(spec.TaskId, spec.JobId, value);
+        return new TaskReply
+        {
+            NodeId = silo.NodeId,
+            Location = new ObjectLocation { ObjectId = spec.TaskId, NodeId = silo.NodeId, Address = silo.Address, Size = value.Data.Length },
+        };
+    }
+
+    public TaskReply Failed(Exception exception, TaskSpec spec) =>
+        new() { Error = ErrorConverter.FromException(exception, silo.NodeId, TaskName(spec)), NodeId = silo.NodeId };
+
+    public static string TaskName(TaskSpec spec) => string.IsNullOrEmpty(spec.Name) ? spec.Method.DisplayName : spec.Name;
+
+    public async ValueTask<object?[]> ResolveArgumentsAsync(RepeatedField<Argument> arguments, InvokableMethod method, ValueSerializer serializer, CancellationToken cancellationToken)
+    {
+        var types = method.ParameterTypes;
+        if (arguments.Count != types.Length)
+        {
+            throw new CodeLoadException($"{method.DisplayName} takes {types.Length} argument(s) but {arguments.Count} were sent: the node's copy of the code differs from the client's.");
+        }
+
+        var values = new object?[types.Length];
+        for (var i = 0; i < values.Length; i++)
+        {
+            var argument = arguments[i];
+            var wire = argument.KindCase == Argument.KindOneofCase.Location
+                ? await silo.FetchObjectAsync(argument.Location, cancellationToken).ConfigureAwait(false)
+                : argument.Value;
+            values[i] = serializer.Deserialize(wire, types[i]);
+        }
+
+        return values;
+    }
+}

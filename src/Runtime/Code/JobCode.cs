@@ -1,0 +1,106 @@
+using System.Collections.Concurrent;
+using System.Reflection;
+using Granary.Runtime.Serialization;
+using Granary.Runtime.Wire;
+
+namespace Granary.Runtime.Code;
+
+/// <summary>
+/// One job's code on one silo: its manifest of shipped assemblies, the collectible load context they live
+/// in, resolved methods and a serializer whose caches hold the job's types. Everything here is dropped
+/// together by <see cref="Unload"/> so the context can be collected. Thread-safe.
+/// </summary>
+internal sealed class JobCode
+{
+    private readonly ICodeSource _source;
+    private readonly AssemblyBlobCache _blobs;
+    private readonly SemaphoreSlim _refresh = new(1, 1);
+    private readonly ConcurrentDictionary<string, InvokableMethod> _methods = new(StringComparer.Ordinal);
+    private volatile Dictionary<string, AssemblyRef> _bySimpleName = new(StringComparer.OrdinalIgnoreCase);
+    private JobLoadContext? _context;
+
+    public JobCode(string jobId, ICodeSource source, AssemblyBlobCache blobs)
+    {
+        JobId = jobId;
+        _source = source;
+        _blobs = blobs;
+        _context = new JobLoadContext(jobId, FindShipped);
+        Serializer = new ValueSerializer(resolveByName: CreateSerializer);
+    }
+
+    public string JobId { get; }
+
+    public JobLoadContext Context => _context ?? throw new ObjectDisposedException($"job {JobId}'s code was unloaded");
+
+    public ValueSerializer Serializer { get; private set; }
+
+    public int ManifestVersion => _bySimpleName.Count;
+
+    /// <summary>Makes sure every assembly the client had registered by <paramref name="version"/> is here.</summary>
+    public ValueTask EnsureVersionAsync(int version, CancellationToken cancellationToken) =>
+        ManifestVersion >= version ? ValueTask.CompletedTask : new ValueTask(RefreshAsync(version, cancellationToken));
+
+    public InvokableMethod Resolve(MethodRef reference)
+    {
+        var key = reference.GenericArguments.Count == 0
+            ? reference.Type + "|" + reference.Token
+            : reference.Type + "|" + reference.Token + "|" + string.Join(',', reference.GenericArguments);
+        return _methods.GetOrAdd(key, static (_, state) => new InvokableMethod(MethodRefs.Resolve(state.reference, state.self.Context)), (reference, self: this));
+    }
+
+    /// <summary>Drops every reference to the job's code and starts unloading; returns a handle to watch collection.</summary>
+    public WeakReference Unload()
+    {
+        var context = _context;
+        _context = null;
+        _methods.Clear();
+        Serializer = new ValueSerializer();
+        var weak = new WeakReference(context);
+        context?.Unload();
+        return weak;
+    }
+
+    private async Task RefreshAsync(int version, CancellationToken cancellationToken)
+    {
+        await _refresh.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (ManifestVersion >= version)
+            {
+                return;
+            }
+
+            var manifest = await _source.GetManifestAsync(JobId, cancellationToken).ConfigureAwait(false);
+            foreach (var assembly in manifest.Assemblies)
+            {
+                if (!_blobs.Contains(assembly.Hash))
+                {
+                    _blobs.Add(assembly.Hash, await _source.FetchAssemblyAsync(assembly.Hash, cancellationToken).ConfigureAwait(false));
+                }
+            }
+
+            var map = new Dictionary<string, AssemblyRef>(StringComparer.OrdinalIgnoreCase);
+            foreach (var assembly in manifest.Assemblies)
+            {
+                map[new AssemblyName(assembly.Name).Name!] = assembly;
+            }
+
+            _bySimpleName = map;
+        }
+        finally
+        {
+            _refresh.Release();
+        }
+    }
+
+    private byte[]? FindShipped(AssemblyName name) =>
+        name.Name is not null && _bySimpleName.TryGetValue(name.Name, out var shipped) && _blobs.TryGet(shipped.Hash, out var bytes) ? bytes : null;
+
+    private ISerializer CreateSerializer(string typeName)
+    {
+        using var scope = Context.EnterContextualReflection();
+        var type = MethodRefs.ResolveType(typeName, "a custom serializer");
+        return Activator.CreateInstance(type) as ISerializer
+            ?? throw new CodeLoadException($"'{typeName}' does not implement Granary.ISerializer.");
+    }
+}

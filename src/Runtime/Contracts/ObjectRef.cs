@@ -1,0 +1,33 @@
+using System.Runtime.CompilerServices;
+using Granary.Runtime.Objects;
+
+namespace Granary;
+
+/// <summary>
+/// A reference to a value that a task, an actor call or <c>Put</c> produces, possibly on another node.
+/// Await it (or pass it to <c>GetAsync</c>) to fetch the value; pass it where a method expects the
+/// value itself and the node that runs the method resolves it, so the value never passes through the client.
+/// Thread-safe: a ref may be awaited any number of times from any thread.
+/// </summary>
+public abstract class ObjectRef
+{
+    private protected ObjectRef(ObjectEntry entry) => Entry = entry;
+
+    internal ObjectEntry Entry { get; }
+
+    /// <summary>The object's id, unique in the cluster.</summary>
+    public string Id => Entry.Id;
+
+    /// <summary>True once the value, or the failure that replaced it, is known to the owner.</summary>
+    public bool IsReady => Entry.IsCompleted;
+
+    /// <summary>Waits until the value is ready; throws the remote failure when the task failed.</summary>
+    public Task WaitAsync(CancellationToken cancellationToken = default) => Entry.WaitAsync(cancellationToken);
+
+    public TaskAwaiter GetAwaiter() => WaitAsync().GetAwaiter();
+
+    /// <summary>The value boxed, deserialized as the type the ref was created with.</summary>
+    public abstract ValueTask<object?> GetBoxedAsync(CancellationToken cancellationToken = default);
+
+    public override string ToString() => $"ObjectRef({Id})";
+}

@@ -1,0 +1,13 @@
+using Granary.Runtime.Serialization;
+using Granary.Runtime.Wire;
+
+namespace Granary.Runtime.Objects;
+
+/// <summary>The process that owns a set of objects: it knows how to decode them and how to fetch those stored elsewhere.</summary>
+internal interface IObjectOwner
+{
+    ValueSerializer Serializer { get; }
+
+    /// <summary>Pulls a value that lives in a silo's object store.</summary>
+    ValueTask<Value> FetchAsync(ObjectLocation location, CancellationToken cancellationToken);
+}

@@ -1,0 +1,331 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+using System.IO.Pipelines;
+using System.Threading.Channels;
+using Google.Protobuf;
+using Granary.Runtime.Serialization;
+using Granary.Runtime.Wire;
+using Microsoft.Extensions.Logging;
+
+namespace Granary.Runtime.Transport;
+
+/// <summary>
+/// One multiplexed, full-duplex link to a peer. Many calls share it, matched by call id. Sends go through a
+/// single-reader channel so a burst of messages is written as one batch and flushed once. A frame that is
+/// too large, truncated or not a valid Envelope closes this connection only, with a logged reason.
+/// Thread-safe.
+/// </summary>
+internal sealed partial class Connection
+{
+    private readonly IDuplexPipe _pipe;
+    private readonly IMessageHandler _handler;
+    private readonly ILogger _logger;
+    private readonly TransportOptions _options;
+    private readonly Channel<Envelope> _outbox = Channel.CreateUnbounded<Envelope>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly ConcurrentDictionary<ulong, TaskCompletionSource<Envelope>> _pending = new();
+    private readonly TaskCompletionSource<string> _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private ulong _nextCallId;
+
+    public Connection(IDuplexPipe pipe, string peer, IMessageHandler handler, ILogger logger, TransportOptions? options = null)
+    {
+        _pipe = pipe;
+        Peer = peer;
+        _handler = handler;
+        _logger = logger;
+        _options = options ?? TransportOptions.Default;
+    }
+
+    /// <summary>Who is at the other end, for logs; replaced by the peer's id once it says hello.</summary>
+    public string Peer { get; set; }
+
+    /// <summary>What the owner of this connection learned about the peer (e.g. its hello).</summary>
+    public object? State { get; set; }
+
+    /// <summary>Completes with the reason once the connection has closed.</summary>
+    public Task<string> Closed => _closed.Task;
+
+    public bool IsClosed => _closed.Task.IsCompleted;
+
+    /// <summary>Runs the read and write loops until the connection closes.</summary>
+    public async Task RunAsync()
+    {
+        var writer = WriteLoopAsync();
+        var reason = await ReadLoopAsync().ConfigureAwait(false);
+        Close(reason);
+        await writer.ConfigureAwait(false);
+    }
+
+    public Task<Envelope> CallAsync(Envelope request, CancellationToken cancellationToken = default)
+    {
+        var id = Interlocked.Increment(ref _nextCallId);
+        request.CallId = id;
+        var completion = new TaskCompletionSource<Envelope>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _pending[id] = completion;
+        if (IsClosed)
+        {
+            _pending.TryRemove(id, out _);
+            return Task.FromException<Envelope>(new ConnectionClosedException(Peer, _closed.Task.Result));
+        }
+
+        if (!_outbox.Writer.TryWrite(request))
+        {
+            _pending.TryRemove(id, out _);
+            return Task.FromException<Envelope>(new ConnectionClosedException(Peer, "closing"));
+        }
+
+        if (cancellationToken.CanBeCanceled)
+        {
+            var registration = cancellationToken.Register(() =>
+            {
+                if (_pending.TryRemove(id, out var pending))
+                {
+                    pending.TrySetCanceled(cancellationToken);
+                }
+            });
+            completion.Task.ContinueWith(static (_, state) => ((CancellationTokenRegistration)state!).Dispose(), registration, TaskScheduler.Default);
+        }
+
+        return completion.Task;
+    }
+
+    /// <summary>Sends a call and returns the reply, turning an error reply into its typed exception.</summary>
+    public async Task<Envelope> RequestAsync(Envelope request, CancellationToken cancellationToken = default)
+    {
+        var reply = await CallAsync(request, cancellationToken).ConfigureAwait(false);
+        if (reply.BodyCase == Envelope.BodyOneofCase.Error)
+        {
+            throw ErrorConverter.ToException(reply.Error);
+        }
+
+        return reply;
+    }
+
+    /// <summary>Sends a one-way message; silently dropped when the connection has closed.</summary>
+    public void Send(Envelope message)
+    {
+        message.CallId = 0;
+        _outbox.Writer.TryWrite(message);
+    }
+
+    public void Close(string reason)
+    {
+        if (!_closed.TrySetResult(reason))
+        {
+            return;
+        }
+
+        LogClosed(Peer, reason);
+        _outbox.Writer.TryComplete();
+        foreach (var id in _pending.Keys)
+        {
+            if (_pending.TryRemove(id, out var call))
+            {
+                call.TrySetException(new ConnectionClosedException(Peer, reason));
+            }
+        }
+
+        // Completing the input wakes a pending read so the read loop ends.
+        _pipe.Input.CancelPendingRead();
+        try
+        {
+            _handler.OnClosed(this, reason);
+        }
+        catch (Exception ex)
+        {
+            LogHandlerFailed(Peer, ex);
+        }
+    }
+
+    private async Task<string> ReadLoopAsync()
+    {
+        var input = _pipe.Input;
+        try
+        {
+            while (true)
+            {
+                var result = await input.ReadAsync().ConfigureAwait(false);
+                var buffer = result.Buffer;
+                try
+                {
+                    if (result.IsCanceled || IsClosed)
+                    {
+                        return "closed locally";
+                    }
+
+                    while (FrameCodec.TryRead(ref buffer, _options.MaxFrameBytes, out var payload))
+                    {
+                        var envelope = Parse(payload);
+                        if (envelope is null)
+                        {
+                            return $"malformed frame: {payload.Length} bytes that are not a Granary Envelope";
+                        }
+
+                        Dispatch(envelope);
+                    }
+
+                    if (result.IsCompleted)
+                    {
+                        return buffer.Length == 0
+                            ? "peer closed the connection"
+                            : $"truncated frame: the peer closed the connection {buffer.Length} bytes into an unfinished frame";
+                    }
+                }
+                finally
+                {
+                    input.AdvanceTo(buffer.Start, buffer.End);
+                }
+            }
+        }
+        catch (FrameTooLargeException ex)
+        {
+            return "oversized frame: " + ex.Message;
+        }
+        catch (Exception ex) when (ex is IOException or ObjectDisposedException or InvalidOperationException or OperationCanceledException)
+        {
+            return "transport error: " + ex.Message;
+        }
+        catch (Exception ex)
+        {
+            return "read failed: " + ex;
+        }
+        finally
+        {
+            await input.CompleteAsync().ConfigureAwait(false);
+        }
+    }
+
+    private static Envelope? Parse(ReadOnlySequence<byte> payload)
+    {
+        try
+        {
+            var envelope = Envelope.Parser.ParseFrom(payload);
+            return envelope.BodyCase == Envelope.BodyOneofCase.None ? null : envelope;
+        }
+        catch (InvalidProtocolBufferException)
+        {
+            return null;
+        }
+    }
+
+    private void Dispatch(Envelope envelope)
+    {
+        if (envelope.IsReply)
+        {
+            if (_pending.TryRemove(envelope.CallId, out var call))
+            {
+                call.TrySetResult(envelope);
+            }
+
+            return;
+        }
+
+        ValueTask<Envelope?> handled;
+        try
+        {
+            handled = _handler.HandleAsync(this, envelope);
+        }
+        catch (Exception ex)
+        {
+            handled = ValueTask.FromException<Envelope?>(ex);
+        }
+
+        if (envelope.CallId == 0)
+        {
+            if (!handled.IsCompletedSuccessfully)
+            {
+                _ = ObserveAsync(handled);
+            }
+
+            return;
+        }
+
+        if (handled.IsCompletedSuccessfully)
+        {
+            SendReply(envelope.CallId, handled.Result);
+        }
+        else
+        {
+            _ = ReplyWhenDoneAsync(envelope.CallId, handled);
+        }
+    }
+
+    private async Task ReplyWhenDoneAsync(ulong callId, ValueTask<Envelope?> handled)
+    {
+        Envelope? reply;
+        try
+        {
+            reply = await handled.ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            reply = new Envelope { Error = ErrorConverter.FromException(ex, string.Empty, "request") };
+        }
+
+        SendReply(callId, reply);
+    }
+
+    private async Task ObserveAsync(ValueTask<Envelope?> handled)
+    {
+        try
+        {
+            await handled.ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            LogHandlerFailed(Peer, ex);
+        }
+    }
+
+    private void SendReply(ulong callId, Envelope? reply)
+    {
+        reply ??= new Envelope { Ok = new Empty() };
+        reply.CallId = callId;
+        reply.IsReply = true;
+        _outbox.Writer.TryWrite(reply);
+    }
+
+    private async Task WriteLoopAsync()
+    {
+        var reader = _outbox.Reader;
+        var output = _pipe.Output;
+        try
+        {
+            while (await reader.WaitToReadAsync().ConfigureAwait(false))
+            {
+                long unflushed = 0;
+                while (reader.TryRead(out var envelope))
+                {
+                    FrameCodec.Write(output, envelope);
+                    unflushed += envelope.CalculateSize() + FrameCodec.HeaderSize;
+                    if (unflushed >= _options.FlushThresholdBytes)
+                    {
+                        unflushed = 0;
+                        if ((await output.FlushAsync().ConfigureAwait(false)).IsCompleted)
+                        {
+                            return;
+                        }
+                    }
+                }
+
+                if ((await output.FlushAsync().ConfigureAwait(false)).IsCompleted)
+                {
+                    return;
+                }
+            }
+        }
+        catch (Exception ex)
+        {
+            Close("write failed: " + ex.Message);
+        }
+        finally
+        {
+            await output.CompleteAsync().ConfigureAwait(false);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Connection to {Peer} closed: {Reason}")]
+    private partial void LogClosed(string peer, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Handler for a message from {Peer} failed")]
+    private partial void LogHandlerFailed(string peer, Exception exception);
+}

@@ -1,0 +1,3 @@
+using Granary.Silo;
+
+return await GranaryCommand.RunAsync(args).ConfigureAwait(false);
