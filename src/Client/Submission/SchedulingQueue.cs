@@ -20,10 +20,16 @@ internal sealed class SchedulingQueue(string key, Granary.Runtime.Wire.ResourceR
     public double AverageMicros { get; set; } = -1;
 
     /// <summary>
+    /// True when the head said no more leases of this shape fit (spare 0 on the last grant). Until then
+    /// tasks wait for a lease of their own rather than queue behind a running one.
+    /// </summary>
+    public bool Saturated { get; set; }
+
+    /// <summary>
     /// How many tasks may be queued on one lease. Short tasks pipeline deeply to hide round trips; long or
     /// unknown ones go one at a time so a new lease can take the next one instead of it waiting behind.
     /// </summary>
-    public int Depth => AverageMicros switch
+    public int Depth => !Saturated ? 1 : AverageMicros switch
     {
         < 0 => 1,
         < 200 => 64,

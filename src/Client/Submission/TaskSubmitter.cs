@@ -172,6 +172,7 @@ internal sealed class TaskSubmitter : IAsyncDisposable
             }
 
             queue.Leases.Add(slot);
+            queue.Saturated = slot.Grant.Spare == 0;
             needsLease = PumpLocked(queue, sends);
         }
 
@@ -280,6 +281,7 @@ internal sealed class TaskSubmitter : IAsyncDisposable
                     if (slot.InFlight == 0 && now - slot.IdleSince >= (long)_leaseLinger.TotalMilliseconds)
                     {
                         queue.Leases.RemoveAt(i);
+                        queue.Saturated = false;
                         slot.Connection.Send(new Envelope { ReleaseLease = new ReleaseLease { LeaseId = slot.Grant.LeaseId } });
                     }
                 }

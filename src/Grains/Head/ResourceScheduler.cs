@@ -168,7 +168,35 @@ internal sealed class ResourceScheduler
         var id = "lease-" + Interlocked.Increment(ref _nextLease);
         node.Available.Subtract(request);
         _leases[id] = new LeaseState(id, jobId, node.Info.NodeId, request);
-        return new LeaseGrant { LeaseId = id, NodeId = node.Info.NodeId, Address = node.Info.Address };
+        return new LeaseGrant { LeaseId = id, NodeId = node.Info.NodeId, Address = node.Info.Address, Spare = SpareLocked(request) };
+    }
+
+    /// <summary>How many more copies of <paramref name="request"/> fit on live nodes now, capped at 64.</summary>
+    private int SpareLocked(ResourceSet request)
+    {
+        const int cap = 64;
+        var spare = 0;
+        foreach (var node in _nodes)
+        {
+            if (!node.Info.Alive)
+            {
+                continue;
+            }
+
+            var fits = cap;
+            foreach (var (name, amount) in request.Amounts)
+            {
+                fits = Math.Min(fits, (int)Math.Floor((node.Available[name] + 1e-6) / amount));
+            }
+
+            spare += fits;
+            if (spare >= cap)
+            {
+                return cap;
+            }
+        }
+
+        return spare;
     }
 
     /// <summary>Pack: the busiest node that still fits, so work fills one node before spilling to the next; the head last.</summary>

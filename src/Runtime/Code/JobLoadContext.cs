@@ -20,9 +20,16 @@ internal sealed class JobLoadContext : AssemblyLoadContext
 
     public static string ContextName(string jobId) => "granary-job-" + jobId;
 
-    /// <summary>Granary's own assemblies, which must resolve to the host's copy.</summary>
-    public static bool IsGranaryAssembly(string? simpleName) =>
-        simpleName is not null && (simpleName.StartsWith("Granary.", StringComparison.Ordinal) || simpleName == "granary");
+    private static readonly HashSet<string> _granaryAssemblies = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "Granary.Runtime", "Granary.Grains", "Granary.Client", "granary", "Google.Protobuf",
+    };
+
+    /// <summary>
+    /// Granary's own assemblies (and its wire library), which must resolve to the host's copy so contract
+    /// types are the same on both sides. User assemblies named Granary.* are not among them.
+    /// </summary>
+    public static bool IsGranaryAssembly(string? simpleName) => simpleName is not null && _granaryAssemblies.Contains(simpleName);
 
     protected override Assembly? Load(AssemblyName assemblyName)
     {

@@ -1,0 +1,20 @@
+namespace Granary.Client.Tests;
+
+public sealed class SerializationTests
+{
+    [Fact]
+    public async Task Raw_arrays_and_custom_serializers_round_trip_through_the_cluster()
+    {
+        var options = new LocalClusterOptions { Silos = 1 };
+        options.Client.Serializers.Add(new WordSerializer());
+        await using var client = await LocalCluster.StartAsync(options);
+
+        var bytes = await client.Remote(() => TestJobs.Bytes(300));
+        Assert.Equal(Enumerable.Range(0, 300).Select(i => (byte)i), bytes);
+        Assert.Equal(1000, await client.Remote(() => TestJobs.Length(new byte[1000])));
+        Assert.Equal(6.0, await client.Remote(() => TestJobs.SumDoubles(new[] { 1.0, 2.0, 3.0 })));
+
+        var word = new Word("granary");
+        Assert.Equal("GRANARY", await client.Remote(() => TestJobs.Shout(word)));
+    }
+}

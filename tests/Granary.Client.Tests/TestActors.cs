@@ -1,0 +1,72 @@
+namespace Granary.Client.Tests;
+
+public sealed class Counter(int start)
+{
+    private int _value = start;
+
+    public string InstanceId { get; } = Guid.NewGuid().ToString("N");
+
+    public int Add(int amount) => _value += amount;
+
+    public int Value() => _value;
+
+    public async Task<int> AddLater(int amount)
+    {
+        await Task.Delay(1);
+        return _value += amount;
+    }
+
+    public string Instance() => InstanceId;
+
+    public string Node() => TaskContext.Current!.NodeId;
+}
+
+public sealed class Recorder
+{
+    private readonly List<int> _seen = [];
+
+    public void Record(int value) => _seen.Add(value);
+
+    public List<int> Seen() => [.. _seen];
+}
+
+/// <summary>Measures how many calls overlap, to observe MaxConcurrency.</summary>
+public sealed class Overlap
+{
+    private int _running;
+    private int _peak;
+
+    public async Task<int> Work(int millis)
+    {
+        var now = Interlocked.Increment(ref _running);
+        InterlockedMax(ref _peak, now);
+        await Task.Delay(millis);
+        Interlocked.Decrement(ref _running);
+        return now;
+    }
+
+    public int Peak() => Volatile.Read(ref _peak);
+
+    private static void InterlockedMax(ref int target, int value)
+    {
+        int current;
+        while ((current = Volatile.Read(ref target)) < value && Interlocked.CompareExchange(ref target, value, current) != current)
+        {
+        }
+    }
+}
+
+public sealed class Faulty
+{
+    public Faulty(bool fail)
+    {
+        if (fail)
+        {
+            throw new ArgumentException("constructor refused");
+        }
+    }
+
+    public int Boom() => throw new NotSupportedException("boom from actor");
+
+    public int Ok() => 1;
+}

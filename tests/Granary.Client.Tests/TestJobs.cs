@@ -1,0 +1,94 @@
+using System.Diagnostics;
+using System.Runtime.Loader;
+
+namespace Granary.Client.Tests;
+
+/// <summary>Remote functions the tests run. They execute on silos, inside the job's load context.</summary>
+public static class TestJobs
+{
+    public static int Square(int x) => x * x;
+
+    public static int Add(int a, int b) => a + b;
+
+    public static int Add3(int a, int b, int c) => a + b + c;
+
+    public static string Concat(string prefix, int n) => prefix + n;
+
+    public static async Task<int> SquareLater(int x)
+    {
+        await Task.Delay(5);
+        return x * x;
+    }
+
+    public static async ValueTask<int> SquareValueTask(int x)
+    {
+        await Task.Yield();
+        return x * x;
+    }
+
+    public static void Nothing(int x)
+    {
+        _ = x;
+    }
+
+    public static async Task NothingLater()
+    {
+        await Task.Delay(1);
+    }
+
+    public static string WhereAmI() => TaskContext.Current?.NodeId ?? "no context";
+
+    public static TaskInfo Describe()
+    {
+        var context = AssemblyLoadContext.GetLoadContext(typeof(TestJobs).Assembly)!;
+        return new TaskInfo(TaskContext.Current!.NodeId, TaskContext.Current.JobId, context.Name ?? string.Empty, context.IsCollectible);
+    }
+
+    public static int Fail(string message) => throw new InvalidOperationException(message);
+
+    public static int FailOnFirstAttempt(int value) =>
+        TaskContext.Current!.Attempt == 0 ? throw new TimeoutException("first attempt always fails") : value;
+
+    public static int[] Range(int count) => Enumerable.Range(0, count).ToArray();
+
+    public static long SumInts(int[] values) => values.Sum(v => (long)v);
+
+    public static double SumDoubles(double[] values) => values.Sum();
+
+    public static int Length(byte[] data) => data.Length;
+
+    public static byte[] Bytes(int count) => Enumerable.Range(0, count).Select(i => (byte)i).ToArray();
+
+    public static Point Move(Point point, int dx) => point with { X = point.X + dx };
+
+    public static (int, string) Pair(int n) => (n, "n" + n);
+
+    public static Interval Timed(int index, int millis)
+    {
+        var start = Stopwatch.GetTimestamp();
+        Thread.Sleep(millis);
+        return new Interval(index, start, Stopwatch.GetTimestamp());
+    }
+
+    public static int Touch(Loop loop) => loop.Next is null ? 0 : 1;
+
+    public static string Shout(Word word) => word.Text.ToUpperInvariant();
+}
+
+public sealed record Point(int X, int Y);
+
+public sealed record TaskInfo(string NodeId, string JobId, string ContextName, bool Collectible);
+
+public sealed record Interval(int Index, long Start, long End);
+
+/// <summary>Serialized by <see cref="WordSerializer"/>, not by JSON, to prove custom serializers reach the silo.</summary>
+public sealed class Word(string text)
+{
+    public string Text { get; } = text;
+}
+
+/// <summary>A value System.Text.Json refuses (a reference cycle).</summary>
+public sealed class Loop
+{
+    public Loop? Next { get; set; }
+}
