@@ -1,0 +1,51 @@
+using Granary.Runtime.Serialization;
+using Granary.Runtime.Wire;
+
+namespace Granary.Runtime.Tests;
+
+public sealed class ErrorConverterTests
+{
+    [Fact]
+    public void A_user_exception_keeps_type_message_stack_and_node()
+    {
+        Exception thrown;
+        try
+        {
+            throw new InvalidOperationException("nope");
+        }
+        catch (Exception ex)
+        {
+            thrown = ex;
+        }
+
+        var info = ErrorConverter.FromException(thrown, "node-1", "Jobs.Run");
+        var back = Assert.IsType<RemoteTaskException>(ErrorConverter.ToException(info));
+        Assert.Equal(typeof(InvalidOperationException).FullName, back.RemoteType);
+        Assert.Equal("nope", back.RemoteMessage);
+        Assert.Equal("node-1", back.NodeId);
+        Assert.Contains(nameof(A_user_exception_keeps_type_message_stack_and_node), back.RemoteStackTrace);
+    }
+
+    [Fact]
+    public void Causes_survive_the_trip()
+    {
+        var info = new ErrorInfo { Kind = ErrorKind.User, Type = "T", Message = "outer", Cause = new ErrorInfo { Kind = ErrorKind.User, Type = "C", Message = "inner" } };
+        var back = Assert.IsType<RemoteTaskException>(ErrorConverter.ToException(info));
+        Assert.Equal("inner", Assert.IsType<RemoteTaskException>(back.InnerException).RemoteMessage);
+    }
+
+    [Theory]
+    [InlineData(ErrorKind.NodeDied, typeof(NodeDiedException))]
+    [InlineData(ErrorKind.ActorDied, typeof(ActorDiedException))]
+    [InlineData(ErrorKind.Infeasible, typeof(InfeasibleResourcesException))]
+    [InlineData(ErrorKind.CodeLoad, typeof(CodeLoadException))]
+    [InlineData(ErrorKind.ObjectLost, typeof(ObjectLostException))]
+    public void System_kinds_map_to_typed_exceptions(ErrorKind kind, Type expected)
+    {
+        Assert.IsType(expected, ErrorConverter.ToException(new ErrorInfo { Kind = kind, Message = "m" }));
+    }
+
+    [Fact]
+    public void Only_node_death_is_retryable() =>
+        Assert.True(new NodeDiedException("n", "gone").IsRetryable && !new ActorDiedException("a", "gone").IsRetryable);
+}
