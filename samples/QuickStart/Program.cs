@@ -32,6 +32,6 @@ Console.WriteLine($"Actor:    counter on {counter.NodeId} = {await counter.Call(
 
 var service = await cluster.GetOrCreateActorAsync("quickstart-service", () => new Counter(100), new ActorOptions { Lifetime = ActorLifetime.Detached });
 var found = await cluster.GetActorAsync<Counter>("quickstart-service");
-Console.WriteLine($"Named:    detached actor '{found.Name}' answers {await found.Call(c => c.Add(1))} (same activation as {service.Id == found.Id})");
+Console.WriteLine($"Named:    detached actor '{found.Name}' answers {await found.Call(c => c.Add(1))} ({(service.Id == found.Id ? "the same activation" : "a different activation!")} as GetOrCreateActorAsync returned)");
 await service.KillAsync();
 Console.WriteLine("Done.");

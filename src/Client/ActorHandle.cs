@@ -41,6 +41,8 @@ public sealed class ActorHandle<T>
 
     public ObjectRef Call(Expression<Func<T, Task>> call) => new ObjectRef<object?>(_client.CallActor(_info, _queue, call));
 
+    public ObjectRef Call(Expression<Func<T, ValueTask>> call) => new ObjectRef<object?>(_client.CallActor(_info, _queue, call));
+
     /// <summary>Kills the actor.</summary>
     public Task KillAsync(CancellationToken cancellationToken = default) => _client.KillAsync(this, cancellationToken);
 

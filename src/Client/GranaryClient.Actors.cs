@@ -38,14 +38,14 @@ public sealed partial class GranaryClient
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         ThrowIfDisposed();
         var reply = await RequestHeadAsync(new Envelope { GetNamedActor = new GetNamedActor { Name = name } }, cancellationToken).ConfigureAwait(false);
-        var info = reply.ActorInfo;
-        if (info.TypeName != typeof(T).FullName)
-        {
-            throw new ArgumentException($"Actor '{name}' is a {info.TypeName}, not a {typeof(T).FullName}.", nameof(T));
-        }
-
-        return new ActorHandle<T>(this, info);
+        return Handle<T>(reply.ActorInfo);
     }
+
+    private ActorHandle<T> Handle<T>(ActorInfo info)
+        where T : class =>
+        info.TypeName == typeof(T).FullName
+            ? new ActorHandle<T>(this, info)
+            : throw new ArgumentException($"Actor '{info.Name}' is a {info.TypeName}, not a {typeof(T).FullName}.", nameof(T));
 
     /// <summary>Kills an actor (detached ones included); calls queued or made after fail with <see cref="ActorDiedException"/>.</summary>
     public async Task KillAsync<T>(ActorHandle<T> actor, CancellationToken cancellationToken = default)
@@ -102,7 +102,7 @@ public sealed partial class GranaryClient
 
         spec.Args.AddRange(staging.Args);
         var reply = await RequestHeadAsync(new Envelope { CreateActor = new CreateActor { Spec = spec } }, cancellationToken).ConfigureAwait(false);
-        return new ActorHandle<T>(this, reply.ActorInfo);
+        return Handle<T>(reply.ActorInfo);
     }
 
     private static ActorOptions Copy(ActorOptions source) => new()

@@ -108,10 +108,11 @@ public sealed partial class GranaryClient
     {
         try
         {
-            var nodes = _view.Nodes.Where(n => n.Alive && !n.IsHead).ToList();
+            var view = await RefreshViewAsync(_disposing.Token).ConfigureAwait(false);
+            var nodes = view.Nodes.Where(n => n.Alive && !n.IsHead).ToList();
             if (nodes.Count == 0)
             {
-                nodes = [.. _view.Nodes.Where(n => n.Alive)];
+                nodes = [.. view.Nodes.Where(n => n.Alive)];
             }
 
             var node = nodes[(int)((uint)Interlocked.Increment(ref _putRoundRobin) % (uint)nodes.Count)];

@@ -22,6 +22,8 @@ public sealed partial class GranaryClient
 
     public ObjectRef Remote(Expression<Func<Task>> call, RemoteOptions? options = null) => new ObjectRef<object?>(Submit(call, options, enqueue: false));
 
+    public ObjectRef Remote(Expression<Func<ValueTask>> call, RemoteOptions? options = null) => new ObjectRef<object?>(Submit(call, options, enqueue: false));
+
     /// <summary>
     /// Like Remote, but calls of the same method run one at a time, in submission order (each starts after
     /// the previous one finished, whether it succeeded or not). Returns at once.
@@ -32,7 +34,11 @@ public sealed partial class GranaryClient
 
     public ObjectRef Enqueue(Expression<Action> call, RemoteOptions? options = null) => new ObjectRef<object?>(Submit(call, options, enqueue: true));
 
+    public ObjectRef<T> Enqueue<T>(Expression<Func<ValueTask<T>>> call, RemoteOptions? options = null) => new(Submit(call, options, enqueue: true));
+
     public ObjectRef Enqueue(Expression<Func<Task>> call, RemoteOptions? options = null) => new ObjectRef<object?>(Submit(call, options, enqueue: true));
+
+    public ObjectRef Enqueue(Expression<Func<ValueTask>> call, RemoteOptions? options = null) => new ObjectRef<object?>(Submit(call, options, enqueue: true));
 
     /// <summary>Runs the method once per item, in parallel; the refs come back in input order.</summary>
     public IReadOnlyList<ObjectRef<TOut>> Map<TIn, TOut>(IEnumerable<TIn> items, Expression<Func<TIn, TOut>> call, RemoteOptions? options = null) =>

@@ -38,7 +38,7 @@ public sealed partial class GranaryClient : IAsyncDisposable
         _options = options;
         _view = view;
         _objects = new ClientObjects(serializer, pool);
-        _code = new CodeShipper(jobId, RequestHeadAsync);
+        _code = new CodeShipper(jobId, RequestHeadAsync, [.. options.Serializers.Select(s => s.GetType())]);
         _submitter = new TaskSubmitter(jobId, RequestHeadAsync, pool);
     }
 

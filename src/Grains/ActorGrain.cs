@@ -77,6 +77,12 @@ internal sealed class ActorGrain
             }
         }
 
+        // Interleaved calls may still be running: take every slot back before the instance is disposed.
+        for (var i = 0; _slots is not null && i < Spec.MaxConcurrency; i++)
+        {
+            await _slots.WaitAsync().ConfigureAwait(false);
+        }
+
         await DisposeInstanceAsync().ConfigureAwait(false);
         _silo.ActorFinished(this);
     }

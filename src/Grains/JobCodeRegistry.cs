@@ -19,6 +19,11 @@ internal sealed class JobCodeRegistry(ICodeSource source, AssemblyBlobCache blob
 
     public async ValueTask<JobCode> GetAsync(string jobId, int manifestVersion, CancellationToken cancellationToken)
     {
+        if (_ended.ContainsKey(jobId) && !_jobs.ContainsKey(jobId))
+        {
+            throw new GranaryException($"Job {jobId} has ended; its work is no longer accepted on this node.");
+        }
+
         var code = _jobs.GetOrAdd(jobId, id => new JobCode(id, source, blobs));
         await code.EnsureVersionAsync(manifestVersion, cancellationToken).ConfigureAwait(false);
         return code;

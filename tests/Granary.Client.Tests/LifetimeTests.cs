@@ -50,6 +50,24 @@ public sealed class LifetimeTests(ClusterFixture fixture)
         await Assert.ThrowsAsync<ActorNotFoundException>(() => fixture.Client.GetActorAsync<Counter>(name));
     }
 
+    [Fact]
+    public async Task A_detached_actor_keeps_its_resources_after_its_creator_leaves()
+    {
+        var name = "holder-" + Guid.NewGuid().ToString("N");
+        await using (var creator = await GranaryClient.ConnectAsync(fixture.Cluster.HeadAddress))
+        {
+            await creator.CreateActorAsync(() => new Counter(0), new ActorOptions { Name = name, Lifetime = ActorLifetime.Detached, Resources = { ["slot"] = 1 } });
+        }
+
+        await Task.Delay(300);
+        var freeSlots = (await fixture.Client.GetNodesAsync()).Sum(n => n.Available.GetValueOrDefault("slot"));
+        Assert.Equal(1, freeSlots);
+
+        await fixture.Client.KillAsync(await fixture.Client.GetActorAsync<Counter>(name));
+        freeSlots = (await fixture.Client.GetNodesAsync()).Sum(n => n.Available.GetValueOrDefault("slot"));
+        Assert.Equal(2, freeSlots);
+    }
+
     private static async Task WaitUntilAsync(Func<Task<bool>> condition)
     {
         for (var i = 0; i < 100; i++)

@@ -16,5 +16,11 @@ public sealed class SerializationTests
 
         var word = new Word("granary");
         Assert.Equal("GRANARY", await client.Remote(() => TestJobs.Shout(word)));
+        Assert.Equal("granary!", (await client.Remote(() => TestJobs.Echo(word))).Text());
+
+        // Raw arrays returned through an interface or object still decode.
+        Assert.Equal(new[] { 0.0, 1.0, 2.0 }, await client.Remote(() => TestJobs.Doubles(3)));
+        Assert.Equal(new[] { 1L, 2L }, await client.Remote(() => TestJobs.Boxed()));
+        await client.Remote(() => TestJobs.Pause());
     }
 }

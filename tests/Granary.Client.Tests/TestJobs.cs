@@ -72,7 +72,15 @@ public static class TestJobs
 
     public static int Touch(Loop loop) => loop.Next is null ? 0 : 1;
 
-    public static string Shout(Word word) => word.Text.ToUpperInvariant();
+    public static string Shout(Word word) => word.Text().ToUpperInvariant();
+
+    public static Word Echo(Word word) => new(word.Text() + "!");
+
+    public static IReadOnlyList<double> Doubles(int count) => Enumerable.Range(0, count).Select(i => (double)i).ToArray();
+
+    public static object Boxed() => new[] { 1L, 2L };
+
+    public static async ValueTask Pause() => await Task.Delay(1);
 }
 
 public sealed record Point(int X, int Y);
@@ -81,10 +89,15 @@ public sealed record TaskInfo(string NodeId, string JobId, string ContextName, b
 
 public sealed record Interval(int Index, long Start, long End);
 
-/// <summary>Serialized by <see cref="WordSerializer"/>, not by JSON, to prove custom serializers reach the silo.</summary>
+/// <summary>
+/// Only <see cref="WordSerializer"/> can carry this type: JSON sees no public members and no parameterless
+/// constructor, so a round trip proves the custom serializer ran on both sides.
+/// </summary>
 public sealed class Word(string text)
 {
-    public string Text { get; } = text;
+    private readonly string _text = text;
+
+    public string Text() => _text;
 }
 
 /// <summary>A value System.Text.Json refuses (a reference cycle).</summary>

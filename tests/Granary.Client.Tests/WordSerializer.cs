@@ -10,7 +10,7 @@ public sealed class WordSerializer : ISerializer
 
     public void Serialize(IBufferWriter<byte> output, object? value, Type type)
     {
-        var bytes = Encoding.UTF8.GetBytes("W:" + ((Word)value!).Text);
+        var bytes = Encoding.UTF8.GetBytes("W:" + ((Word)value!).Text());
         output.Write(bytes);
     }
 

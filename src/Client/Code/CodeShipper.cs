@@ -28,10 +28,13 @@ internal sealed class CodeShipper
     private long _uploadedBytes;
     private int _uploadedCount;
 
-    public CodeShipper(string jobId, Func<Envelope, CancellationToken, Task<Envelope>> requestHead)
+    private IReadOnlyList<Type> _serializerTypes;
+
+    public CodeShipper(string jobId, Func<Envelope, CancellationToken, Task<Envelope>> requestHead, IReadOnlyList<Type> serializerTypes)
     {
         _jobId = jobId;
         _requestHead = requestHead;
+        _serializerTypes = serializerTypes;
     }
 
     public int UploadedAssemblies => Volatile.Read(ref _uploadedCount);
@@ -42,6 +45,7 @@ internal sealed class CodeShipper
     public (Task Ready, int Version) Ensure(MethodBase method)
     {
         var roots = new List<Assembly> { method.DeclaringType!.Assembly };
+        roots.AddRange(_serializerTypes.Select(t => t.Assembly));
         if (method.IsGenericMethod)
         {
             roots.AddRange(method.GetGenericArguments().Select(t => t.Assembly));
@@ -65,8 +69,11 @@ internal sealed class CodeShipper
                 return (_chain, _registeredNames.Count);
             }
 
+            // The serializers' names go with the first registration that carries assemblies.
+            var serializers = _serializerTypes.Select(t => t.AssemblyQualifiedName!).ToList();
+            _serializerTypes = [];
             var previous = _chain;
-            _chain = RegisterAfterAsync(previous, fresh);
+            _chain = RegisterAfterAsync(previous, fresh, serializers);
             return (_chain, _registeredNames.Count);
         }
     }
@@ -120,11 +127,20 @@ internal sealed class CodeShipper
         }
     }
 
-    private async Task RegisterAfterAsync(Task previous, List<AssemblyRef> assemblies)
+    private async Task RegisterAfterAsync(Task previous, List<AssemblyRef> assemblies, List<string> serializers)
     {
-        await previous.ConfigureAwait(false);
+        try
+        {
+            await previous.ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            // An earlier registration failed; its callers saw that. This one stands on its own.
+        }
+
         var request = new RegisterJobCode { JobId = _jobId };
         request.Assemblies.AddRange(assemblies);
+        request.Serializers.AddRange(serializers);
         var reply = await _requestHead(new Envelope { RegisterJobCode = request }, CancellationToken.None).ConfigureAwait(false);
         foreach (var hash in reply.MissingAssemblies.Hashes)
         {

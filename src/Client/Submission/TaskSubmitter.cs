@@ -135,14 +135,21 @@ internal sealed class TaskSubmitter : IAsyncDisposable
     private async Task RequestLeaseAsync(SchedulingQueue queue)
     {
         LeaseSlot slot;
+        LeaseGrant? grant = null;
         try
         {
-            var reply = await _requestHead(new Envelope { RequestLease = new RequestLease { JobId = _jobId, Request = queue.Request } }, CancellationToken.None).ConfigureAwait(false);
-            var connection = await _pool.GetAsync(reply.LeaseGrant.Address, CancellationToken.None).ConfigureAwait(false);
-            slot = new LeaseSlot(reply.LeaseGrant, connection);
+            grant = (await _requestHead(new Envelope { RequestLease = new RequestLease { JobId = _jobId, Request = queue.Request } }, CancellationToken.None).ConfigureAwait(false)).LeaseGrant;
+            var connection = await _pool.GetAsync(grant.Address, CancellationToken.None).ConfigureAwait(false);
+            slot = new LeaseSlot(grant, connection);
         }
         catch (Exception ex)
         {
+            if (grant is not null)
+            {
+                // Granted on a node we cannot reach: give the reservation back rather than leak it.
+                _ = _requestHead(new Envelope { ReturnLease = new ReturnLease { LeaseId = grant.LeaseId } }, CancellationToken.None);
+            }
+
             List<PendingTask> failed;
             lock (_gate)
             {

@@ -27,7 +27,7 @@ internal sealed class ActorDirectory(SiloRuntime silo, ResourceScheduler schedul
         {
             if (_named.TryGetValue(spec.Name, out existing) && !spec.GetIfExists)
             {
-                throw new InvalidOperationException($"An actor named '{spec.Name}' already exists. Use GetActorAsync to reach it, GetOrCreateActorAsync to share it, or pick another name.");
+                throw new GranaryException($"An actor named '{spec.Name}' already exists. Use GetActorAsync to reach it, GetOrCreateActorAsync to share it, or pick another name.");
             }
 
             creation = new TaskCompletionSource<ActorInfo>(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -136,7 +136,9 @@ internal sealed class ActorDirectory(SiloRuntime silo, ResourceScheduler schedul
 
     private async Task<ActorInfo> ActivateAsync(ActorSpec spec, CancellationToken cancellationToken)
     {
-        var grant = await scheduler.RequestAsync(spec.JobId, ResourceSet.FromWire(spec.Resources?.Amounts), spec.Resources?.Placement ?? new Placement(), cancellationToken).ConfigureAwait(false);
+        // A detached actor's reservation must outlive its creator's job, so it is not booked under the job.
+        var holder = spec.Lifetime == ActorLifetimeKind.ActorLifetimeDetached ? "detached/" + spec.ActorId : spec.JobId;
+        var grant = await scheduler.RequestAsync(holder, ResourceSet.FromWire(spec.Resources?.Amounts), spec.Resources?.Placement ?? new Placement(), cancellationToken).ConfigureAwait(false);
         try
         {
             await silo.RequestNodeAsync(grant.Address, new Envelope { ActivateActor = new ActivateActor { Spec = spec, LeaseId = grant.LeaseId } }, cancellationToken).ConfigureAwait(false);

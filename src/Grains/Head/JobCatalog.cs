@@ -12,6 +12,7 @@ namespace Granary.Grains.Head;
 internal sealed class JobCatalog(AssemblyBlobCache blobs)
 {
     private readonly Dictionary<string, List<AssemblyRef>> _jobs = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, List<string>> _serializers = new(StringComparer.Ordinal);
 
     /// <summary>Adds the job's assemblies and answers which blobs the head still needs uploaded.</summary>
     public MissingAssemblies Register(RegisterJobCode request)
@@ -22,6 +23,11 @@ internal sealed class JobCatalog(AssemblyBlobCache blobs)
             if (!_jobs.TryGetValue(request.JobId, out var list))
             {
                 _jobs[request.JobId] = list = [];
+            }
+
+            if (request.Serializers.Count > 0)
+            {
+                _serializers[request.JobId] = [.. request.Serializers];
             }
 
             foreach (var assembly in request.Assemblies)
@@ -52,6 +58,11 @@ internal sealed class JobCatalog(AssemblyBlobCache blobs)
             if (_jobs.TryGetValue(jobId, out var list))
             {
                 manifest.Assemblies.AddRange(list);
+            }
+
+            if (_serializers.TryGetValue(jobId, out var serializers))
+            {
+                manifest.Serializers.AddRange(serializers);
             }
         }
 

@@ -86,6 +86,11 @@ internal sealed class JobCode
             }
 
             _bySimpleName = map;
+            if (manifest.Serializers.Count > 0 && _context is not null)
+            {
+                // Encode results with the client's own serializers, created inside the job's code.
+                Serializer = new ValueSerializer([.. manifest.Serializers.Select(CreateSerializer)], CreateSerializer);
+            }
         }
         finally
         {

@@ -24,6 +24,7 @@ internal static class ErrorConverter
             InfeasibleResourcesException => new ErrorInfo { Kind = ErrorKind.Infeasible },
             ObjectLostException => new ErrorInfo { Kind = ErrorKind.ObjectLost },
             ActorNotFoundException => new ErrorInfo { Kind = ErrorKind.NotFound },
+            GranaryException => new ErrorInfo { Kind = ErrorKind.System },
             _ => new ErrorInfo { Kind = ErrorKind.User },
         };
 
@@ -57,7 +58,7 @@ internal static class ErrorConverter
             ErrorKind.Infeasible => new InfeasibleResourcesException(info.Message),
             ErrorKind.ObjectLost => new ObjectLostException(string.Empty, info.Message, cause),
             ErrorKind.NotFound => new ActorNotFoundException(info.Message),
-            _ => new GranaryException($"{info.Type}: {info.Message}", cause),
+            _ => new GranaryException(info.Message, cause),
         };
     }
 

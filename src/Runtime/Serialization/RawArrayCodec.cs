@@ -15,6 +15,13 @@ internal static class RawArrayCodec
 
     public static ByteString Encode(object array, Type type) => Codec(type)!.Encode((Array)array);
 
+    /// <summary>The array type for a primitive element type name such as System.Double; null for anything else.</summary>
+    public static Type? ArrayTypeOf(string elementTypeName)
+    {
+        var element = elementTypeName.Length == 0 ? null : typeof(int).Assembly.GetType(elementTypeName, throwOnError: false);
+        return element is { IsPrimitive: true } ? element.MakeArrayType() : null;
+    }
+
     public static object Decode(ReadOnlySpan<byte> data, Type type) => Codec(type)!.Decode(data);
 
     private static IElementCodec? Codec(Type type) => _codecs.GetOrAdd(type, static t =>

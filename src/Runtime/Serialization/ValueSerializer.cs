@@ -58,7 +58,8 @@ internal sealed class ValueSerializer
 
             if (RawArrayCodec.IsRaw(value.GetType()))
             {
-                return new Value { Format = ValueFormat.Raw, Data = RawArrayCodec.Encode(value, value.GetType()) };
+                // The element type travels along so a target declared as object or an interface can still decode it.
+                return new Value { Format = ValueFormat.Raw, Data = RawArrayCodec.Encode(value, value.GetType()), Serializer = value.GetType().GetElementType()!.FullName! };
             }
 
             var json = JsonSerializer.SerializeToUtf8Bytes(value, type, JsonOptions);
@@ -83,8 +84,12 @@ internal sealed class ValueSerializer
                     return null;
                 case ValueFormat.Raw when RawArrayCodec.IsRaw(type):
                     return RawArrayCodec.Decode(value.Data.Span, type);
-                case ValueFormat.Raw when type == typeof(object):
-                    throw new InvalidOperationException("a raw array needs its array type to be decoded; ask for the array type, not object.");
+                case ValueFormat.Raw:
+                    var arrayType = RawArrayCodec.ArrayTypeOf(value.Serializer)
+                        ?? throw new InvalidOperationException($"raw element type '{value.Serializer}' is not a primitive.");
+                    return type.IsAssignableFrom(arrayType)
+                        ? RawArrayCodec.Decode(value.Data.Span, arrayType)
+                        : throw new InvalidOperationException($"a {arrayType.Name} cannot be assigned to {type.Name}.");
                 case ValueFormat.Custom:
                     return FindByName(value.Serializer).Deserialize(value.Data.Memory, type);
                 default:

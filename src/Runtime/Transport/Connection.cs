@@ -124,7 +124,7 @@ internal sealed partial class Connection
             }
         }
 
-        // Completing the input wakes a pending read so the read loop ends.
+        // Cancelling the pending read wakes the read loop so it ends.
         _pipe.Input.CancelPendingRead();
         try
         {
@@ -295,8 +295,15 @@ internal sealed partial class Connection
                 long unflushed = 0;
                 while (reader.TryRead(out var envelope))
                 {
-                    FrameCodec.Write(output, envelope);
-                    unflushed += envelope.CalculateSize() + FrameCodec.HeaderSize;
+                    var size = envelope.CalculateSize();
+                    if (size > _options.MaxFrameBytes)
+                    {
+                        RefuseOversized(envelope, size);
+                        continue;
+                    }
+
+                    FrameCodec.Write(output, envelope, size);
+                    unflushed += size + FrameCodec.HeaderSize;
                     if (unflushed >= _options.FlushThresholdBytes)
                     {
                         unflushed = 0;
@@ -322,6 +329,27 @@ internal sealed partial class Connection
             await output.CompleteAsync().ConfigureAwait(false);
         }
     }
+
+    /// <summary>
+    /// A message over the frame limit would make the peer drop the whole connection; fail just that call
+    /// (or answer the request with an error) and keep the connection.
+    /// </summary>
+    private void RefuseOversized(Envelope envelope, int size)
+    {
+        var reason = $"a {envelope.BodyCase} message of {size} bytes is over the {_options.MaxFrameBytes}-byte frame limit (TransportOptions.MaxFrameBytes); send large values as objects in pieces, or raise the limit on both sides";
+        LogOversized(Peer, reason);
+        if (envelope.IsReply)
+        {
+            SendReply(envelope.CallId, new Envelope { Error = ErrorConverter.System(reason, string.Empty) });
+        }
+        else if (envelope.CallId != 0 && _pending.TryRemove(envelope.CallId, out var call))
+        {
+            call.TrySetException(new GranaryException(reason));
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Not sending to {Peer}: {Reason}")]
+    private partial void LogOversized(string peer, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Connection to {Peer} closed: {Reason}")]
     private partial void LogClosed(string peer, string reason);

@@ -10,9 +10,10 @@ internal static class FrameCodec
 {
     public const int HeaderSize = 4;
 
-    public static void Write(IBufferWriter<byte> output, Envelope envelope)
+    public static void Write(IBufferWriter<byte> output, Envelope envelope) => Write(output, envelope, envelope.CalculateSize());
+
+    public static void Write(IBufferWriter<byte> output, Envelope envelope, int size)
     {
-        var size = envelope.CalculateSize();
         BinaryPrimitives.WriteInt32LittleEndian(output.GetSpan(HeaderSize), size);
         output.Advance(HeaderSize);
         envelope.WriteTo(output);
