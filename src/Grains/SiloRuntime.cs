@@ -21,6 +21,7 @@ internal sealed partial class SiloRuntime : IAsyncDisposable
     private readonly ConcurrentDictionary<string, ActorGrain> _actors = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stopping = new();
     private readonly ILogger _logger;
+    private int _accepted;
 
     public SiloRuntime(SiloOptions options)
     {
@@ -79,6 +80,11 @@ internal sealed partial class SiloRuntime : IAsyncDisposable
     public ObjectStore Store { get; } = new();
 
     public CancellationToken Stopping => _stopping.Token;
+
+    /// <summary>Connections peers opened to this silo (dialed ones not counted).</summary>
+    public int AcceptedConnections => Volatile.Read(ref _accepted);
+
+    public void ConnectionAccepted() => Interlocked.Increment(ref _accepted);
 
     public IEnumerable<ActorGrain> Actors => _actors.Values;
 

@@ -99,18 +99,22 @@ internal static class GranaryCommand
 
     private static async Task<int> StartAsync(SiloOptions options)
     {
-        using var loggerFactory = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Information));
+        using var loggerFactory = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Information).AddFilter("Microsoft", LogLevel.Warning));
         options.LoggerFactory = loggerFactory;
         await using var silo = await SiloHost.StartAsync(options).ConfigureAwait(false);
         Console.WriteLine($"granary: {(silo.IsHead ? "head" : "worker")} silo {silo.NodeId} listening on {silo.Address}");
-        var stop = new TaskCompletionSource();
-        Console.CancelKeyPress += (_, e) =>
+        var stop = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        void OnSignal(System.Runtime.InteropServices.PosixSignalContext context)
         {
-            e.Cancel = true;
-            stop.TrySetResult();
-        };
-        AppDomain.CurrentDomain.ProcessExit += (_, _) => stop.TrySetResult();
-        await stop.Task.ConfigureAwait(false);
+            // Stop gracefully ourselves instead of letting the runtime tear the process down mid-work.
+            context.Cancel = true;
+            stop.TrySetResult(context.Signal.ToString());
+        }
+
+        using var interrupt = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGINT, OnSignal);
+        using var terminate = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, OnSignal);
+        var signal = await stop.Task.ConfigureAwait(false);
+        Console.WriteLine($"granary: {signal} received, stopping silo {silo.NodeId}");
         return 0;
     }
 }

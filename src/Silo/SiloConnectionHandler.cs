@@ -12,6 +12,7 @@ internal sealed class SiloConnectionHandler(SiloRuntime silo) : ConnectionHandle
 
     public override async Task OnConnectedAsync(ConnectionContext context)
     {
+        silo.ConnectionAccepted();
         var connection = new Connection(context.Transport, context.RemoteEndPoint?.ToString() ?? context.ConnectionId, silo.Handler, _logger, silo.Transport);
         using var stopping = silo.Stopping.Register(() => connection.Close("the silo is stopping"));
         await connection.RunAsync().ConfigureAwait(false);

@@ -46,6 +46,7 @@ public sealed class SiloHost : IAsyncDisposable
         }
 
         builder.Services.AddSingleton(runtime);
+        builder.Services.AddSingleton<Microsoft.Extensions.Hosting.IHostLifetime, PassiveHostLifetime>();
         var ip = IPAddress.TryParse(options.Host, out var parsed) ? parsed : IPAddress.Loopback;
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
