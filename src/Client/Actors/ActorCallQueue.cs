@@ -80,21 +80,8 @@ internal sealed class ActorCallQueue(ActorInfo actor, ConnectionPool pool, Cance
             return;
         }
 
-        var reply = envelope.TaskReply;
-        switch (reply.ResultCase)
-        {
-            case TaskReply.ResultOneofCase.Value:
-                result.TrySetValue(reply.Value);
-                break;
-            case TaskReply.ResultOneofCase.Location:
-                result.TrySetLocation(reply.Location);
-                break;
-            default:
-                var exception = reply.Error.Kind == ErrorKind.ActorDied
-                    ? new ActorDiedException(actor.ActorId, reply.Error.Message)
-                    : ErrorConverter.ToException(reply.Error);
-                result.TrySetError(exception, reply.Error);
-                break;
-        }
+        result.TryComplete(envelope.TaskReply, error => error.Kind == ErrorKind.ActorDied
+            ? new ActorDiedException(actor.ActorId, error.Message)
+            : ErrorConverter.ToException(error));
     }
 }

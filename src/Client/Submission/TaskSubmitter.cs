@@ -253,18 +253,7 @@ internal sealed class TaskSubmitter : IAsyncDisposable
             return;
         }
 
-        switch (reply.ResultCase)
-        {
-            case TaskReply.ResultOneofCase.Value:
-                task.Result.TrySetValue(reply.Value);
-                break;
-            case TaskReply.ResultOneofCase.Location:
-                task.Result.TrySetLocation(reply.Location);
-                break;
-            default:
-                task.Result.TrySetError(ErrorConverter.ToException(reply.Error), reply.Error);
-                break;
-        }
+        task.Result.TryComplete(reply);
     }
 
     private static void Fail(PendingTask task, Exception error) =>

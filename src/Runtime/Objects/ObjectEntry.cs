@@ -46,6 +46,14 @@ internal sealed class ObjectEntry
         ErrorInfo = info;
     });
 
+    /// <summary>Completes the entry from a task's reply: its value, its location, or its error as a typed exception.</summary>
+    public bool TryComplete(TaskReply reply, Func<ErrorInfo, Exception>? mapError = null) => reply.ResultCase switch
+    {
+        TaskReply.ResultOneofCase.Value => TrySetValue(reply.Value),
+        TaskReply.ResultOneofCase.Location => TrySetLocation(reply.Location),
+        _ => TrySetError((mapError ?? Serialization.ErrorConverter.ToException)(reply.Error), reply.Error),
+    };
+
     public async Task WaitAsync(CancellationToken cancellationToken)
     {
         await _done.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
