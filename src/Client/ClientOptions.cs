@@ -14,5 +14,11 @@ public sealed class ClientOptions
     /// <summary>How long to wait for the head when connecting.</summary>
     public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>The node this client counts as local for <see cref="PreferLocalPlacement"/> (e.g. the silo on the client's machine).</summary>
+    public string? LocalNodeId { get; set; }
+
+    /// <summary>How often the client checks in with the head, reconnecting after a head restart.</summary>
+    public TimeSpan KeepAliveInterval { get; set; } = TimeSpan.FromSeconds(2);
+
     public ILoggerFactory? LoggerFactory { get; set; }
 }

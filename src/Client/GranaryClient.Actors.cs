@@ -1,4 +1,5 @@
 using System.Linq.Expressions;
+using System.Reflection;
 using Granary.Client.Calls;
 using Granary.Client.Actors;
 using Granary.Client.Submission;
@@ -84,7 +85,7 @@ public sealed partial class GranaryClient
             JobId = JobId,
             Name = options.Name ?? string.Empty,
             Lifetime = options.Lifetime == ActorLifetime.Detached ? ActorLifetimeKind.ActorLifetimeDetached : ActorLifetimeKind.ActorLifetimeOwned,
-            Resources = ResourceShape.For(options, defaultCpus: 0).Request,
+            Resources = ResourceShape.For(options, defaultCpus: 0, typeof(T).GetCustomAttribute<PlacementAttribute>()?.Strategy, _options.LocalNodeId).Request,
             MaxConcurrency = options.MaxConcurrency,
             Factory = parsed.Reference,
             TypeName = typeof(T).FullName ?? typeof(T).Name,

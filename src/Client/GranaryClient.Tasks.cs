@@ -10,6 +10,7 @@ namespace Granary;
 public sealed partial class GranaryClient
 {
     private readonly Dictionary<MethodBase, ObjectEntry> _lastEnqueued = new();
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<MethodBase, (string Key, ResourceRequest Request)> _defaultShapes = new();
 
     /// <summary>Runs a static method on the cluster; captured values become its arguments. Returns at once.</summary>
     public ObjectRef<T> Remote<T>(Expression<Func<T>> call, RemoteOptions? options = null) => new(Submit(call, options, enqueue: false));
@@ -67,7 +68,7 @@ public sealed partial class GranaryClient
         options ??= RemoteOptions.Default;
         options.Validate();
         var parsed = CallParser.ParseStatic(call);
-        var shape = ResourceShape.For(options, defaultCpus: 1);
+        var shape = ShapeFor(options, parsed.Method);
         var refs = new List<ObjectRef<TOut>>();
         foreach (var values in items)
         {
@@ -84,7 +85,7 @@ public sealed partial class GranaryClient
         options ??= RemoteOptions.Default;
         options.Validate();
         var parsed = CallParser.ParseStatic(call);
-        var shape = ResourceShape.For(options, defaultCpus: 1);
+        var shape = ShapeFor(options, parsed.Method);
         if (!enqueue)
         {
             return SubmitParsed(parsed, [], options, shape, orderAfter: null);
@@ -102,7 +103,7 @@ public sealed partial class GranaryClient
     private ObjectEntry SubmitParsed(ParsedCall call, object?[] parameterValues, RemoteOptions options, (string Key, ResourceRequest Request) shape, ObjectEntry? orderAfter)
     {
         var taskId = NewId("t-");
-        var spec = new TaskSpec { TaskId = taskId, JobId = JobId, Method = call.Reference, Name = options.Name ?? string.Empty };
+        var spec = new TaskSpec { TaskId = taskId, JobId = JobId, Method = call.Reference, Name = options.Name ?? string.Empty, ProcessIsolation = options.Isolation == Isolation.Process };
         var dependencies = ArgumentBuilder.Build(call, parameterValues, spec.Args, _objects.Serializer);
         var (codeReady, version) = _code.Ensure(call.Method);
         spec.ManifestVersion = version;
@@ -118,6 +119,24 @@ public sealed partial class GranaryClient
         }
 
         return entry;
+    }
+
+    /// <summary>The resource shape and placement of a task: options first, then the method's or its class's placement attribute.</summary>
+    private (string Key, ResourceRequest Request) ShapeFor(RemoteOptions options, MethodBase method)
+    {
+        if (ReferenceEquals(options, RemoteOptions.Default) && _defaultShapes.TryGetValue(method, out var cached))
+        {
+            return cached;
+        }
+
+        var declared = (method.GetCustomAttribute<PlacementAttribute>() ?? method.DeclaringType?.GetCustomAttribute<PlacementAttribute>())?.Strategy;
+        var shape = ResourceShape.For(options, defaultCpus: 1, declared, _options.LocalNodeId);
+        if (ReferenceEquals(options, RemoteOptions.Default) && options.Placement is null)
+        {
+            _defaultShapes.TryAdd(method, shape);
+        }
+
+        return shape;
     }
 
     private async Task SubmitWhenReadyAsync(PendingTask task, string name, List<(int Index, ObjectEntry Entry)>? dependencies, Task codeReady, ObjectEntry? orderAfter)

@@ -16,8 +16,8 @@ namespace Granary;
 /// </summary>
 public sealed partial class GranaryClient : IAsyncDisposable
 {
-    private readonly Connection _head;
-    private readonly Task _headLoop;
+    private readonly Timer _keepAlive;
+    private Connection _head;
     private readonly ConnectionPool _pool;
     private readonly CodeShipper _code;
     private readonly TaskSubmitter _submitter;
@@ -28,18 +28,36 @@ public sealed partial class GranaryClient : IAsyncDisposable
     private ClusterView _view;
     private int _disposed;
 
-    private GranaryClient(string headAddress, string jobId, Connection head, Task headLoop, ConnectionPool pool, ValueSerializer serializer, ClientOptions options, ClusterView view)
+    private GranaryClient(string headAddress, string jobId, Connection head, ConnectionPool pool, ValueSerializer serializer, ClientOptions options, ClusterView view)
     {
         HeadAddress = headAddress;
         JobId = jobId;
         _head = head;
-        _headLoop = headLoop;
         _pool = pool;
         _options = options;
         _view = view;
         _objects = new ClientObjects(serializer, pool);
         _code = new CodeShipper(jobId, RequestHeadAsync, [.. options.Serializers.Select(s => s.GetType())]);
         _submitter = new TaskSubmitter(jobId, RequestHeadAsync, pool);
+        _keepAlive = new Timer(_ => _ = KeepAliveAsync(), null, options.KeepAliveInterval, options.KeepAliveInterval);
+    }
+
+    /// <summary>Keeps the job known to the head: after a head restart the client reconnects and the job carries on.</summary>
+    private async Task KeepAliveAsync()
+    {
+        if (!_head.IsClosed || Volatile.Read(ref _disposed) != 0)
+        {
+            return;
+        }
+
+        try
+        {
+            _head = await _pool.GetAsync(HeadAddress, _disposing.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or System.Net.Sockets.SocketException or ConnectionClosedException)
+        {
+            // The head is still away; try again on the next tick.
+        }
     }
 
     /// <summary>The head silo's host:port.</summary>
@@ -66,9 +84,13 @@ public sealed partial class GranaryClient : IAsyncDisposable
         var logger = (options.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger("Granary.Client");
         var serializer = new ValueSerializer([.. options.Serializers]);
         GranaryClient? client = null;
-        var handler = new ClientMessageHandler((connection, reason) => client?.OnConnectionClosed(connection, reason));
+        ConnectionPool? poolRef = null;
+        var handler = new ClientMessageHandler(
+            (connection, reason) => client?.OnConnectionClosed(connection, reason),
+            died => poolRef?.TryGetOpen(died.Address)?.Close($"the head declared node {died.NodeId} dead: {died.Reason}"));
         Hello MakeHello() => new() { Role = PeerRole.Client, NodeId = jobId, JobId = jobId };
         var pool = new ConnectionPool(MakeHello, handler, logger);
+        poolRef = pool;
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(options.ConnectTimeout);
         Connection head;
@@ -83,7 +105,7 @@ public sealed partial class GranaryClient : IAsyncDisposable
         }
 
         var view = (await head.RequestAsync(new Envelope { GetClusterView = new GetClusterView() }, timeout.Token).ConfigureAwait(false)).ClusterView;
-        client = new GranaryClient(headAddress, jobId, head, head.Closed, pool, serializer, options, view);
+        client = new GranaryClient(headAddress, jobId, head, pool, serializer, options, view);
         return client;
     }
 
@@ -96,6 +118,7 @@ public sealed partial class GranaryClient : IAsyncDisposable
         }
 
         await _disposing.CancelAsync().ConfigureAwait(false);
+        await _keepAlive.DisposeAsync().ConfigureAwait(false);
         await _submitter.DisposeAsync().ConfigureAwait(false);
         await _pool.DisposeAsync().ConfigureAwait(false);
         if (_ownedCluster is not null)
@@ -106,8 +129,12 @@ public sealed partial class GranaryClient : IAsyncDisposable
 
     internal void OwnCluster(LocalCluster cluster) => _ownedCluster = cluster;
 
-    internal Task<Envelope> RequestHeadAsync(Envelope request, CancellationToken cancellationToken) =>
-        _head.RequestAsync(request, cancellationToken);
+    /// <summary>Calls the head, re-dialing it if its connection dropped (e.g. the head restarted with --redis).</summary>
+    internal async Task<Envelope> RequestHeadAsync(Envelope request, CancellationToken cancellationToken)
+    {
+        var head = _head.IsClosed ? await _pool.GetAsync(HeadAddress, cancellationToken).ConfigureAwait(false) : _head;
+        return await head.RequestAsync(request, cancellationToken).ConfigureAwait(false);
+    }
 
     /// <summary>The nodes as the head last described them.</summary>
     internal async Task<ClusterView> RefreshViewAsync(CancellationToken cancellationToken)

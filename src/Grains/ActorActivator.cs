@@ -14,7 +14,7 @@ internal static class ActorActivator
             var code = await silo.Jobs.GetAsync(spec.JobId, spec.ManifestVersion, silo.Stopping).ConfigureAwait(false);
             var factory = code.Resolve(spec.Factory);
             var arguments = await silo.Executor.ResolveArgumentsAsync(spec.Args, factory, code.Serializer, silo.Stopping).ConfigureAwait(false);
-            TaskContext.Current = new TaskContext(silo.NodeId, spec.JobId, spec.ActorId, spec.ActorId, 0, []);
+            TaskContext.Current = new TaskContext(silo.NodeId, spec.JobId, spec.ActorId, spec.ActorId, 0, [.. request.GpuIds]);
             object? instance;
             using (code.Context.EnterContextualReflection())
             {
@@ -27,7 +27,7 @@ internal static class ActorActivator
                 throw new InvalidOperationException($"{spec.Factory.DisplayName} returned null; an actor factory must return the actor instance.");
             }
 
-            silo.AddActor(new ActorGrain(spec, code, instance, silo));
+            silo.AddActor(new ActorGrain(spec, code, instance, [.. request.GpuIds], silo));
             return null;
         }
         catch (Exception ex)

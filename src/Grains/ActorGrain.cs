@@ -19,8 +19,9 @@ internal sealed class ActorGrain
     private readonly SemaphoreSlim? _slots;
     private string? _deathReason;
 
-    public ActorGrain(ActorSpec spec, JobCode code, object instance, SiloRuntime silo)
+    public ActorGrain(ActorSpec spec, JobCode code, object instance, IReadOnlyList<int> gpuIds, SiloRuntime silo)
     {
+        GpuIds = [.. gpuIds];
         Spec = spec;
         Code = code;
         Instance = instance;
@@ -30,6 +31,8 @@ internal sealed class ActorGrain
     }
 
     public ActorSpec Spec { get; }
+
+    public int[] GpuIds { get; }
 
     public JobCode Code { get; }
 
@@ -105,7 +108,7 @@ internal sealed class ActorGrain
         try
         {
             var method = Code.Resolve(spec.Method);
-            result = await _silo.Executor.InvokeAsync(spec, Code, method, Instance, Spec.ActorId, _silo.Stopping).ConfigureAwait(false);
+            result = await _silo.Executor.InvokeAsync(spec, Code, method, Instance, Spec.ActorId, GpuIds, _silo.Stopping).ConfigureAwait(false);
         }
         catch (Exception ex)
         {

@@ -15,13 +15,23 @@ internal sealed class LeaseWorker
 
     private readonly SiloRuntime _silo;
 
-    public LeaseWorker(string leaseId, string jobId, SiloRuntime silo)
+    private int _queued;
+
+    public LeaseWorker(string leaseId, string jobId, IReadOnlyList<int> gpuIds, SiloRuntime silo)
     {
         LeaseId = leaseId;
         JobId = jobId;
+        GpuIds = [.. gpuIds];
         _silo = silo;
         _ = RunAsync();
     }
+
+    /// <summary>The GPU devices the head assigned to this lease; every task on it sees them.</summary>
+    public int[] GpuIds { get; }
+
+    public bool Running { get; private set; }
+
+    public int Queued => Volatile.Read(ref _queued);
 
     public string LeaseId { get; }
 
@@ -30,8 +40,10 @@ internal sealed class LeaseWorker
     public ValueTask<Envelope?> Enqueue(TaskSpec spec)
     {
         var reply = new TaskCompletionSource<Envelope?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        Interlocked.Increment(ref _queued);
         if (!_queue.Writer.TryWrite((spec, reply)))
         {
+            Interlocked.Decrement(ref _queued);
             reply.SetResult(new Envelope { TaskReply = _silo.Executor.Failed(new InvalidOperationException($"lease {LeaseId} was already released; the owner must request a new lease."), spec) });
         }
 
@@ -45,7 +57,10 @@ internal sealed class LeaseWorker
     {
         await foreach (var (spec, reply) in _queue.Reader.ReadAllAsync().ConfigureAwait(false))
         {
-            var result = await _silo.Executor.RunTaskAsync(spec, _silo.Stopping).ConfigureAwait(false);
+            Interlocked.Decrement(ref _queued);
+            Running = true;
+            var result = await _silo.Executor.RunTaskAsync(spec, GpuIds, _silo.Stopping).ConfigureAwait(false);
+            Running = false;
             reply.TrySetResult(new Envelope { TaskReply = result });
         }
 

@@ -35,9 +35,14 @@ internal sealed partial class SiloMessageHandler(SiloRuntime silo) : IMessageHan
 
     public void OnClosed(Connection connection, string reason)
     {
-        if (connection.State is Hello { Role: PeerRole.Client } hello && silo.Head is not null)
+        if (connection.State is Hello { Role: PeerRole.Client, JobId.Length: > 0 } hello && silo.Head is not null)
         {
             silo.Head.JobDisconnected(hello.JobId, connection);
+        }
+
+        if (connection.State is Hello { Role: PeerRole.Silo } peer && silo.Head is not null)
+        {
+            silo.Head.NodeConnectionLost(peer.NodeId);
         }
     }
 
@@ -50,7 +55,8 @@ internal sealed partial class SiloMessageHandler(SiloRuntime silo) : IMessageHan
             silo.Peers.Adopt(hello.Address, connection);
         }
 
-        if (hello.Role == PeerRole.Client && silo.Head is not null)
+        // A client without a job id only observes (e.g. `granary status`): it starts no job.
+        if (hello.Role == PeerRole.Client && hello.JobId.Length > 0 && silo.Head is not null)
         {
             silo.Head.JobConnected(hello.JobId, connection);
         }
@@ -63,7 +69,7 @@ internal sealed partial class SiloMessageHandler(SiloRuntime silo) : IMessageHan
         switch (message.BodyCase)
         {
             case Envelope.BodyOneofCase.PushTask:
-                return silo.LeaseFor(message.PushTask.LeaseId, message.PushTask.Spec.JobId).Enqueue(message.PushTask.Spec);
+                return silo.LeaseFor(message.PushTask.LeaseId, message.PushTask.Spec.JobId, message.PushTask.GpuIds).Enqueue(message.PushTask.Spec);
             case Envelope.BodyOneofCase.ReleaseLease:
                 silo.ReleaseLease(message.ReleaseLease.LeaseId);
                 return Done();

@@ -34,6 +34,30 @@ public sealed class SiloOptions
     /// <summary>Largest frame accepted from a peer; a bigger one closes that connection only.</summary>
     public int MaxFrameBytes { get; set; } = 256 * 1024 * 1024;
 
+    /// <summary>GPUs to offer. Real devices come from NVML; without NVML this many are simulated (scheduling works the same).</summary>
+    public int? Gpus { get; set; }
+
+    /// <summary>Type name of simulated GPUs, e.g. "H100" (real devices report their own name).</summary>
+    public string? GpuType { get; set; }
+
+    /// <summary>Memory of each simulated GPU in bytes (real devices report their own).</summary>
+    public long? GpuMemoryBytes { get; set; }
+
+    /// <summary>How often a silo tells the head it is alive.</summary>
+    public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>On the head: a node silent this long is declared dead (Ray uses 30 s; the brief asks for at most 10 s).</summary>
+    public TimeSpan NodeDeadTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>On the head: a Redis server (host:port) where the head's tables persist, so a restarted head recovers them.</summary>
+    public string? RedisAddress { get; set; }
+
+    /// <summary>How long a stopping silo lets running work finish before it leaves anyway.</summary>
+    public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Worker processes kept started ahead of need for process isolation.</summary>
+    public int PrestartedWorkers { get; set; } = 1;
+
     public ILoggerFactory? LoggerFactory { get; set; }
 
     public bool IsHead => HeadAddress is null;
@@ -58,6 +82,16 @@ public sealed class SiloOptions
         if (InlineThresholdBytes < 0)
         {
             throw new ArgumentOutOfRangeException(nameof(InlineThresholdBytes), InlineThresholdBytes, "InlineThresholdBytes must be 0 or more.");
+        }
+
+        if (Gpus is < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(Gpus), Gpus, "Gpus must be 0 or more.");
+        }
+
+        if (HeartbeatInterval <= TimeSpan.Zero || NodeDeadTimeout <= HeartbeatInterval)
+        {
+            throw new ArgumentOutOfRangeException(nameof(NodeDeadTimeout), NodeDeadTimeout, $"NodeDeadTimeout must be longer than HeartbeatInterval ({HeartbeatInterval}).");
         }
 
         if (MaxFrameBytes < 1024)

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Granary.Grains.Head;
 using Granary.Runtime.Code;
+using Granary.Runtime.Gpus;
 using Granary.Runtime.Objects;
 using Granary.Runtime.Scheduling;
 using Granary.Runtime.Transport;
@@ -22,6 +23,7 @@ internal sealed partial class SiloRuntime : IAsyncDisposable
     private readonly CancellationTokenSource _stopping = new();
     private readonly ILogger _logger;
     private int _accepted;
+    private Task _heartbeats = Task.CompletedTask;
 
     public SiloRuntime(SiloOptions options)
     {
@@ -50,7 +52,11 @@ internal sealed partial class SiloRuntime : IAsyncDisposable
         }
 
         Jobs = new JobCodeRegistry(new HeadCodeSource(HeadChannel), Blobs);
+        Gpus = GpuInventory.Detect(options.Gpus, options.GpuType, options.GpuMemoryBytes);
     }
+
+    /// <summary>This node's GPUs: real ones from NVML, or simulated from the options.</summary>
+    public GpuInventory Gpus { get; }
 
     public SiloOptions Options { get; }
 
@@ -100,20 +106,129 @@ internal sealed partial class SiloRuntime : IAsyncDisposable
             amounts[ResourceSet.Memory] = Options.MemoryBytes;
         }
 
+        if (Gpus.Devices.Count > 0)
+        {
+            amounts[ResourceSet.Gpu] = Gpus.Devices.Count;
+        }
+
         return new ResourceSet(amounts);
     }
 
-    /// <summary>Called once the listener is bound: registers this node with the head.</summary>
+    /// <summary>Called once the listener is bound: registers this node with the head and starts heartbeating.</summary>
     public async Task StartAsync(string address, CancellationToken cancellationToken)
     {
         Address = address;
-        var info = new NodeInfo { NodeId = NodeId, Address = address, Total = OfferedResources().ToWire(), Alive = true, IsHead = Options.IsHead };
-        await HeadChannel.RequestAsync(new Envelope { RegisterNode = new RegisterNode { Node = info } }, cancellationToken).ConfigureAwait(false);
-        LogStarted(NodeId, address, Options.IsHead ? "head" : "worker", OfferedResources().ToString());
+        await RegisterAsync(cancellationToken).ConfigureAwait(false);
+        LogStarted(NodeId, address, Options.IsHead ? "head" : "worker", OfferedResources().ToString(), Gpus.Source);
+        _heartbeats = HeartbeatLoopAsync();
     }
 
-    public LeaseWorker LeaseFor(string leaseId, string jobId) =>
-        _leases.GetOrAdd(leaseId, static (id, state) => new LeaseWorker(id, state.jobId, state.self), (jobId, self: this));
+    public NodeInfo Describe()
+    {
+        var info = new NodeInfo { NodeId = NodeId, Address = Address, Total = OfferedResources().ToWire(), Alive = true, IsHead = Options.IsHead, GpusSimulated = Gpus.Simulated };
+        info.Gpus.AddRange(Gpus.Devices.Select(d => new GpuInfo { Index = d.Index, Type = d.Type, MemoryBytes = d.MemoryBytes }));
+        return info;
+    }
+
+    private Task RegisterAsync(CancellationToken cancellationToken) =>
+        HeadChannel.RequestAsync(new Envelope { RegisterNode = new RegisterNode { Node = Describe() } }, cancellationToken);
+
+    /// <summary>
+    /// Tells the head this node lives. When the head does not know it (the head restarted, or declared this
+    /// node dead), the node registers again; if it had been declared dead, its actors and leases are gone
+    /// cluster-wide, so they are dropped here too.
+    /// </summary>
+    private async Task HeartbeatLoopAsync()
+    {
+        var failing = false;
+        while (!Stopping.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(Options.HeartbeatInterval, Stopping).ConfigureAwait(false);
+                var (running, queued) = TaskCounts();
+                var reply = await HeadChannel.RequestAsync(new Envelope { Heartbeat = new Heartbeat { NodeId = NodeId, RunningTasks = running, QueuedTasks = queued } }, Stopping).ConfigureAwait(false);
+                if (!reply.HeartbeatReply.Known)
+                {
+                    ForgetWork("the head no longer knew this node (it restarted or declared the node dead)");
+                    await RegisterAsync(Stopping).ConfigureAwait(false);
+                    LogRejoined(NodeId);
+                }
+
+                failing = false;
+            }
+            catch (OperationCanceledException) when (Stopping.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                if (!failing)
+                {
+                    LogHeartbeatFailed(NodeId, ex.Message);
+                }
+
+                failing = true;
+            }
+        }
+    }
+
+    /// <summary>Running and queued tasks over all leases, for heartbeats and status.</summary>
+    public (int Running, int Queued) TaskCounts()
+    {
+        int running = 0, queued = 0;
+        foreach (var worker in _leases.Values)
+        {
+            running += worker.Running ? 1 : 0;
+            queued += worker.Queued;
+        }
+
+        return (running, queued);
+    }
+
+    private void ForgetWork(string reason)
+    {
+        foreach (var actor in _actors.Values)
+        {
+            actor.Deactivate(reason);
+        }
+
+        foreach (var worker in _leases.Values)
+        {
+            worker.Release();
+        }
+    }
+
+    /// <summary>
+    /// Graceful stop: the head stops sending work here, running and queued tasks get up to the drain timeout
+    /// to finish, then the node leaves (its actors die and their callers get ActorDied).
+    /// </summary>
+    public async Task DrainAsync(CancellationToken cancellationToken)
+    {
+        if (Options.IsHead || Address.Length == 0)
+        {
+            return;
+        }
+
+        try
+        {
+            await HeadChannel.RequestAsync(new Envelope { Drain = new Drain { NodeId = NodeId } }, cancellationToken).ConfigureAwait(false);
+            var deadline = Environment.TickCount64 + (long)Options.DrainTimeout.TotalMilliseconds;
+            while (Environment.TickCount64 < deadline && TaskCounts() is not (0, 0))
+            {
+                await Task.Delay(50, cancellationToken).ConfigureAwait(false);
+            }
+
+            await HeadChannel.RequestAsync(new Envelope { Deregister = new Deregister { NodeId = NodeId } }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogHeartbeatFailed(NodeId, "could not leave gracefully: " + ex.Message);
+        }
+    }
+
+    public LeaseWorker LeaseFor(string leaseId, string jobId, IReadOnlyList<int> gpuIds) =>
+        _leases.GetOrAdd(leaseId, static (id, state) => new LeaseWorker(id, state.jobId, state.gpuIds, state.self), (jobId, gpuIds, self: this));
 
     public void ReleaseLease(string leaseId)
     {
@@ -223,6 +338,11 @@ internal sealed partial class SiloRuntime : IAsyncDisposable
         }
 
         await Peers.DisposeAsync().ConfigureAwait(false);
+        await _heartbeats.ConfigureAwait(false);
+        if (Head is not null)
+        {
+            await Head.DisposeAsync().ConfigureAwait(false);
+        }
     }
 
     private async Task ReturnLeaseAsync(string leaseId)
@@ -237,8 +357,14 @@ internal sealed partial class SiloRuntime : IAsyncDisposable
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Silo {NodeId} listening on {Address} as {Role}, offering {Resources}")]
-    private partial void LogStarted(string nodeId, string address, string role, string resources);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Silo {NodeId} listening on {Address} as {Role}, offering {Resources}; GPUs: {Gpus}")]
+    private partial void LogStarted(string nodeId, string address, string role, string resources, string gpus);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Silo {NodeId} cannot reach the head: {Reason}")]
+    private partial void LogHeartbeatFailed(string nodeId, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Silo {NodeId} registered with the head again")]
+    private partial void LogRejoined(string nodeId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not return lease {LeaseId} to the head: {Reason}")]
     private partial void LogReturnLeaseFailed(string leaseId, string reason);

@@ -12,13 +12,13 @@ namespace Granary.Grains;
 /// </summary>
 internal sealed class TaskExecutor(SiloRuntime silo)
 {
-    public async Task<TaskReply> RunTaskAsync(TaskSpec spec, CancellationToken cancellationToken)
+    public async Task<TaskReply> RunTaskAsync(TaskSpec spec, IReadOnlyList<int> gpuIds, CancellationToken cancellationToken)
     {
         try
         {
             var code = await silo.Jobs.GetAsync(spec.JobId, spec.ManifestVersion, cancellationToken).ConfigureAwait(false);
             var method = code.Resolve(spec.Method);
-            return await InvokeAsync(spec, code, method, target: null, actorId: null, cancellationToken).ConfigureAwait(false);
+            return await InvokeAsync(spec, code, method, target: null, actorId: null, gpuIds, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex)
         {
@@ -26,13 +26,13 @@ internal sealed class TaskExecutor(SiloRuntime silo)
         }
     }
 
-    public async Task<TaskReply> InvokeAsync(TaskSpec spec, JobCode code, InvokableMethod method, object? target, string? actorId, CancellationToken cancellationToken)
+    public async Task<TaskReply> InvokeAsync(TaskSpec spec, JobCode code, InvokableMethod method, object? target, string? actorId, IReadOnlyList<int> gpuIds, CancellationToken cancellationToken)
     {
         try
         {
             var arguments = await ResolveArgumentsAsync(spec.Args, method, code.Serializer, cancellationToken).ConfigureAwait(false);
             var started = System.Diagnostics.Stopwatch.GetTimestamp();
-            TaskContext.Current = new TaskContext(silo.NodeId, spec.JobId, spec.TaskId, actorId, spec.Attempt, []);
+            TaskContext.Current = new TaskContext(silo.NodeId, spec.JobId, spec.TaskId, actorId, spec.Attempt, gpuIds);
             object? result;
             using (code.Context.EnterContextualReflection())
             {

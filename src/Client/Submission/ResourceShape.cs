@@ -8,7 +8,7 @@ namespace Granary.Client.Submission;
 /// <summary>Turns resource options into the wire request and a key that groups tasks of the same shape.</summary>
 internal static class ResourceShape
 {
-    public static (string Key, ResourceRequest Request) For(ResourceOptions options, double defaultCpus)
+    public static (string Key, ResourceRequest Request) For(ResourceOptions options, double defaultCpus, PlacementStrategy? declared = null, string? localNodeId = null)
     {
         var amounts = new SortedDictionary<string, double>(StringComparer.Ordinal);
         var cpus = options.Cpus ?? defaultCpus;
@@ -35,14 +35,31 @@ internal static class ResourceShape
             }
         }
 
+        var placement = (options.Placement ?? declared ?? PackPlacement.Instance).ToWire();
+        if (placement.Kind == PlacementKind.PreferLocal)
+        {
+            placement.PreferredNodeId = TaskContext.Current?.NodeId ?? localNodeId ?? string.Empty;
+        }
+
+        if (options.PlacementGroup is { } group)
+        {
+            placement.PlacementGroupId = group.Id;
+            if (options.BundleIndex is { } index)
+            {
+                placement.BundleIndex = index;
+            }
+        }
+
         var key = new StringBuilder();
-        var request = new ResourceRequest { Amounts = new ResourceMap(), Placement = new Placement() };
+        var request = new ResourceRequest { Amounts = new ResourceMap(), Placement = placement };
         foreach (var (name, amount) in amounts)
         {
             request.Amounts.Amounts[name] = amount;
             key.Append(name).Append('=').Append(amount.ToString(CultureInfo.InvariantCulture)).Append(';');
         }
 
+        // Work with another placement must not share leases with this shape.
+        key.Append('|').Append(placement);
         return (key.ToString(), request);
     }
 }

@@ -118,7 +118,9 @@ internal sealed class TaskSubmitter : IAsyncDisposable
     {
         foreach (var (task, slot) in sends)
         {
-            var call = slot.Connection.CallAsync(new Envelope { PushTask = new PushTask { LeaseId = slot.Grant.LeaseId, Spec = task.Spec } });
+            var push = new PushTask { LeaseId = slot.Grant.LeaseId, Spec = task.Spec };
+            push.GpuIds.AddRange(slot.Grant.GpuIds);
+            var call = slot.Connection.CallAsync(new Envelope { PushTask = push });
             call.ContinueWith(static (completed, state) =>
             {
                 var (self, task, slot) = ((TaskSubmitter, PendingTask, LeaseSlot))state!;
@@ -220,7 +222,9 @@ internal sealed class TaskSubmitter : IAsyncDisposable
                 queue.AverageMicros = queue.AverageMicros < 0 ? reply.RunMicros : (queue.AverageMicros * 0.8) + (reply.RunMicros * 0.2);
             }
 
-            var retryable = systemFailure is NodeDiedException || (reply?.Error is { Kind: ErrorKind.User } && task.RetryExceptions);
+            var retryable = systemFailure is NodeDiedException
+                || reply?.Error is { Kind: ErrorKind.WorkerCrashed or ErrorKind.NodeDied }
+                || (reply?.Error is { Kind: ErrorKind.User } && task.RetryExceptions);
             if (retryable && task.RetriesLeft > 0 && queue is not null && !_disposed)
             {
                 retry = true;

@@ -13,6 +13,8 @@ internal sealed class ActorDirectory(SiloRuntime silo, ResourceScheduler schedul
     private readonly object _gate = new();
     private readonly Dictionary<string, ActorInfo> _actors = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Task<ActorInfo>> _named = new(StringComparer.Ordinal);
+    private readonly Queue<ActorInfo> _dead = new();
+    private const int DeadKept = 1000;
 
     public async Task<ActorInfo> CreateAsync(ActorSpec spec, CancellationToken cancellationToken)
     {
@@ -90,6 +92,7 @@ internal sealed class ActorDirectory(SiloRuntime silo, ResourceScheduler schedul
         lock (_gate)
         {
             list.Actors.AddRange(_actors.Values.Select(a => a.Clone()));
+            list.Actors.AddRange(_dead.Select(a => a.Clone()));
         }
 
         return list;
@@ -109,6 +112,8 @@ internal sealed class ActorDirectory(SiloRuntime silo, ResourceScheduler schedul
             {
                 _named.Remove(info.Name);
             }
+
+            RememberDeadLocked(info, reason);
         }
 
         scheduler.Return(info.LeaseId);
@@ -119,6 +124,48 @@ internal sealed class ActorDirectory(SiloRuntime silo, ResourceScheduler schedul
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             // The node is gone, and the activation with it.
+        }
+    }
+
+    /// <summary>The node died: its actors died with it (restarts come later). Callers then get ActorDied.</summary>
+    public void NodeDied(string nodeId, string reason)
+    {
+        lock (_gate)
+        {
+            foreach (var info in _actors.Values.Where(a => a.NodeId == nodeId).ToList())
+            {
+                _actors.Remove(info.ActorId);
+                if (info.Name.Length > 0)
+                {
+                    _named.Remove(info.Name);
+                }
+
+                RememberDeadLocked(info, $"its node {nodeId} died: {reason}");
+            }
+        }
+    }
+
+    /// <summary>Removing a placement group kills the actors placed in it (as Ray does).</summary>
+    public Task KillGroupAsync(string groupId, CancellationToken cancellationToken)
+    {
+        List<string> inGroup;
+        lock (_gate)
+        {
+            inGroup = _actors.Values.Where(a => a.PlacementGroupId == groupId).Select(a => a.ActorId).ToList();
+        }
+
+        return Task.WhenAll(inGroup.Select(id => KillAsync(id, $"its placement group {groupId} was removed", cancellationToken)));
+    }
+
+    private void RememberDeadLocked(ActorInfo info, string reason)
+    {
+        var dead = info.Clone();
+        dead.State = ActorState.Dead;
+        dead.DeathReason = reason;
+        _dead.Enqueue(dead);
+        while (_dead.Count > DeadKept)
+        {
+            _dead.Dequeue();
         }
     }
 
@@ -138,10 +185,12 @@ internal sealed class ActorDirectory(SiloRuntime silo, ResourceScheduler schedul
     {
         // A detached actor's reservation must outlive its creator's job, so it is not booked under the job.
         var holder = spec.Lifetime == ActorLifetimeKind.ActorLifetimeDetached ? "detached/" + spec.ActorId : spec.JobId;
-        var grant = await scheduler.RequestAsync(holder, ResourceSet.FromWire(spec.Resources?.Amounts), spec.Resources?.Placement ?? new Placement(), cancellationToken).ConfigureAwait(false);
+        var grant = await scheduler.RequestAsync(holder, ResourceSet.FromWire(spec.Resources?.Amounts), spec.Resources?.Placement ?? new Runtime.Wire.Placement(), cancellationToken).ConfigureAwait(false);
         try
         {
-            await silo.RequestNodeAsync(grant.Address, new Envelope { ActivateActor = new ActivateActor { Spec = spec, LeaseId = grant.LeaseId } }, cancellationToken).ConfigureAwait(false);
+            var activate = new ActivateActor { Spec = spec, LeaseId = grant.LeaseId };
+            activate.GpuIds.AddRange(grant.GpuIds);
+            await silo.RequestNodeAsync(grant.Address, new Envelope { ActivateActor = activate }, cancellationToken).ConfigureAwait(false);
         }
         catch
         {
@@ -160,6 +209,7 @@ internal sealed class ActorDirectory(SiloRuntime silo, ResourceScheduler schedul
             Lifetime = spec.Lifetime,
             JobId = spec.JobId,
             LeaseId = grant.LeaseId,
+            PlacementGroupId = spec.Resources?.Placement?.PlacementGroupId ?? string.Empty,
         };
         lock (_gate)
         {

@@ -7,15 +7,16 @@ using Microsoft.Extensions.Logging;
 namespace Granary.Grains.Head;
 
 /// <summary>
-/// The control plane, on the head silo: membership and resources (leases), jobs and their code, and the
-/// actor directory. Clients and silos reach it with the same messages whether in process or remote.
-/// Thread-safe (each part guards its own state).
+/// The control plane, on the head silo: membership (registration, heartbeats, failure detection),
+/// resources (leases, placement groups), jobs and their code, and the actor directory. Clients and silos
+/// reach it with the same messages whether in process or remote. Thread-safe (each part guards its own state).
 /// </summary>
-internal sealed partial class HeadGrain
+internal sealed partial class HeadGrain : IAsyncDisposable
 {
     private readonly SiloRuntime _silo;
     private readonly ILogger _logger;
     private readonly Dictionary<string, Connection> _jobs = new(StringComparer.Ordinal);
+    private readonly Timer _monitor;
 
     public HeadGrain(SiloRuntime silo)
     {
@@ -24,6 +25,8 @@ internal sealed partial class HeadGrain
         Scheduler = new ResourceScheduler();
         Catalog = new JobCatalog(silo.Blobs);
         Actors = new ActorDirectory(silo, Scheduler);
+        var period = TimeSpan.FromMilliseconds(Math.Clamp(silo.Options.NodeDeadTimeout.TotalMilliseconds / 8, 50, 1000));
+        _monitor = new Timer(_ => DeclareOverdueNodesDead(), null, period, period);
     }
 
     public string ClusterId { get; } = "cluster-" + Guid.NewGuid().ToString("N")[..12];
@@ -44,8 +47,19 @@ internal sealed partial class HeadGrain
                     Scheduler.AddNode(message.RegisterNode.Node);
                     LogNodeJoined(message.RegisterNode.Node.NodeId, message.RegisterNode.Node.Address);
                     return Reply(new Envelope { ClusterView = View() });
+                case Envelope.BodyOneofCase.Heartbeat:
+                    return Reply(new Envelope { HeartbeatReply = new HeartbeatReply { Known = Scheduler.Heartbeat(message.Heartbeat) } });
+                case Envelope.BodyOneofCase.Drain:
+                    Scheduler.Drain(message.Drain.NodeId);
+                    LogDraining(message.Drain.NodeId);
+                    return Reply(null);
+                case Envelope.BodyOneofCase.Deregister:
+                    DeclareDead(message.Deregister.NodeId, "it left the cluster (stopped)");
+                    return Reply(null);
                 case Envelope.BodyOneofCase.GetClusterView:
                     return Reply(new Envelope { ClusterView = View() });
+                case Envelope.BodyOneofCase.GetStatus:
+                    return Reply(new Envelope { StatusReport = Status() });
                 case Envelope.BodyOneofCase.RegisterJobCode:
                     return Reply(new Envelope { MissingAssemblies = Catalog.Register(message.RegisterJobCode) });
                 case Envelope.BodyOneofCase.UploadAssembly:
@@ -60,6 +74,10 @@ internal sealed partial class HeadGrain
                 case Envelope.BodyOneofCase.ReturnLease:
                     Scheduler.Return(message.ReturnLease.LeaseId);
                     return Reply(null);
+                case Envelope.BodyOneofCase.CreatePlacementGroup:
+                    return CreateGroupAsync(message.CreatePlacementGroup);
+                case Envelope.BodyOneofCase.RemovePlacementGroup:
+                    return RemoveGroupAsync(message.RemovePlacementGroup.GroupId);
                 case Envelope.BodyOneofCase.CreateActor:
                     return CreateActorAsync(message.CreateActor.Spec);
                 case Envelope.BodyOneofCase.GetNamedActor:
@@ -105,11 +123,48 @@ internal sealed partial class HeadGrain
         _ = EndJobAsync(jobId);
     }
 
+    /// <summary>A silo's connection dropped: give it until the heartbeat timeout to come back.</summary>
+    public void NodeConnectionLost(string nodeId) => Scheduler.MarkSuspect(nodeId);
+
+    public async ValueTask DisposeAsync() => await _monitor.DisposeAsync().ConfigureAwait(false);
+
+    private void DeclareOverdueNodesDead()
+    {
+        foreach (var node in Scheduler.Overdue(_silo.Options.NodeDeadTimeout))
+        {
+            DeclareDead(node.NodeId, $"no heartbeat for {_silo.Options.NodeDeadTimeout.TotalSeconds:0.#} s");
+        }
+    }
+
+    /// <summary>Marks the node dead, its actors dead, and tells every client so work in flight there is retried or failed.</summary>
+    private void DeclareDead(string nodeId, string reason)
+    {
+        var node = Scheduler.Nodes().FirstOrDefault(n => n.NodeId == nodeId);
+        if (node is null || !Scheduler.MarkDead(nodeId, reason))
+        {
+            return;
+        }
+
+        LogNodeDied(nodeId, reason);
+        Actors.NodeDied(nodeId, reason);
+        var notice = new Envelope { NodeDied = new NodeDied { NodeId = nodeId, Address = node.Address, Reason = reason } };
+        List<Connection> clients;
+        lock (_jobs)
+        {
+            clients = [.. _jobs.Values];
+        }
+
+        foreach (var client in clients)
+        {
+            client.Send(notice.Clone());
+        }
+    }
+
     private async Task EndJobAsync(string jobId)
     {
         Scheduler.ReleaseJob(jobId);
         await Actors.JobEndedAsync(jobId, _silo.Stopping).ConfigureAwait(false);
-        foreach (var node in Scheduler.Nodes().Where(n => n.Alive))
+        foreach (var node in Scheduler.Nodes().Where(n => n.State != NodeState.Dead))
         {
             try
             {
@@ -129,17 +184,51 @@ internal sealed partial class HeadGrain
         return view;
     }
 
+    private StatusReport Status()
+    {
+        var report = new StatusReport
+        {
+            View = View(),
+            Leases = Scheduler.LeaseCount,
+            PendingLeaseRequests = Scheduler.PendingCount,
+            ClusterId = ClusterId,
+            Persistent = _silo.Options.RedisAddress is not null,
+        };
+        report.Actors.AddRange(Actors.List().Actors);
+        report.PlacementGroups.AddRange(Scheduler.Groups());
+        return report;
+    }
+
     private async ValueTask<Envelope?> GrantAsync(RequestLease request)
     {
         try
         {
-            var grant = await Scheduler.RequestAsync(request.JobId, ResourceSet.FromWire(request.Request.Amounts), request.Request.Placement ?? new Placement(), _silo.Stopping).ConfigureAwait(false);
+            var grant = await Scheduler.RequestAsync(request.JobId, ResourceSet.FromWire(request.Request.Amounts), request.Request.Placement ?? new Runtime.Wire.Placement(), _silo.Stopping).ConfigureAwait(false);
             return new Envelope { LeaseGrant = grant };
         }
         catch (Exception ex)
         {
             return new Envelope { Error = ErrorConverter.FromException(ex, _silo.NodeId, "lease request") };
         }
+    }
+
+    private async ValueTask<Envelope?> CreateGroupAsync(CreatePlacementGroup spec)
+    {
+        try
+        {
+            return new Envelope { PlacementGroupInfo = await Scheduler.CreateGroupAsync(spec, _silo.Stopping).ConfigureAwait(false) };
+        }
+        catch (Exception ex)
+        {
+            return new Envelope { Error = ErrorConverter.FromException(ex, _silo.NodeId, "placement group") };
+        }
+    }
+
+    private async ValueTask<Envelope?> RemoveGroupAsync(string groupId)
+    {
+        await Actors.KillGroupAsync(groupId, _silo.Stopping).ConfigureAwait(false);
+        Scheduler.RemoveGroup(groupId);
+        return null;
     }
 
     private async ValueTask<Envelope?> CreateActorAsync(ActorSpec spec)
@@ -176,6 +265,12 @@ internal sealed partial class HeadGrain
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Node {NodeId} joined at {Address}")]
     private partial void LogNodeJoined(string nodeId, string address);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Node {NodeId} is dead: {Reason}")]
+    private partial void LogNodeDied(string nodeId, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Node {NodeId} is draining")]
+    private partial void LogDraining(string nodeId);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId} connected")]
     private partial void LogJobStarted(string jobId);

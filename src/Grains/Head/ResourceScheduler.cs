@@ -1,71 +1,183 @@
+using Granary.Grains.Head.Placement;
 using Granary.Runtime.Scheduling;
 using Granary.Runtime.Wire;
 
 namespace Granary.Grains.Head;
 
 /// <summary>
-/// The head's view of every node's resources and the leases carved out of them. It never oversubscribes:
-/// a request that fits no node now waits (FIFO) until a lease returns; one that could never fit any live
-/// node fails at once, naming the short resource and the largest offer (Ray's "infeasible" vs "wait").
-/// Thread-safe: all state is guarded by one lock, and waiters are completed outside it.
+/// The head's view of every node's resources, the leases carved out of them and the placement groups
+/// reserved on them. It never oversubscribes: a request that fits no node now waits (FIFO) until resources
+/// free up; one that could never fit any live node fails at once, naming the short resource and the
+/// largest offer (Ray's "infeasible" vs "wait"). Thread-safe: one lock guards all state, and waiters are
+/// completed outside it.
 /// </summary>
-internal sealed class ResourceScheduler
+internal sealed partial class ResourceScheduler
 {
     private readonly object _gate = new();
-    private readonly List<NodeState> _nodes = [];
+    private readonly List<NodeRecord> _nodes = [];
     private readonly Dictionary<string, LeaseState> _leases = new(StringComparer.Ordinal);
     private readonly LinkedList<PendingLease> _pending = new();
+    private readonly PlacementDirectors _directors = new();
     private long _nextLease;
+    private int _order;
 
+    public int LeaseCount
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _leases.Count;
+            }
+        }
+    }
+
+    public int PendingCount
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _pending.Count;
+            }
+        }
+    }
+
+    /// <summary>Adds a node, or takes back one that registers again (after a restart of it or of the head).</summary>
     public void AddNode(NodeInfo info)
     {
-        List<(PendingLease, LeaseGrant)> granted;
+        List<Action> completions = [];
         lock (_gate)
         {
-            _nodes.RemoveAll(n => n.Info.NodeId == info.NodeId);
-            var total = ResourceSet.FromWire(info.Total);
-            _nodes.Add(new NodeState(info.Clone(), total, total.Clone()));
-            granted = GrantPendingLocked();
+            var existing = _nodes.FindIndex(n => n.NodeId == info.NodeId);
+            if (existing >= 0)
+            {
+                DropLeasesOnLocked(_nodes[existing]);
+                _nodes.RemoveAt(existing);
+            }
+
+            _nodes.Add(new NodeRecord(info.Clone(), ++_order));
+            RetryPendingLocked(completions);
         }
 
-        Complete(granted);
+        Run(completions);
     }
 
     public IReadOnlyList<NodeInfo> Nodes()
     {
         lock (_gate)
         {
-            return _nodes.Select(n =>
-            {
-                var info = n.Info.Clone();
-                info.Available = n.Available.ToWire();
-                return info;
-            }).ToList();
+            return _nodes.Select(n => n.Snapshot()).ToList();
         }
     }
 
-    /// <summary>Reserves <paramref name="request"/> on a node; completes when granted, fails at once when infeasible.</summary>
-    public Task<LeaseGrant> RequestAsync(string jobId, ResourceSet request, Placement placement, CancellationToken cancellationToken)
+    /// <summary>Records a heartbeat; false when the head does not know the node (it must register again).</summary>
+    public bool Heartbeat(Heartbeat beat)
+    {
+        List<Action> completions = [];
+        lock (_gate)
+        {
+            var node = _nodes.Find(n => n.NodeId == beat.NodeId);
+            if (node is null || node.State == NodeState.Dead)
+            {
+                return false;
+            }
+
+            node.LastHeartbeat = Environment.TickCount64;
+            node.RunningTasks = beat.RunningTasks;
+            node.QueuedTasks = beat.QueuedTasks;
+            if (node.State == NodeState.Suspect)
+            {
+                node.State = NodeState.Alive;
+                RetryPendingLocked(completions);
+            }
+        }
+
+        Run(completions);
+        return true;
+    }
+
+    /// <summary>The node's connection dropped: no new work there until it heartbeats again.</summary>
+    public void MarkSuspect(string nodeId)
     {
         lock (_gate)
         {
-            var infeasible = InfeasibleReasonLocked(request);
+            var node = _nodes.Find(n => n.NodeId == nodeId);
+            if (node is { State: NodeState.Alive })
+            {
+                node.State = NodeState.Suspect;
+            }
+        }
+    }
+
+    public void Drain(string nodeId)
+    {
+        lock (_gate)
+        {
+            var node = _nodes.Find(n => n.NodeId == nodeId);
+            if (node is not null && node.State != NodeState.Dead)
+            {
+                node.State = NodeState.Draining;
+            }
+        }
+    }
+
+    /// <summary>Nodes silent for longer than <paramref name="timeout"/>; the caller declares them dead.</summary>
+    public IReadOnlyList<NodeInfo> Overdue(TimeSpan timeout)
+    {
+        var now = Environment.TickCount64;
+        lock (_gate)
+        {
+            return _nodes.Where(n => n.State != NodeState.Dead && !n.Info.IsHead && now - n.LastHeartbeat > timeout.TotalMilliseconds)
+                .Select(n => n.Snapshot()).ToList();
+        }
+    }
+
+    /// <summary>Declares a node dead: its leases and bundles are gone, and requests pinned to it fail. False if it already was.</summary>
+    public bool MarkDead(string nodeId, string reason)
+    {
+        List<Action> completions = [];
+        lock (_gate)
+        {
+            var node = _nodes.Find(n => n.NodeId == nodeId);
+            if (node is null || node.State == NodeState.Dead)
+            {
+                return false;
+            }
+
+            node.State = NodeState.Dead;
+            node.DeathReason = reason;
+            DropLeasesOnLocked(node);
+            FailUnplaceablePendingLocked(completions);
+            RetryPendingLocked(completions);
+        }
+
+        Run(completions);
+        return true;
+    }
+
+    /// <summary>Reserves <paramref name="request"/> on a node; completes when granted, fails at once when infeasible.</summary>
+    public Task<LeaseGrant> RequestAsync(string holder, ResourceSet request, Runtime.Wire.Placement placement, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            var infeasible = InfeasibleReasonLocked(request, placement);
             if (infeasible is not null)
             {
-                return Task.FromException<LeaseGrant>(new InfeasibleResourcesException(infeasible));
+                return Task.FromException<LeaseGrant>(infeasible);
             }
 
-            var node = ChooseLocked(request, placement);
-            if (node is not null)
+            var grant = TryGrantLocked(holder, request, placement);
+            if (grant is not null)
             {
-                return Task.FromResult(GrantLocked(jobId, node, request));
+                return Task.FromResult(grant);
             }
 
-            var pending = new PendingLease(jobId, request, placement, new TaskCompletionSource<LeaseGrant>(TaskCreationOptions.RunContinuationsAsynchronously));
+            var pending = new PendingLease(holder, request, placement, new TaskCompletionSource<LeaseGrant>(TaskCreationOptions.RunContinuationsAsynchronously));
             var entry = _pending.AddLast(pending);
             if (cancellationToken.CanBeCanceled)
             {
-                cancellationToken.Register(() =>
+                var registration = cancellationToken.Register(() =>
                 {
                     lock (_gate)
                     {
@@ -77,6 +189,7 @@ internal sealed class ResourceScheduler
 
                     pending.Completion.TrySetCanceled(cancellationToken);
                 });
+                pending.Completion.Task.ContinueWith(_ => registration.Dispose(), TaskScheduler.Default);
             }
 
             return pending.Completion.Task;
@@ -85,7 +198,7 @@ internal sealed class ResourceScheduler
 
     public void Return(string leaseId)
     {
-        List<(PendingLease, LeaseGrant)> granted;
+        List<Action> completions = [];
         lock (_gate)
         {
             if (!_leases.Remove(leaseId, out var lease))
@@ -93,96 +206,198 @@ internal sealed class ResourceScheduler
                 return;
             }
 
-            _nodes.Find(n => n.Info.NodeId == lease.NodeId)?.Available.Add(lease.Amount);
-            granted = GrantPendingLocked();
+            FreeLocked(lease);
+            RetryPendingLocked(completions);
         }
 
-        Complete(granted);
+        Run(completions);
     }
 
-    /// <summary>The job is gone: its leases' resources are free again and its waiting requests are dropped.</summary>
-    public void ReleaseJob(string jobId)
+    /// <summary>The holder (a job) is gone: its leases and placement groups are freed and its waiting requests dropped.</summary>
+    public void ReleaseJob(string holder)
     {
-        List<PendingLease> dropped = [];
-        List<(PendingLease, LeaseGrant)> granted;
+        List<Action> completions = [];
         lock (_gate)
         {
-            foreach (var lease in _leases.Values.Where(l => l.JobId == jobId).ToList())
+            foreach (var lease in _leases.Values.Where(l => l.Holder == holder).ToList())
             {
                 _leases.Remove(lease.Id);
-                _nodes.Find(n => n.Info.NodeId == lease.NodeId)?.Available.Add(lease.Amount);
+                FreeLocked(lease);
             }
 
             for (var entry = _pending.First; entry is not null;)
             {
                 var next = entry.Next;
-                if (entry.Value.JobId == jobId)
+                if (entry.Value.Holder == holder)
                 {
-                    dropped.Add(entry.Value);
+                    var dropped = entry.Value;
+                    completions.Add(() => dropped.Completion.TrySetCanceled());
                     _pending.Remove(entry);
                 }
 
                 entry = next;
             }
 
-            granted = GrantPendingLocked();
+            foreach (var group in _groups.Values.Where(g => g.Spec.JobId == holder && !g.Removed).ToList())
+            {
+                RemoveGroupLocked(group, completions);
+            }
+
+            RetryPendingLocked(completions);
         }
 
-        foreach (var pending in dropped)
-        {
-            pending.Completion.TrySetCanceled();
-        }
-
-        Complete(granted);
+        Run(completions);
     }
 
-    private static void Complete(List<(PendingLease Pending, LeaseGrant Grant)> granted)
+    private static void Run(List<Action> completions)
     {
-        foreach (var (pending, grant) in granted)
+        foreach (var complete in completions)
         {
-            pending.Completion.TrySetResult(grant);
+            complete();
         }
     }
 
-    private List<(PendingLease, LeaseGrant)> GrantPendingLocked()
+    private LeaseGrant? TryGrantLocked(string holder, ResourceSet request, Runtime.Wire.Placement placement)
     {
-        List<(PendingLease, LeaseGrant)> granted = [];
+        if (placement.PlacementGroupId.Length > 0)
+        {
+            return TryGrantInGroupLocked(holder, request, placement);
+        }
+
+        var director = _directors.For(placement.Kind);
+        var fitting = director.Eligible(_nodes, placement).Where(n => n.Schedulable && FitsNow(n, request)).ToList();
+        if (fitting.Count == 0)
+        {
+            return null;
+        }
+
+        var node = director.Choose(fitting, placement);
+        var gpuIds = AllocateGpus(node.Gpus, request) ?? [];
+        node.Available.Subtract(request);
+        return RecordLeaseLocked(holder, node, request, gpuIds, bundle: null);
+    }
+
+    private LeaseGrant RecordLeaseLocked(string holder, NodeRecord node, ResourceSet request, int[] gpuIds, BundleState? bundle)
+    {
+        var id = "lease-" + Interlocked.Increment(ref _nextLease);
+        _leases[id] = new LeaseState(id, holder, node, request, gpuIds, bundle);
+        var grant = new LeaseGrant { LeaseId = id, NodeId = node.NodeId, Address = node.Address, Spare = bundle is null ? SpareLocked(request) : 0 };
+        grant.GpuIds.AddRange(gpuIds);
+        return grant;
+    }
+
+    private void FreeLocked(LeaseState lease)
+    {
+        if (lease.Bundle is { } bundle)
+        {
+            bundle.ActiveLeases--;
+            ReturnToBundleLocked(bundle, lease);
+            return;
+        }
+
+        if (lease.Node.State != NodeState.Dead)
+        {
+            lease.Node.Available.Add(lease.Amount);
+            if (lease.GpuIds.Length > 0)
+            {
+                lease.Node.Gpus.Release(lease.GpuIds, lease.Amount[ResourceSet.Gpu]);
+            }
+        }
+    }
+
+    private void DropLeasesOnLocked(NodeRecord node)
+    {
+        foreach (var lease in _leases.Values.Where(l => l.Node == node).ToList())
+        {
+            _leases.Remove(lease.Id);
+        }
+
+        foreach (var group in _groups.Values)
+        {
+            foreach (var bundle in group.Bundles.Where(b => b.Node == node))
+            {
+                bundle.Unplace();
+            }
+        }
+    }
+
+    private static bool FitsNow(NodeRecord node, ResourceSet request)
+    {
+        if (!node.Available.Fits(request))
+        {
+            return false;
+        }
+
+        var gpus = request[ResourceSet.Gpu];
+        if (gpus <= 0)
+        {
+            return true;
+        }
+
+        var probe = node.Gpus.TryAllocate(gpus);
+        if (probe is null)
+        {
+            return false;
+        }
+
+        node.Gpus.Release(probe, gpus);
+        return true;
+    }
+
+    private static int[]? AllocateGpus(Runtime.Gpus.GpuAllocator allocator, ResourceSet request)
+    {
+        var gpus = request[ResourceSet.Gpu];
+        return gpus > 0 ? allocator.TryAllocate(gpus) : [];
+    }
+
+    private void RetryPendingLocked(List<Action> completions)
+    {
+        RetryPendingGroupsLocked(completions);
         for (var entry = _pending.First; entry is not null;)
         {
             var next = entry.Next;
-            var node = ChooseLocked(entry.Value.Request, entry.Value.Placement);
-            if (node is not null)
+            var pending = entry.Value;
+            var grant = TryGrantLocked(pending.Holder, pending.Request, pending.Placement);
+            if (grant is not null)
             {
                 _pending.Remove(entry);
-                granted.Add((entry.Value, GrantLocked(entry.Value.JobId, node, entry.Value.Request)));
+                completions.Add(() =>
+                {
+                    if (!pending.Completion.TrySetResult(grant))
+                    {
+                        Return(grant.LeaseId);
+                    }
+                });
             }
 
             entry = next;
         }
-
-        return granted;
     }
 
-    private LeaseGrant GrantLocked(string jobId, NodeState node, ResourceSet request)
+    private void FailUnplaceablePendingLocked(List<Action> completions)
     {
-        var id = "lease-" + Interlocked.Increment(ref _nextLease);
-        node.Available.Subtract(request);
-        _leases[id] = new LeaseState(id, jobId, node.Info.NodeId, request);
-        return new LeaseGrant { LeaseId = id, NodeId = node.Info.NodeId, Address = node.Info.Address, Spare = SpareLocked(request) };
+        for (var entry = _pending.First; entry is not null;)
+        {
+            var next = entry.Next;
+            var pending = entry.Value;
+            var reason = InfeasibleReasonLocked(pending.Request, pending.Placement);
+            if (reason is not null)
+            {
+                _pending.Remove(entry);
+                completions.Add(() => pending.Completion.TrySetException(reason));
+            }
+
+            entry = next;
+        }
     }
 
-    /// <summary>How many more copies of <paramref name="request"/> fit on live nodes now, capped at 64.</summary>
+    /// <summary>How many more copies of <paramref name="request"/> fit on schedulable nodes now, capped at 64.</summary>
     private int SpareLocked(ResourceSet request)
     {
         const int cap = 64;
         var spare = 0;
-        foreach (var node in _nodes)
+        foreach (var node in _nodes.Where(n => n.Schedulable))
         {
-            if (!node.Info.Alive)
-            {
-                continue;
-            }
-
             var fits = cap;
             foreach (var (name, amount) in request.Amounts)
             {
@@ -199,50 +414,38 @@ internal sealed class ResourceScheduler
         return spare;
     }
 
-    /// <summary>Pack: the busiest node that still fits, so work fills one node before spilling to the next; the head last.</summary>
-    private NodeState? ChooseLocked(ResourceSet request, Placement placement)
+    private Exception? InfeasibleReasonLocked(ResourceSet request, Runtime.Wire.Placement placement)
     {
-        NodeState? best = null;
-        var bestScore = double.MinValue;
-        foreach (var node in _nodes)
+        if (placement.PlacementGroupId.Length > 0)
         {
-            if (!node.Info.Alive || !node.Available.Fits(request))
-            {
-                continue;
-            }
-
-            var score = node.Available.Utilization(node.Total) - (node.Info.IsHead ? 10 : 0);
-            if (score > bestScore)
-            {
-                best = node;
-                bestScore = score;
-            }
+            return GroupInfeasibleReasonLocked(request, placement);
         }
 
-        return best;
-    }
-
-    private string? InfeasibleReasonLocked(ResourceSet request)
-    {
-        var alive = _nodes.Where(n => n.Info.Alive).ToList();
-        if (alive.Count == 0)
+        var present = _nodes.Where(n => n.Present).ToList();
+        if (present.Count == 0)
         {
             return null;
         }
 
-        if (alive.Any(n => n.Total.Fits(request)))
+        var director = _directors.For(placement.Kind);
+        var eligible = director.Eligible(present, placement).ToList();
+        if (eligible.Count == 0)
+        {
+            return new InfeasibleResourcesException($"Request {request} can never be scheduled: {director.NoEligibleReason(placement)}.");
+        }
+
+        if (eligible.Any(n => n.Total.Fits(request) && n.Gpus.CanEverFit(request[ResourceSet.Gpu])))
         {
             return null;
         }
 
-        var largest = alive.OrderByDescending(n => n.Total.Amounts.Values.Sum()).First();
-        var shortage = largest.Total.FirstShortage(request)!;
-        return $"Request {request} can never be scheduled: no live node has enough {shortage} (asked {request[shortage]:0.####}, the largest node {largest.Info.NodeId} offers {largest.Total}). Ask for less, or start a node that has it.";
+        var largest = eligible.OrderByDescending(n => Largeness(n, request)).First();
+        var shortage = largest.Total.FirstShortage(request) ?? ResourceSet.Gpu;
+        return new InfeasibleResourcesException(
+            $"Request {request} can never be scheduled: no live node has enough {shortage} (asked {request[shortage]:0.####}; the largest node, {largest.NodeId}, offers {largest.Total}). Ask for less, or start a node that has it.");
     }
 
-    private sealed record NodeState(NodeInfo Info, ResourceSet Total, ResourceSet Available);
-
-    private sealed record LeaseState(string Id, string JobId, string NodeId, ResourceSet Amount);
-
-    private sealed record PendingLease(string JobId, ResourceSet Request, Placement Placement, TaskCompletionSource<LeaseGrant> Completion);
+    /// <summary>Ranks nodes by how much of the short resources they offer, so the message names the closest one.</summary>
+    private static double Largeness(NodeRecord node, ResourceSet request) =>
+        request.Amounts.Keys.Sum(name => Math.Min(1, node.Total[name] / request[name]));
 }

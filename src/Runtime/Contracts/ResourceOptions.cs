@@ -15,6 +15,15 @@ public abstract class ResourceOptions
     /// <summary>Custom resources by name, as a silo advertises them (e.g. "accelerator_slot" = 1).</summary>
     public IDictionary<string, double> Resources { get; set; } = new Dictionary<string, double>();
 
+    /// <summary>Where to run; null uses the method's or class's placement attribute, else packing.</summary>
+    public PlacementStrategy? Placement { get; set; }
+
+    /// <summary>Run inside this placement group's reserved resources.</summary>
+    public PlacementGroup? PlacementGroup { get; set; }
+
+    /// <summary>Which bundle of <see cref="PlacementGroup"/>; null lets the scheduler pick any bundle with room.</summary>
+    public int? BundleIndex { get; set; }
+
     internal virtual void Validate()
     {
         if (Cpus is < 0)
@@ -35,6 +44,13 @@ public abstract class ResourceOptions
         if (MemoryBytes < 0)
         {
             throw new ArgumentOutOfRangeException(nameof(MemoryBytes), MemoryBytes, "MemoryBytes must be 0 or more.");
+        }
+
+        if (BundleIndex is { } index && (PlacementGroup is null || index < 0 || index >= PlacementGroup.Bundles.Count))
+        {
+            throw new ArgumentOutOfRangeException(nameof(BundleIndex), BundleIndex, PlacementGroup is null
+                ? "BundleIndex needs PlacementGroup to be set."
+                : $"BundleIndex must be between 0 and {PlacementGroup.Bundles.Count - 1} for {PlacementGroup}.");
         }
 
         foreach (var (name, amount) in Resources)

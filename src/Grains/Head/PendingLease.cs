@@ -1,0 +1,7 @@
+using Granary.Runtime.Scheduling;
+using Granary.Runtime.Wire;
+
+namespace Granary.Grains.Head;
+
+/// <summary>A lease request waiting for resources to free up.</summary>
+internal sealed record PendingLease(string Holder, ResourceSet Request, Runtime.Wire.Placement Placement, TaskCompletionSource<LeaseGrant> Completion);
