@@ -73,6 +73,12 @@ public sealed class LocalCluster : IAsyncDisposable
     {
         HeadAddress = head,
         Cpus = cpus,
+        Gpus = head is null ? 0 : options.GpusPerSilo,
+        GpuType = options.GpuType,
+        GpuMemoryBytes = options.GpuMemoryBytes,
+        PrestartedWorkers = options.PrestartedWorkers,
+        NodeDeadTimeout = options.NodeDeadTimeout,
+        HeartbeatInterval = TimeSpan.FromMilliseconds(Math.Min(1000, options.NodeDeadTimeout.TotalMilliseconds / 4)),
         Resources = head is null ? new Dictionary<string, double>() : new Dictionary<string, double>(options.ResourcesPerSilo),
         InlineThresholdBytes = options.InlineThresholdBytes,
         MaxFrameBytes = options.MaxFrameBytes,

@@ -11,6 +11,21 @@ public sealed class LocalClusterOptions
     /// <summary>CPUs each worker offers. Null splits this machine's cores across workers (at least 1 each).</summary>
     public double? CpusPerSilo { get; set; }
 
+    /// <summary>GPUs each worker offers; simulated where NVML finds none.</summary>
+    public int GpusPerSilo { get; set; }
+
+    /// <summary>Type of the simulated GPUs, e.g. "H100".</summary>
+    public string? GpuType { get; set; }
+
+    /// <summary>Memory of each simulated GPU.</summary>
+    public long? GpuMemoryBytes { get; set; }
+
+    /// <summary>Worker processes each silo starts ahead of need; 0 (the default here) starts them on first use, keeping the embedded cluster light.</summary>
+    public int PrestartedWorkers { get; set; }
+
+    /// <summary>How long a silent worker silo lives on before the head declares it dead.</summary>
+    public TimeSpan NodeDeadTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>Custom resources each worker offers.</summary>
     public IDictionary<string, double> ResourcesPerSilo { get; set; } = new Dictionary<string, double>();
 

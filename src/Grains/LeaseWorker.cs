@@ -59,7 +59,9 @@ internal sealed class LeaseWorker
         {
             Interlocked.Decrement(ref _queued);
             Running = true;
-            var result = await _silo.Executor.RunTaskAsync(spec, GpuIds, _silo.Stopping).ConfigureAwait(false);
+            var result = spec.ProcessIsolation
+                ? await _silo.Workers.RunAsync(spec, GpuIds, _silo.Stopping).ConfigureAwait(false)
+                : await _silo.Executor.RunTaskAsync(spec, GpuIds, _silo.Stopping).ConfigureAwait(false);
             Running = false;
             reply.TrySetResult(new Envelope { TaskReply = result });
         }

@@ -55,6 +55,11 @@ internal sealed partial class SiloMessageHandler(SiloRuntime silo) : IMessageHan
             silo.Peers.Adopt(hello.Address, connection);
         }
 
+        if (hello.Role == PeerRole.Worker)
+        {
+            silo.Workers.Attach(hello.NodeId, connection);
+        }
+
         // A client without a job id only observes (e.g. `granary status`): it starts no job.
         if (hello.Role == PeerRole.Client && hello.JobId.Length > 0 && silo.Head is not null)
         {
@@ -101,6 +106,12 @@ internal sealed partial class SiloMessageHandler(SiloRuntime silo) : IMessageHan
                 if (silo.Head is not null)
                 {
                     return silo.Head.HandleAsync(connection, message);
+                }
+
+                if (connection?.State is Hello { Role: PeerRole.Worker } && message.BodyCase is Envelope.BodyOneofCase.GetJobManifest or Envelope.BodyOneofCase.FetchAssembly)
+                {
+                    // A worker process asks its silo for code; the silo asks the head.
+                    return new ValueTask<Envelope?>(silo.HeadChannel.RequestAsync(message.Clone(), silo.Stopping)!);
                 }
 
                 LogUnexpected(message.BodyCase.ToString(), connection?.Peer ?? "self");

@@ -60,6 +60,9 @@ public sealed class SiloOptions
 
     public ILoggerFactory? LoggerFactory { get; set; }
 
+    /// <summary>How to start a worker process (the `granary` executable); the host that starts the silo sets it.</summary>
+    internal Func<System.Diagnostics.ProcessStartInfo>? WorkerStartInfo { get; set; }
+
     public bool IsHead => HeadAddress is null;
 
     public void Validate()

@@ -16,7 +16,7 @@ namespace Granary.Grains;
 /// workers (task grains), actor grains, the object store, the jobs' code, and connections to peers.
 /// Thread-safe.
 /// </summary>
-internal sealed partial class SiloRuntime : IAsyncDisposable
+internal sealed partial class SiloRuntime : IExecutionHost, IAsyncDisposable
 {
     private readonly ConcurrentDictionary<string, LeaseWorker> _leases = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, ActorGrain> _actors = new(StringComparer.Ordinal);
@@ -53,7 +53,11 @@ internal sealed partial class SiloRuntime : IAsyncDisposable
 
         Jobs = new JobCodeRegistry(new HeadCodeSource(HeadChannel), Blobs);
         Gpus = GpuInventory.Detect(options.Gpus, options.GpuType, options.GpuMemoryBytes);
+        Workers = new Workers.WorkerPool(this);
     }
+
+    /// <summary>Worker processes for tasks that ask for process isolation.</summary>
+    public Workers.WorkerPool Workers { get; }
 
     /// <summary>This node's GPUs: real ones from NVML, or simulated from the options.</summary>
     public GpuInventory Gpus { get; }
@@ -121,6 +125,10 @@ internal sealed partial class SiloRuntime : IAsyncDisposable
         await RegisterAsync(cancellationToken).ConfigureAwait(false);
         LogStarted(NodeId, address, Options.IsHead ? "head" : "worker", OfferedResources().ToString(), Gpus.Source);
         _heartbeats = HeartbeatLoopAsync();
+        if (!Options.IsHead && Options.WorkerStartInfo is not null)
+        {
+            Workers.Prestart();
+        }
     }
 
     public NodeInfo Describe()
@@ -283,7 +291,24 @@ internal sealed partial class SiloRuntime : IAsyncDisposable
         }
 
         Store.FreeJob(jobId);
+        Workers.JobEnded(jobId);
         return Jobs.JobEnded(jobId);
+    }
+
+    /// <summary>Builds the reply for a value: inline when small, else kept in this silo's store and named by location.</summary>
+    public TaskReply Completed(TaskSpec spec, Value value)
+    {
+        if (value.Data.Length <= Options.InlineThresholdBytes)
+        {
+            return new TaskReply { Value = value, NodeId = NodeId };
+        }
+
+        Store.Put(spec.TaskId, spec.JobId, value);
+        return new TaskReply
+        {
+            NodeId = NodeId,
+            Location = new ObjectLocation { ObjectId = spec.TaskId, NodeId = NodeId, Address = Address, Size = value.Data.Length },
+        };
     }
 
     /// <summary>Gets an object's value from this silo's store or from the silo that holds it.</summary>
@@ -337,6 +362,7 @@ internal sealed partial class SiloRuntime : IAsyncDisposable
             worker.Release();
         }
 
+        await Workers.DisposeAsync().ConfigureAwait(false);
         await Peers.DisposeAsync().ConfigureAwait(false);
         await _heartbeats.ConfigureAwait(false);
         if (Head is not null)

@@ -10,7 +10,7 @@ namespace Granary.Grains;
 /// from the node that holds them), invokes the method in the job's load context, and turns the result or
 /// the failure into a reply. Large results stay in this silo's store. Thread-safe.
 /// </summary>
-internal sealed class TaskExecutor(SiloRuntime silo)
+internal sealed class TaskExecutor(IExecutionHost silo)
 {
     public async Task<TaskReply> RunTaskAsync(TaskSpec spec, IReadOnlyList<int> gpuIds, CancellationToken cancellationToken)
     {
@@ -41,7 +41,7 @@ internal sealed class TaskExecutor(SiloRuntime silo)
 
             TaskContext.Current = null;
             var value = code.Serializer.Serialize(result, method.Result.ValueType == typeof(void) ? typeof(object) : method.Result.ValueType);
-            var reply = Completed(spec, value);
+            var reply = silo.Completed(spec, value);
             reply.RunMicros = (long)System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMicroseconds;
             return reply;
         }
@@ -49,22 +49,6 @@ internal sealed class TaskExecutor(SiloRuntime silo)
         {
             return Failed(ex, spec);
         }
-    }
-
-    /// <summary>Builds the reply for a value: inline when small, else kept here and named by location.</summary>
-    public TaskReply Completed(TaskSpec spec, Value value)
-    {
-        if (value.Data.Length <= silo.Options.InlineThresholdBytes)
-        {
-            return new TaskReply { Value = value, NodeId = silo.NodeId };
-        }
-
-        silo.Store.Put(spec.TaskId, spec.JobId, value);
-        return new TaskReply
-        {
-            NodeId = silo.NodeId,
-            Location = new ObjectLocation { ObjectId = spec.TaskId, NodeId = silo.NodeId, Address = silo.Address, Size = value.Data.Length },
-        };
     }
 
     public TaskReply Failed(Exception exception, TaskSpec spec) =>

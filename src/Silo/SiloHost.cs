@@ -37,6 +37,7 @@ public sealed class SiloHost : IAsyncDisposable
     public static async Task<SiloHost> StartAsync(SiloOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
+        options.WorkerStartInfo ??= WorkerStartInfo;
         var runtime = new SiloRuntime(options);
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -71,6 +72,38 @@ public sealed class SiloHost : IAsyncDisposable
         return host;
     }
 
+    /// <summary>Stops gracefully: running work drains (bounded by the drain timeout), then the node leaves the cluster.</summary>
+    /// <summary>Stops at once, as a crash would (no draining, no goodbye to the head); for failure tests.</summary>
+    internal async ValueTask KillAsync()
+    {
+        if (Interlocked.Exchange(ref _stopped, 1) != 0)
+        {
+            return;
+        }
+
+        await Runtime.DisposeAsync().ConfigureAwait(false);
+        await _app.StopAsync(new CancellationToken(canceled: true)).ConfigureAwait(false);
+        await _app.DisposeAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>The `granary` executable beside this assembly, run directly or through the dotnet host.</summary>
+    private static System.Diagnostics.ProcessStartInfo WorkerStartInfo()
+    {
+        var directory = Path.GetDirectoryName(typeof(SiloHost).Assembly.Location)!;
+        var apphost = Path.Combine(directory, "granary");
+        if (File.Exists(apphost))
+        {
+            return new System.Diagnostics.ProcessStartInfo(apphost);
+        }
+
+        var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host
+            ? host
+            : Path.GetFullPath(Path.Combine(System.Runtime.InteropServices.RuntimeEnvironment.GetRuntimeDirectory(), "..", "..", "..", "dotnet"));
+        var start = new System.Diagnostics.ProcessStartInfo(dotnet);
+        start.ArgumentList.Add(Path.Combine(directory, "granary.dll"));
+        return start;
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _stopped, 1) != 0)
@@ -78,6 +111,7 @@ public sealed class SiloHost : IAsyncDisposable
             return;
         }
 
+        await Runtime.DrainAsync(CancellationToken.None).ConfigureAwait(false);
         await Runtime.DisposeAsync().ConfigureAwait(false);
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
         await _app.StopAsync(timeout.Token).ConfigureAwait(false);

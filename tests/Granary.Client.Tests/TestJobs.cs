@@ -105,3 +105,37 @@ public sealed class Loop
 {
     public Loop? Next { get; set; }
 }
+
+/// <summary>Functions for process-isolation tests: they report or end the process they run in.</summary>
+public static class ProcessJobs
+{
+    public static WorkerInfo Describe() => new(
+        Environment.ProcessId,
+        Environment.GetEnvironmentVariable("CUDA_VISIBLE_DEVICES"),
+        string.Join(',', TaskContext.Current!.GpuIds));
+
+    public static int Exit(int code)
+    {
+        Environment.Exit(code);
+        return code;
+    }
+
+    public static int CrashOnAnotherThread()
+    {
+        new Thread(() => throw new InvalidOperationException("unhandled on a background thread")).Start();
+        Thread.Sleep(30_000);
+        return 0;
+    }
+
+    public static int ExitOnFirstAttempt(int value)
+    {
+        if (TaskContext.Current!.Attempt == 0)
+        {
+            Environment.Exit(3);
+        }
+
+        return value;
+    }
+}
+
+public sealed record WorkerInfo(int Pid, string? CudaVisibleDevices, string GpuIds);

@@ -23,6 +23,7 @@ internal static class ErrorConverter
             NodeDiedException => new ErrorInfo { Kind = ErrorKind.NodeDied },
             InfeasibleResourcesException => new ErrorInfo { Kind = ErrorKind.Infeasible },
             ObjectLostException => new ErrorInfo { Kind = ErrorKind.ObjectLost },
+            WorkerCrashedException => new ErrorInfo { Kind = ErrorKind.WorkerCrashed },
             ActorNotFoundException => new ErrorInfo { Kind = ErrorKind.NotFound },
             GranaryException => new ErrorInfo { Kind = ErrorKind.System },
             _ => new ErrorInfo { Kind = ErrorKind.User },
@@ -57,6 +58,7 @@ internal static class ErrorConverter
             ErrorKind.NodeDied => new NodeDiedException(info.NodeId, info.Message, cause),
             ErrorKind.Infeasible => new InfeasibleResourcesException(info.Message),
             ErrorKind.ObjectLost => new ObjectLostException(string.Empty, info.Message, cause),
+            ErrorKind.WorkerCrashed => new WorkerCrashedException(info.Message, cause),
             ErrorKind.NotFound => new ActorNotFoundException(info.Message),
             _ => new GranaryException(info.Message, cause),
         };

@@ -219,6 +219,8 @@ internal sealed partial class Connection
             return;
         }
 
+        // Read before the handler runs: a handler may forward the same message object elsewhere.
+        var callId = envelope.CallId;
         ValueTask<Envelope?> handled;
         try
         {
@@ -229,7 +231,7 @@ internal sealed partial class Connection
             handled = ValueTask.FromException<Envelope?>(ex);
         }
 
-        if (envelope.CallId == 0)
+        if (callId == 0)
         {
             if (!handled.IsCompletedSuccessfully)
             {
@@ -241,11 +243,11 @@ internal sealed partial class Connection
 
         if (handled.IsCompletedSuccessfully)
         {
-            SendReply(envelope.CallId, handled.Result);
+            SendReply(callId, handled.Result);
         }
         else
         {
-            _ = ReplyWhenDoneAsync(envelope.CallId, handled);
+            _ = ReplyWhenDoneAsync(callId, handled);
         }
     }
 

@@ -1,0 +1,248 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using Granary.Runtime.Serialization;
+using Granary.Runtime.Transport;
+using Granary.Runtime.Wire;
+using Microsoft.Extensions.Logging;
+
+namespace Granary.Grains.Workers;
+
+/// <summary>
+/// The silo's worker processes for <see cref="Isolation.Process"/>. A few start ahead of need (no GPUs
+/// visible); a task with GPUs gets a worker started with exactly its devices in CUDA_VISIBLE_DEVICES.
+/// Workers are reused within a job. When one dies mid-task (exit, crash on any thread) only that task
+/// fails, as retryable WorkerCrashed, and the pool replaces the worker. Thread-safe.
+/// </summary>
+internal sealed partial class WorkerPool : IAsyncDisposable
+{
+    private readonly SiloRuntime _silo;
+    private readonly ILogger _logger;
+    private readonly ConcurrentDictionary<string, WorkerProcess> _all = new(StringComparer.Ordinal);
+    private readonly List<WorkerProcess> _idle = [];
+    private int _next;
+    private bool _disposed;
+
+    public WorkerPool(SiloRuntime silo)
+    {
+        _silo = silo;
+        _logger = silo.LoggerFactory.CreateLogger("Granary.Workers");
+    }
+
+    /// <summary>Worker processes alive now (for tests and status).</summary>
+    public int Count => _all.Values.Count(w => !w.Process.HasExited);
+
+    /// <summary>Starts the configured number of unbound workers so the first isolated task need not wait for one.</summary>
+    public void Prestart()
+    {
+        for (var i = 0; i < _silo.Options.PrestartedWorkers; i++)
+        {
+            lock (_idle)
+            {
+                _idle.Add(Spawn([]));
+            }
+        }
+    }
+
+    public void Attach(string workerId, Connection connection)
+    {
+        if (_all.TryGetValue(workerId, out var worker))
+        {
+            worker.Attach(connection);
+        }
+        else
+        {
+            connection.Close($"unknown worker {workerId}");
+        }
+    }
+
+    public async Task<TaskReply> RunAsync(TaskSpec spec, int[] gpuIds, CancellationToken cancellationToken)
+    {
+        WorkerProcess worker;
+        Connection connection;
+        try
+        {
+            worker = Acquire(spec.JobId, gpuIds);
+            connection = await worker.Connected.WaitAsync(TimeSpan.FromSeconds(60), cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            return Crashed(spec, $"no worker process could be started: {ex.Message}");
+        }
+
+        try
+        {
+            var push = new PushTask { LeaseId = worker.Id, Spec = spec };
+            push.GpuIds.AddRange(gpuIds);
+            var reply = (await connection.RequestAsync(new Envelope { PushTask = push }, cancellationToken).ConfigureAwait(false)).TaskReply;
+            reply.NodeId = _silo.NodeId;
+            return reply.ResultCase == TaskReply.ResultOneofCase.Value ? Stamp(_silo.Completed(spec, reply.Value), reply.RunMicros) : reply;
+        }
+        catch (ConnectionClosedException)
+        {
+            await WaitForExitAsync(worker).ConfigureAwait(false);
+            LogCrashed(worker.Process.Id, worker.ExitDescription(), spec.Method.DisplayName);
+            return Crashed(spec, $"worker process {worker.Process.Id} {worker.ExitDescription()} while running {TaskExecutor.TaskName(spec)}");
+        }
+        finally
+        {
+            Return(worker);
+        }
+    }
+
+    /// <summary>The job ended: its workers exit (their load contexts die with them).</summary>
+    public void JobEnded(string jobId)
+    {
+        List<WorkerProcess> retired;
+        lock (_idle)
+        {
+            retired = _idle.Where(w => w.JobId == jobId).ToList();
+            _idle.RemoveAll(retired.Contains);
+        }
+
+        foreach (var worker in retired)
+        {
+            Retire(worker);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        lock (_idle)
+        {
+            _disposed = true;
+            _idle.Clear();
+        }
+
+        foreach (var worker in _all.Values)
+        {
+            worker.Kill();
+        }
+
+        foreach (var worker in _all.Values)
+        {
+            await WaitForExitAsync(worker).ConfigureAwait(false);
+            worker.Process.Dispose();
+        }
+    }
+
+    private WorkerProcess Acquire(string jobId, int[] gpuIds)
+    {
+        lock (_idle)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            _idle.RemoveAll(w => !w.IsAlive);
+            var worker = _idle.FirstOrDefault(w => w.Serves(jobId, gpuIds))
+                ?? _idle.FirstOrDefault(w => w.JobId is null && w.GpuIds.SequenceEqual(gpuIds));
+            if (worker is not null)
+            {
+                _idle.Remove(worker);
+                if (worker.JobId is null && gpuIds.Length == 0)
+                {
+                    // A prestarted worker was taken: start its replacement now, off the task's path.
+                    _idle.Add(Spawn([]));
+                }
+            }
+            else
+            {
+                worker = Spawn(gpuIds);
+            }
+
+            worker.JobId = jobId;
+            return worker;
+        }
+    }
+
+    private void Return(WorkerProcess worker)
+    {
+        lock (_idle)
+        {
+            if (!_disposed && worker.IsAlive)
+            {
+                _idle.Add(worker);
+                return;
+            }
+        }
+
+        Retire(worker);
+    }
+
+    private void Retire(WorkerProcess worker)
+    {
+        _all.TryRemove(worker.Id, out _);
+        worker.Kill();
+        _ = Task.Run(async () =>
+        {
+            await WaitForExitAsync(worker).ConfigureAwait(false);
+            worker.Process.Dispose();
+        });
+    }
+
+    private WorkerProcess Spawn(int[] gpuIds)
+    {
+        var id = $"{_silo.NodeId}-w{Interlocked.Increment(ref _next)}";
+        var start = _silo.Options.WorkerStartInfo?.Invoke()
+            ?? throw new InvalidOperationException("this silo has no worker executable configured (SiloOptions.WorkerStartInfo)");
+        foreach (var argument in new[] { "worker", "--silo", _silo.Address, "--worker-id", id, "--node-id", _silo.NodeId })
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        // Exactly the task's devices; an empty value hides every GPU from CUDA.
+        start.Environment["CUDA_VISIBLE_DEVICES"] = string.Join(',', gpuIds);
+        start.UseShellExecute = false;
+        start.RedirectStandardOutput = true;
+        start.RedirectStandardError = true;
+        var process = new Process { StartInfo = start, EnableRaisingEvents = true };
+        var worker = new WorkerProcess(id, process, gpuIds);
+        _all[id] = worker;
+        process.OutputDataReceived += (_, e) => Forward(id, e.Data);
+        process.ErrorDataReceived += (_, e) => Forward(id, e.Data);
+        process.Exited += (_, _) => worker.Fail($"worker process {id} exited before it connected");
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        LogStarted(id, process.Id, start.Environment["CUDA_VISIBLE_DEVICES"] ?? string.Empty);
+        return worker;
+    }
+
+    private void Forward(string workerId, string? line)
+    {
+        if (line is not null)
+        {
+            LogWorkerOutput(workerId, line);
+        }
+    }
+
+    private static async Task WaitForExitAsync(WorkerProcess worker)
+    {
+        try
+        {
+            await worker.Process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is TimeoutException or InvalidOperationException)
+        {
+            // Reported as "lost its connection" instead of an exit code.
+        }
+    }
+
+    private TaskReply Crashed(TaskSpec spec, string message) => new()
+    {
+        NodeId = _silo.NodeId,
+        Error = new ErrorInfo { Kind = ErrorKind.WorkerCrashed, Type = typeof(WorkerCrashedException).FullName, Message = message, NodeId = _silo.NodeId, TaskName = TaskExecutor.TaskName(spec) },
+    };
+
+    private static TaskReply Stamp(TaskReply reply, long runMicros)
+    {
+        reply.RunMicros = runMicros;
+        return reply;
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Worker {WorkerId} started as process {Pid} (CUDA_VISIBLE_DEVICES='{Devices}')")]
+    private partial void LogStarted(string workerId, int pid, string devices);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Worker process {Pid} {Exit} while running {Task}; the task fails as retryable and the worker is replaced")]
+    private partial void LogCrashed(int pid, string exit, string task);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "[{WorkerId}] {Line}")]
+    private partial void LogWorkerOutput(string workerId, string line);
+}

@@ -1,0 +1,150 @@
+using System.Globalization;
+using Granary.Grains;
+using Microsoft.Extensions.Logging;
+
+namespace Granary.Silo;
+
+/// <summary>
+/// `granary start --head ...` or `granary start --address head:port ...`: runs a silo in the foreground
+/// until SIGINT/SIGTERM (or `granary stop`), then leaves the cluster gracefully.
+/// </summary>
+internal static class StartCommand
+{
+    public const string Usage =
+        "granary start --head [--port P] [--host IP] [--redis host:port] [--cpus N] [--gpus N] [options]\n" +
+        "granary start --address head:port [--port P] [--host IP] [--cpus N] [--memory 32GB] [--gpus N] [--gpu-type H100] [--gpu-memory 80GB] [--resources name=amount,...] [--node-id ID]";
+
+    public static SiloOptions Parse(string[] args)
+    {
+        var options = new SiloOptions();
+        var head = false;
+        for (var i = 0; i < args.Length; i++)
+        {
+            var flag = args[i];
+            string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{flag} needs a value");
+            switch (flag)
+            {
+                case "--head":
+                    head = true;
+                    break;
+                case "--address":
+                    options.HeadAddress = Next();
+                    Runtime.Transport.SocketConnector.ParseEndpoint(options.HeadAddress);
+                    break;
+                case "--port":
+                    options.Port = Int(flag, Next());
+                    break;
+                case "--host":
+                    options.Host = Next();
+                    if (!System.Net.IPAddress.TryParse(options.Host, out _))
+                    {
+                        throw new ArgumentException($"--host expects an IP address other nodes can reach, got '{options.Host}'");
+                    }
+
+                    break;
+                case "--cpus":
+                    options.Cpus = Number(flag, Next());
+                    break;
+                case "--memory":
+                    options.MemoryBytes = ByteSize.Parse(Next());
+                    break;
+                case "--gpus":
+                    options.Gpus = Int(flag, Next());
+                    break;
+                case "--gpu-type":
+                    options.GpuType = Next();
+                    break;
+                case "--gpu-memory":
+                    options.GpuMemoryBytes = ByteSize.Parse(Next());
+                    break;
+                case "--redis":
+                    options.RedisAddress = Next();
+                    Runtime.Transport.SocketConnector.ParseEndpoint(options.RedisAddress);
+                    break;
+                case "--node-id":
+                    options.NodeId = Next();
+                    break;
+                case "--node-timeout":
+                    options.NodeDeadTimeout = TimeSpan.FromSeconds(Number(flag, Next()));
+                    break;
+                case "--heartbeat":
+                    options.HeartbeatInterval = TimeSpan.FromSeconds(Number(flag, Next()));
+                    break;
+                case "--resources":
+                    foreach (var pair in Next().Split(',', StringSplitOptions.RemoveEmptyEntries))
+                    {
+                        var parts = pair.Split('=');
+                        if (parts.Length != 2 || !double.TryParse(parts[1], NumberStyles.Float, CultureInfo.InvariantCulture, out var amount) || parts[0].Length == 0)
+                        {
+                            throw new ArgumentException($"--resources expects name=amount pairs separated by commas, got '{pair}'");
+                        }
+
+                        options.Resources[parts[0]] = amount;
+                    }
+
+                    break;
+                default:
+                    throw new ArgumentException($"unknown flag '{flag}' for 'granary start'; usage: {Usage.Replace('\n', ' ')}");
+            }
+        }
+
+        if (head == (options.HeadAddress is not null))
+        {
+            throw new ArgumentException("give exactly one of --head (start a head silo) or --address head:port (join one)");
+        }
+
+        if (!head && options.RedisAddress is not null)
+        {
+            throw new ArgumentException("--redis belongs on the head (`granary start --head --redis host:port`); workers find the head with --address");
+        }
+
+        // The head coordinates; it offers no CPUs or GPUs to work unless told to.
+        if (head)
+        {
+            options.Cpus ??= 0;
+            options.Gpus ??= 0;
+        }
+
+        options.Validate();
+        return options;
+    }
+
+    public static async Task<int> RunAsync(SiloOptions options)
+    {
+        using var loggerFactory = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Information).AddFilter("Microsoft", LogLevel.Warning));
+        options.LoggerFactory = loggerFactory;
+        var stop = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        void OnSignal(System.Runtime.InteropServices.PosixSignalContext context)
+        {
+            // Stop gracefully ourselves instead of letting the runtime tear the process down mid-work.
+            context.Cancel = true;
+            stop.TrySetResult(context.Signal.ToString());
+        }
+
+        using var interrupt = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGINT, OnSignal);
+        using var terminate = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, OnSignal);
+
+        var silo = await SiloHost.StartAsync(options).ConfigureAwait(false);
+        var runFile = RunFiles.Write(new RunRecord(Environment.ProcessId, silo.NodeId, silo.Address, silo.IsHead, DateTimeOffset.UtcNow));
+        Console.WriteLine($"granary: {(silo.IsHead ? "head" : "worker")} silo {silo.NodeId} listening on {silo.Address}");
+        try
+        {
+            var signal = await stop.Task.ConfigureAwait(false);
+            Console.WriteLine($"granary: {signal} received, stopping silo {silo.NodeId} (running work drains first)");
+        }
+        finally
+        {
+            await silo.DisposeAsync().ConfigureAwait(false);
+            RunFiles.TryDelete(runFile);
+        }
+
+        Console.WriteLine($"granary: silo {silo.NodeId} stopped");
+        return 0;
+    }
+
+    private static int Int(string flag, string value) =>
+        int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var number) ? number : throw new ArgumentException($"{flag} expects a whole number, got '{value}'");
+
+    private static double Number(string flag, string value) =>
+        double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var number) ? number : throw new ArgumentException($"{flag} expects a number, got '{value}'");
+}

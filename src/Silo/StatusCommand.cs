@@ -1,0 +1,193 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Granary.Runtime.Transport;
+using Granary.Runtime.Wire;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Granary.Silo;
+
+/// <summary>`granary status [--address head:port] [--json]`: nodes, resources, GPUs, actors and tasks, from the head.</summary>
+internal static class StatusCommand
+{
+    public const string Usage = "granary status [--address head:port] [--json]   (address defaults to $GRANARY_ADDRESS, else the head started on this machine)";
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        string? address = null;
+        var json = false;
+        for (var i = 0; i < args.Length; i++)
+        {
+            switch (args[i])
+            {
+                case "--address":
+                    address = i + 1 < args.Length ? args[++i] : throw new ArgumentException("--address needs a value");
+                    break;
+                case "--json":
+                    json = true;
+                    break;
+                default:
+                    throw new ArgumentException($"unknown flag '{args[i]}' for 'granary status'; usage: {Usage}");
+            }
+        }
+
+        address ??= Environment.GetEnvironmentVariable("GRANARY_ADDRESS") is { Length: > 0 } env ? env : null;
+        address ??= RunFiles.Live().Select(r => r.Record).FirstOrDefault(r => r.IsHead)?.Address
+            ?? throw new ArgumentException("no head address: pass --address head:port (or set GRANARY_ADDRESS)");
+        SocketConnector.ParseEndpoint(address);
+
+        var report = await FetchAsync(address).ConfigureAwait(false);
+        Console.WriteLine(json ? ToJson(report, address).ToJsonString(new JsonSerializerOptions { WriteIndented = false }) : ToText(report, address));
+        return 0;
+    }
+
+    public static async Task<StatusReport> FetchAsync(string address)
+    {
+        var handler = new ObserverHandler();
+        await using var pool = new ConnectionPool(() => new Hello { Role = PeerRole.Client }, handler, NullLogger.Instance);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        Connection head;
+        try
+        {
+            head = await pool.GetAsync(address, timeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is System.Net.Sockets.SocketException or OperationCanceledException or ConnectionClosedException)
+        {
+            throw new InvalidOperationException($"cannot reach the head at {address}: {ex.Message}", ex);
+        }
+
+        var reply = await head.RequestAsync(new Envelope { GetStatus = new GetStatus() }, timeout.Token).ConfigureAwait(false);
+        return reply.StatusReport;
+    }
+
+    public static JsonObject ToJson(StatusReport report, string address)
+    {
+        var nodes = new JsonArray();
+        foreach (var node in report.View.Nodes)
+        {
+            var inUse = new JsonObject();
+            foreach (var (name, total) in node.Total.Amounts)
+            {
+                inUse[name] = total - node.Available.Amounts.GetValueOrDefault(name);
+            }
+
+            nodes.Add(new JsonObject
+            {
+                ["id"] = node.NodeId,
+                ["address"] = node.Address,
+                ["state"] = node.State == NodeState.Dead ? "dead" : "alive",
+                ["detail"] = State(node.State),
+                ["isHead"] = node.IsHead,
+                ["resources"] = new JsonObject { ["total"] = Map(node.Total), ["available"] = Map(node.Available), ["inUse"] = inUse },
+                ["gpus"] = new JsonArray([.. node.Gpus.Select(g => (JsonNode)new JsonObject { ["index"] = g.Index, ["type"] = g.Type, ["memoryBytes"] = g.MemoryBytes })]),
+                ["gpusSimulated"] = node.GpusSimulated,
+                ["tasks"] = new JsonObject { ["running"] = node.RunningTasks, ["queued"] = node.QueuedTasks },
+                ["deathReason"] = node.DeathReason,
+            });
+        }
+
+        return new JsonObject
+        {
+            ["clusterId"] = report.ClusterId,
+            ["head"] = address,
+            ["persistent"] = report.Persistent,
+            ["nodes"] = nodes,
+            ["actors"] = new JsonArray([.. report.Actors.Select(a => (JsonNode)new JsonObject
+            {
+                ["id"] = a.ActorId,
+                ["name"] = a.Name,
+                ["class"] = a.TypeName,
+                ["state"] = a.State == ActorState.Dead ? "dead" : "alive",
+                ["nodeId"] = a.NodeId,
+                ["lifetime"] = a.Lifetime == ActorLifetimeKind.ActorLifetimeDetached ? "detached" : "owned",
+                ["jobId"] = a.JobId,
+                ["deathReason"] = a.DeathReason,
+            })]),
+            ["tasks"] = new JsonObject
+            {
+                ["running"] = report.View.Nodes.Sum(n => n.RunningTasks),
+                ["queued"] = report.View.Nodes.Sum(n => n.QueuedTasks),
+                ["leases"] = report.Leases,
+                ["pendingLeaseRequests"] = report.PendingLeaseRequests,
+            },
+            ["placementGroups"] = new JsonArray([.. report.PlacementGroups.Select(g => (JsonNode)new JsonObject
+            {
+                ["id"] = g.GroupId,
+                ["name"] = g.Name,
+                ["strategy"] = g.Strategy.ToString(),
+                ["bundles"] = new JsonArray([.. g.Bundles.Select(b => (JsonNode)new JsonObject { ["index"] = b.Index, ["nodeId"] = b.NodeId, ["resources"] = Map(b.Resources) })]),
+            })]),
+        };
+    }
+
+    private static string ToText(StatusReport report, string address)
+    {
+        var text = new StringBuilder();
+        var alive = report.View.Nodes.Count(n => n.State != NodeState.Dead);
+        text.AppendLine(CultureInfo.InvariantCulture, $"Granary cluster {report.ClusterId} — head {address}{(report.Persistent ? ", tables in Redis" : string.Empty)}");
+        text.AppendLine(CultureInfo.InvariantCulture, $"Nodes: {alive} alive, {report.View.Nodes.Count - alive} dead");
+        foreach (var node in report.View.Nodes.OrderBy(n => n.IsHead ? 0 : 1))
+        {
+            text.AppendLine(CultureInfo.InvariantCulture, $"  {node.NodeId,-20} {node.Address,-22} {State(node.State),-9} {(node.IsHead ? "head" : "worker"),-6} {InUse(node)}");
+            foreach (var gpu in node.Gpus)
+            {
+                text.AppendLine(CultureInfo.InvariantCulture, $"      GPU {gpu.Index}: {gpu.Type}, {gpu.MemoryBytes / (1L << 30)} GiB{(node.GpusSimulated ? " (simulated)" : string.Empty)}");
+            }
+
+            if (node.State == NodeState.Dead && node.DeathReason.Length > 0)
+            {
+                text.AppendLine(CultureInfo.InvariantCulture, $"      died: {node.DeathReason}");
+            }
+        }
+
+        text.AppendLine(CultureInfo.InvariantCulture, $"Actors: {report.Actors.Count(a => a.State != ActorState.Dead)} alive, {report.Actors.Count(a => a.State == ActorState.Dead)} dead");
+        foreach (var actor in report.Actors.Where(a => a.State != ActorState.Dead))
+        {
+            text.AppendLine(CultureInfo.InvariantCulture, $"  {actor.ActorId,-20} {(actor.Name.Length > 0 ? actor.Name : "-"),-20} {actor.TypeName,-30} on {actor.NodeId} ({(actor.Lifetime == ActorLifetimeKind.ActorLifetimeDetached ? "detached" : "owned")})");
+        }
+
+        text.AppendLine(CultureInfo.InvariantCulture, $"Tasks: {report.View.Nodes.Sum(n => n.RunningTasks)} running, {report.View.Nodes.Sum(n => n.QueuedTasks)} queued on nodes; {report.Leases} leases held, {report.PendingLeaseRequests} lease requests waiting");
+        if (report.PlacementGroups.Count > 0)
+        {
+            text.AppendLine(CultureInfo.InvariantCulture, $"Placement groups: {report.PlacementGroups.Count}");
+        }
+
+        return text.ToString().TrimEnd();
+    }
+
+    private static string InUse(NodeInfo node) =>
+        string.Join(", ", node.Total.Amounts.OrderBy(a => a.Key, StringComparer.Ordinal).Select(a =>
+            $"{a.Key} {Format(a.Key, a.Value - node.Available.Amounts.GetValueOrDefault(a.Key))}/{Format(a.Key, a.Value)}"));
+
+    private static string Format(string name, double amount) =>
+        name == "memory" ? $"{amount / (1L << 30):0.#}GiB" : amount.ToString("0.##", CultureInfo.InvariantCulture);
+
+    private static string State(NodeState state) => state switch
+    {
+        NodeState.Alive => "alive",
+        NodeState.Suspect => "suspect",
+        NodeState.Draining => "draining",
+        _ => "dead",
+    };
+
+    private static JsonObject Map(ResourceMap map)
+    {
+        var json = new JsonObject();
+        foreach (var (name, amount) in map.Amounts.OrderBy(a => a.Key, StringComparer.Ordinal))
+        {
+            json[name] = amount;
+        }
+
+        return json;
+    }
+
+    private sealed class ObserverHandler : IMessageHandler
+    {
+        public ValueTask<Envelope?> HandleAsync(Connection connection, Envelope message) => new((Envelope?)null);
+
+        public void OnClosed(Connection connection, string reason)
+        {
+        }
+    }
+}

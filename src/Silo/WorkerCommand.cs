@@ -1,0 +1,42 @@
+using Granary.Grains.Workers;
+using Microsoft.Extensions.Logging;
+
+namespace Granary.Silo;
+
+/// <summary>`granary worker --silo host:port --worker-id ID --node-id ID`: a silo's worker process (started by the silo, not by hand).</summary>
+internal static class WorkerCommand
+{
+    public static async Task<int> RunAsync(string[] args)
+    {
+        string? silo = null, workerId = null, nodeId = null;
+        for (var i = 0; i < args.Length; i++)
+        {
+            var flag = args[i];
+            string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{flag} needs a value");
+            switch (flag)
+            {
+                case "--silo":
+                    silo = Next();
+                    break;
+                case "--worker-id":
+                    workerId = Next();
+                    break;
+                case "--node-id":
+                    nodeId = Next();
+                    break;
+                default:
+                    throw new ArgumentException($"unknown flag '{flag}' for 'granary worker' (silos start workers themselves)");
+            }
+        }
+
+        if (silo is null || workerId is null || nodeId is null)
+        {
+            throw new ArgumentException("granary worker needs --silo, --worker-id and --node-id (silos start workers themselves)");
+        }
+
+        using var loggerFactory = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning));
+        var worker = new WorkerRuntime(silo, workerId, nodeId, loggerFactory);
+        await worker.RunAsync(CancellationToken.None).ConfigureAwait(false);
+        return 0;
+    }
+}

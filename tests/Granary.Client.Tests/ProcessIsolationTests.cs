@@ -1,0 +1,64 @@
+namespace Granary.Client.Tests;
+
+/// <summary>Isolation = Process: worker processes of the silo, their GPU visibility, and crashes that fail only their task.</summary>
+public sealed class ProcessIsolationTests : IAsyncLifetime
+{
+    private static readonly RemoteOptions Isolated = new() { Isolation = Isolation.Process, MaxRetries = 0 };
+    private GranaryClient _client = null!;
+
+    public async Task InitializeAsync() =>
+        _client = await LocalCluster.StartAsync(new LocalClusterOptions { Silos = 1, CpusPerSilo = 2, GpusPerSilo = 2, GpuType = "H100" });
+
+    public async Task DisposeAsync() => await _client.DisposeAsync();
+
+    [Fact]
+    public async Task Isolated_tasks_run_in_a_worker_process_reused_within_the_job()
+    {
+        var first = await _client.Remote(() => ProcessJobs.Describe(), Isolated);
+        var second = await _client.Remote(() => ProcessJobs.Describe(), Isolated);
+        Assert.NotEqual(Environment.ProcessId, first.Pid);
+        Assert.Equal(first.Pid, second.Pid);
+        Assert.Equal(string.Empty, first.CudaVisibleDevices);
+    }
+
+    [Fact]
+    public async Task A_worker_sees_exactly_the_tasks_gpus()
+    {
+        var withGpu = new RemoteOptions { Isolation = Isolation.Process, Gpus = 1, MaxRetries = 0 };
+        var info = await _client.Remote(() => ProcessJobs.Describe(), withGpu);
+        Assert.Equal(info.GpuIds, info.CudaVisibleDevices);
+        Assert.Single(info.GpuIds.Split(','));
+
+        var both = await _client.Remote(() => ProcessJobs.Describe(), new RemoteOptions { Isolation = Isolation.Process, Gpus = 2, MaxRetries = 0 });
+        Assert.Equal("0,1", both.CudaVisibleDevices);
+        Assert.Equal("0,1", both.GpuIds);
+    }
+
+    [Fact]
+    public async Task A_worker_that_exits_fails_only_its_task_and_is_replaced()
+    {
+        var before = await _client.Remote(() => ProcessJobs.Describe(), Isolated);
+        var error = await Assert.ThrowsAsync<WorkerCrashedException>(async () => await _client.Remote(() => ProcessJobs.Exit(1), Isolated));
+        Assert.Contains("exited with code 1", error.Message);
+        Assert.True(error.IsRetryable);
+
+        var after = await _client.Remote(() => ProcessJobs.Describe(), Isolated);
+        Assert.NotEqual(before.Pid, after.Pid);
+        Assert.Equal(49, await _client.Remote(() => TestJobs.Square(7)));
+    }
+
+    [Fact]
+    public async Task An_unhandled_exception_on_another_thread_fails_only_its_task()
+    {
+        var crash = _client.Remote(() => ProcessJobs.CrashOnAnotherThread(), Isolated);
+        await Assert.ThrowsAsync<WorkerCrashedException>(async () => await crash);
+        Assert.Equal(4, await _client.Remote(() => TestJobs.Square(2), Isolated));
+    }
+
+    [Fact]
+    public async Task A_crashed_task_is_retried_per_MaxRetries()
+    {
+        var retried = _client.Remote(() => ProcessJobs.ExitOnFirstAttempt(5), new RemoteOptions { Isolation = Isolation.Process, MaxRetries = 1 });
+        Assert.Equal(5, await retried);
+    }
+}
