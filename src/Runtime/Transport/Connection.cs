@@ -190,7 +190,19 @@ internal sealed partial class Connection
         }
         finally
         {
-            await input.CompleteAsync().ConfigureAwait(false);
+            await CompleteQuietlyAsync(() => input.CompleteAsync()).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Completing one side of a socket pipe may find the stream already disposed by the other side; that is fine.</summary>
+    private static async Task CompleteQuietlyAsync(Func<ValueTask> complete)
+    {
+        try
+        {
+            await complete().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is ObjectDisposedException or IOException or InvalidOperationException)
+        {
         }
     }
 
@@ -328,7 +340,7 @@ internal sealed partial class Connection
         }
         finally
         {
-            await output.CompleteAsync().ConfigureAwait(false);
+            await CompleteQuietlyAsync(() => output.CompleteAsync()).ConfigureAwait(false);
         }
     }
 
