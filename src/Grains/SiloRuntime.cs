@@ -25,7 +25,7 @@ internal sealed partial class SiloRuntime : IExecutionHost, IAsyncDisposable
     private int _accepted;
     private Task _heartbeats = Task.CompletedTask;
 
-    public SiloRuntime(SiloOptions options)
+    public SiloRuntime(SiloOptions options, Head.Persistence.IHeadStore? headStore = null)
     {
         options.Validate();
         Options = options;
@@ -43,7 +43,7 @@ internal sealed partial class SiloRuntime : IExecutionHost, IAsyncDisposable
         Executor = new TaskExecutor(this);
         if (options.IsHead)
         {
-            Head = new HeadGrain(this);
+            Head = new HeadGrain(this, headStore ?? new Head.Persistence.MemoryHeadStore());
             HeadChannel = HeadChannel.Local(Head);
         }
         else
@@ -122,6 +122,11 @@ internal sealed partial class SiloRuntime : IExecutionHost, IAsyncDisposable
     public async Task StartAsync(string address, CancellationToken cancellationToken)
     {
         Address = address;
+        if (Head is not null)
+        {
+            await Head.RestoreAsync(cancellationToken).ConfigureAwait(false);
+        }
+
         await RegisterAsync(cancellationToken).ConfigureAwait(false);
         LogStarted(NodeId, address, Options.IsHead ? "head" : "worker", OfferedResources().ToString(), Gpus.Source);
         _heartbeats = HeartbeatLoopAsync();

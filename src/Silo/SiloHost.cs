@@ -38,7 +38,11 @@ public sealed class SiloHost : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(options);
         options.WorkerStartInfo ??= WorkerStartInfo;
-        var runtime = new SiloRuntime(options);
+        options.Validate();
+        var store = options.IsHead && options.RedisAddress is { } redis
+            ? await Grains.Head.Persistence.RedisHeadStore.ConnectAsync(redis, cancellationToken).ConfigureAwait(false)
+            : null;
+        var runtime = new SiloRuntime(options, store);
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         if (options.LoggerFactory is not null)

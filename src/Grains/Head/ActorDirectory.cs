@@ -8,7 +8,7 @@ namespace Granary.Grains.Head;
 /// same named actor get the same single activation. An actor holds its lease (resources) until it dies.
 /// Thread-safe.
 /// </summary>
-internal sealed class ActorDirectory(SiloRuntime silo, ResourceScheduler scheduler)
+internal sealed class ActorDirectory(SiloRuntime silo, ResourceScheduler scheduler, Persistence.IHeadStore store)
 {
     private readonly object _gate = new();
     private readonly Dictionary<string, ActorInfo> _actors = new(StringComparer.Ordinal);
@@ -117,6 +117,7 @@ internal sealed class ActorDirectory(SiloRuntime silo, ResourceScheduler schedul
         }
 
         scheduler.Return(info.LeaseId);
+        await store.RemoveActorAsync(actorId, cancellationToken).ConfigureAwait(false);
         try
         {
             await silo.RequestNodeAsync(info.Address, new Envelope { DeactivateActor = new DeactivateActor { ActorId = actorId, Reason = reason } }, cancellationToken).ConfigureAwait(false);
@@ -141,9 +142,38 @@ internal sealed class ActorDirectory(SiloRuntime silo, ResourceScheduler schedul
                 }
 
                 RememberDeadLocked(info, $"its node {nodeId} died: {reason}");
+                _ = store.RemoveActorAsync(info.ActorId, CancellationToken.None);
             }
         }
     }
+
+    /// <summary>An actor known before a head restart: back in the directory, its reservation taken again.</summary>
+    public void Restore(PersistedActor persisted)
+    {
+        var info = persisted.Info;
+        lock (_gate)
+        {
+            _actors[info.ActorId] = info;
+            if (info.Name.Length > 0)
+            {
+                _named[info.Name] = Task.FromResult(info);
+            }
+        }
+
+        scheduler.RestoreLease(info.LeaseId, Holder(info.Lifetime, info.JobId, info.ActorId), info.NodeId, ResourceSet.FromWire(persisted.Amounts), [.. persisted.GpuIds]);
+    }
+
+    /// <summary>Owned actors per job, so a restarted head can end jobs whose clients never come back.</summary>
+    public IReadOnlyList<string> JobsWithOwnedActors()
+    {
+        lock (_gate)
+        {
+            return _actors.Values.Where(a => a.Lifetime == ActorLifetimeKind.ActorLifetimeOwned).Select(a => a.JobId).Distinct().ToList();
+        }
+    }
+
+    private static string Holder(ActorLifetimeKind lifetime, string jobId, string actorId) =>
+        lifetime == ActorLifetimeKind.ActorLifetimeDetached ? "detached/" + actorId : jobId;
 
     /// <summary>Removing a placement group kills the actors placed in it (as Ray does).</summary>
     public Task KillGroupAsync(string groupId, CancellationToken cancellationToken)
@@ -184,7 +214,7 @@ internal sealed class ActorDirectory(SiloRuntime silo, ResourceScheduler schedul
     private async Task<ActorInfo> ActivateAsync(ActorSpec spec, CancellationToken cancellationToken)
     {
         // A detached actor's reservation must outlive its creator's job, so it is not booked under the job.
-        var holder = spec.Lifetime == ActorLifetimeKind.ActorLifetimeDetached ? "detached/" + spec.ActorId : spec.JobId;
+        var holder = Holder(spec.Lifetime, spec.JobId, spec.ActorId);
         var grant = await scheduler.RequestAsync(holder, ResourceSet.FromWire(spec.Resources?.Amounts), spec.Resources?.Placement ?? new Runtime.Wire.Placement(), cancellationToken).ConfigureAwait(false);
         try
         {
@@ -216,6 +246,9 @@ internal sealed class ActorDirectory(SiloRuntime silo, ResourceScheduler schedul
             _actors[spec.ActorId] = info;
         }
 
+        var persisted = new PersistedActor { Info = info, Amounts = spec.Resources?.Amounts ?? new ResourceMap() };
+        persisted.GpuIds.AddRange(grant.GpuIds);
+        await store.SaveActorAsync(persisted, cancellationToken).ConfigureAwait(false);
         return info;
     }
 }

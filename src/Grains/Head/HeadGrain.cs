@@ -1,3 +1,4 @@
+using Granary.Grains.Head.Persistence;
 using Granary.Runtime.Scheduling;
 using Granary.Runtime.Serialization;
 using Granary.Runtime.Transport;
@@ -17,19 +18,80 @@ internal sealed partial class HeadGrain : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly Dictionary<string, Connection> _jobs = new(StringComparer.Ordinal);
     private readonly Timer _monitor;
+    private readonly IHeadStore _store;
 
-    public HeadGrain(SiloRuntime silo)
+    public HeadGrain(SiloRuntime silo, IHeadStore store)
     {
         _silo = silo;
+        _store = store;
         _logger = silo.LoggerFactory.CreateLogger("Granary.Head");
         Scheduler = new ResourceScheduler();
-        Catalog = new JobCatalog(silo.Blobs);
-        Actors = new ActorDirectory(silo, Scheduler);
+        Catalog = new JobCatalog(silo.Blobs, store);
+        Actors = new ActorDirectory(silo, Scheduler, store);
         var period = TimeSpan.FromMilliseconds(Math.Clamp(silo.Options.NodeDeadTimeout.TotalMilliseconds / 8, 50, 1000));
         _monitor = new Timer(_ => DeclareOverdueNodesDead(), null, period, period);
     }
 
-    public string ClusterId { get; } = "cluster-" + Guid.NewGuid().ToString("N")[..12];
+    public string ClusterId { get; private set; } = "cluster-" + Guid.NewGuid().ToString("N")[..12];
+
+    /// <summary>
+    /// Loads what a previous head left in the store: nodes come back suspect (alive again once they
+    /// heartbeat), actors and placement groups with their reservations, jobs with their code. Owned actors
+    /// whose client does not reconnect within the node timeout die with their job.
+    /// </summary>
+    public async Task RestoreAsync(CancellationToken cancellationToken)
+    {
+        var snapshot = await _store.LoadAsync(cancellationToken).ConfigureAwait(false);
+        if (snapshot.ClusterId is { } clusterId)
+        {
+            ClusterId = clusterId;
+        }
+        else
+        {
+            await _store.SaveClusterIdAsync(ClusterId, cancellationToken).ConfigureAwait(false);
+        }
+
+        foreach (var node in snapshot.Nodes.Where(n => !n.IsHead && n.NodeId != _silo.NodeId))
+        {
+            Scheduler.RestoreNode(node);
+        }
+
+        Catalog.Restore(snapshot.Jobs, snapshot.Blobs);
+        foreach (var group in snapshot.Groups)
+        {
+            Scheduler.RestoreGroup(group);
+        }
+
+        foreach (var actor in snapshot.Actors)
+        {
+            Actors.Restore(actor);
+        }
+
+        if (_store.IsPersistent)
+        {
+            LogRestored(snapshot.Nodes.Count, snapshot.Actors.Count, snapshot.Groups.Count, snapshot.Jobs.Count);
+            _ = EndAbandonedJobsAsync(Actors.JobsWithOwnedActors());
+        }
+    }
+
+    private async Task EndAbandonedJobsAsync(IReadOnlyList<string> jobs)
+    {
+        await Task.Delay(_silo.Options.NodeDeadTimeout, _silo.Stopping).ConfigureAwait(false);
+        foreach (var job in jobs)
+        {
+            bool back;
+            lock (_jobs)
+            {
+                back = _jobs.ContainsKey(job);
+            }
+
+            if (!back)
+            {
+                LogJobEnded(job);
+                await EndJobAsync(job).ConfigureAwait(false);
+            }
+        }
+    }
 
     public ResourceScheduler Scheduler { get; }
 
@@ -44,9 +106,7 @@ internal sealed partial class HeadGrain : IAsyncDisposable
             switch (message.BodyCase)
             {
                 case Envelope.BodyOneofCase.RegisterNode:
-                    Scheduler.AddNode(message.RegisterNode.Node);
-                    LogNodeJoined(message.RegisterNode.Node.NodeId, message.RegisterNode.Node.Address);
-                    return Reply(new Envelope { ClusterView = View() });
+                    return RegisterAsync(message.RegisterNode.Node);
                 case Envelope.BodyOneofCase.Heartbeat:
                     return Reply(new Envelope { HeartbeatReply = new HeartbeatReply { Known = Scheduler.Heartbeat(message.Heartbeat) } });
                 case Envelope.BodyOneofCase.Drain:
@@ -61,10 +121,9 @@ internal sealed partial class HeadGrain : IAsyncDisposable
                 case Envelope.BodyOneofCase.GetStatus:
                     return Reply(new Envelope { StatusReport = Status() });
                 case Envelope.BodyOneofCase.RegisterJobCode:
-                    return Reply(new Envelope { MissingAssemblies = Catalog.Register(message.RegisterJobCode) });
+                    return RegisterJobCodeAsync(message.RegisterJobCode);
                 case Envelope.BodyOneofCase.UploadAssembly:
-                    Catalog.Upload(message.UploadAssembly);
-                    return Reply(null);
+                    return UploadAsync(message.UploadAssembly);
                 case Envelope.BodyOneofCase.GetJobManifest:
                     return Reply(new Envelope { JobManifest = Catalog.Manifest(message.GetJobManifest.JobId) });
                 case Envelope.BodyOneofCase.FetchAssembly:
@@ -126,7 +185,14 @@ internal sealed partial class HeadGrain : IAsyncDisposable
     /// <summary>A silo's connection dropped: give it until the heartbeat timeout to come back.</summary>
     public void NodeConnectionLost(string nodeId) => Scheduler.MarkSuspect(nodeId);
 
-    public async ValueTask DisposeAsync() => await _monitor.DisposeAsync().ConfigureAwait(false);
+    public async ValueTask DisposeAsync()
+    {
+        await _monitor.DisposeAsync().ConfigureAwait(false);
+        if (_store is IAsyncDisposable disposable)
+        {
+            await disposable.DisposeAsync().ConfigureAwait(false);
+        }
+    }
 
     private void DeclareOverdueNodesDead()
     {
@@ -147,6 +213,11 @@ internal sealed partial class HeadGrain : IAsyncDisposable
 
         LogNodeDied(nodeId, reason);
         Actors.NodeDied(nodeId, reason);
+        if (Scheduler.Node(nodeId) is { } dead)
+        {
+            _ = _store.SaveNodeAsync(dead, CancellationToken.None);
+        }
+
         var notice = new Envelope { NodeDied = new NodeDied { NodeId = nodeId, Address = node.Address, Reason = reason } };
         List<Connection> clients;
         lock (_jobs)
@@ -177,6 +248,23 @@ internal sealed partial class HeadGrain : IAsyncDisposable
         }
     }
 
+    private async ValueTask<Envelope?> RegisterAsync(NodeInfo node)
+    {
+        Scheduler.AddNode(node);
+        LogNodeJoined(node.NodeId, node.Address);
+        await _store.SaveNodeAsync(Scheduler.Node(node.NodeId) ?? node, _silo.Stopping).ConfigureAwait(false);
+        return new Envelope { ClusterView = View() };
+    }
+
+    private async ValueTask<Envelope?> RegisterJobCodeAsync(RegisterJobCode request) =>
+        new Envelope { MissingAssemblies = await Catalog.RegisterAsync(request, _silo.Stopping).ConfigureAwait(false) };
+
+    private async ValueTask<Envelope?> UploadAsync(UploadAssembly upload)
+    {
+        await Catalog.UploadAsync(upload, _silo.Stopping).ConfigureAwait(false);
+        return null;
+    }
+
     private ClusterView View()
     {
         var view = new ClusterView { HeadNodeId = _silo.NodeId };
@@ -192,7 +280,7 @@ internal sealed partial class HeadGrain : IAsyncDisposable
             Leases = Scheduler.LeaseCount,
             PendingLeaseRequests = Scheduler.PendingCount,
             ClusterId = ClusterId,
-            Persistent = _silo.Options.RedisAddress is not null,
+            Persistent = _store.IsPersistent,
         };
         report.Actors.AddRange(Actors.List().Actors);
         report.PlacementGroups.AddRange(Scheduler.Groups());
@@ -216,7 +304,9 @@ internal sealed partial class HeadGrain : IAsyncDisposable
     {
         try
         {
-            return new Envelope { PlacementGroupInfo = await Scheduler.CreateGroupAsync(spec, _silo.Stopping).ConfigureAwait(false) };
+            var info = await Scheduler.CreateGroupAsync(spec, _silo.Stopping).ConfigureAwait(false);
+            await _store.SaveGroupAsync(new PersistedGroup { Spec = spec, Info = info }, _silo.Stopping).ConfigureAwait(false);
+            return new Envelope { PlacementGroupInfo = info };
         }
         catch (Exception ex)
         {
@@ -228,6 +318,7 @@ internal sealed partial class HeadGrain : IAsyncDisposable
     {
         await Actors.KillGroupAsync(groupId, _silo.Stopping).ConfigureAwait(false);
         Scheduler.RemoveGroup(groupId);
+        await _store.RemoveGroupAsync(groupId, _silo.Stopping).ConfigureAwait(false);
         return null;
     }
 
@@ -262,6 +353,9 @@ internal sealed partial class HeadGrain : IAsyncDisposable
     }
 
     private static ValueTask<Envelope?> Reply(Envelope? reply) => new(reply);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Restored from the store: {Nodes} nodes, {Actors} actors, {Groups} placement groups, {Jobs} jobs")]
+    private partial void LogRestored(int nodes, int actors, int groups, int jobs);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Node {NodeId} joined at {Address}")]
     private partial void LogNodeJoined(string nodeId, string address);

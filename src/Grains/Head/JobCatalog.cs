@@ -9,12 +9,42 @@ namespace Granary.Grains.Head;
 /// content-addressed blob cache, so identical assemblies from any number of clients are uploaded once.
 /// Thread-safe.
 /// </summary>
-internal sealed class JobCatalog(AssemblyBlobCache blobs)
+internal sealed class JobCatalog(AssemblyBlobCache blobs, Persistence.IHeadStore store)
 {
     private readonly Dictionary<string, List<AssemblyRef>> _jobs = new(StringComparer.Ordinal);
     private readonly Dictionary<string, List<string>> _serializers = new(StringComparer.Ordinal);
 
     /// <summary>Adds the job's assemblies and answers which blobs the head still needs uploaded.</summary>
+    public async Task<MissingAssemblies> RegisterAsync(RegisterJobCode request, CancellationToken cancellationToken)
+    {
+        var missing = Register(request);
+        await store.SaveJobAsync(Manifest(request.JobId), cancellationToken).ConfigureAwait(false);
+        return missing;
+    }
+
+    public async Task UploadAsync(UploadAssembly upload, CancellationToken cancellationToken)
+    {
+        Upload(upload);
+        await store.SaveBlobAsync(upload.Hash, upload.Content.ToByteArray(), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Takes back the jobs and assemblies a head knew before it restarted.</summary>
+    public void Restore(IEnumerable<JobManifest> jobs, IReadOnlyDictionary<string, byte[]> restoredBlobs)
+    {
+        foreach (var (hash, content) in restoredBlobs)
+        {
+            blobs.Add(hash, content);
+        }
+
+        foreach (var job in jobs)
+        {
+            var request = new RegisterJobCode { JobId = job.JobId };
+            request.Assemblies.AddRange(job.Assemblies);
+            request.Serializers.AddRange(job.Serializers);
+            Register(request);
+        }
+    }
+
     public MissingAssemblies Register(RegisterJobCode request)
     {
         var missing = new MissingAssemblies();

@@ -58,6 +58,35 @@ internal sealed partial class ResourceScheduler
         }
     }
 
+    /// <summary>A group placed before a head restart: its bundles are taken out of their nodes again.</summary>
+    public void RestoreGroup(PersistedGroup persisted)
+    {
+        lock (_gate)
+        {
+            if (_groups.ContainsKey(persisted.Spec.GroupId))
+            {
+                return;
+            }
+
+            var bundles = persisted.Spec.Bundles.Select((b, i) => new BundleState(i, ResourceSet.FromWire(b))).ToList();
+            foreach (var placed in persisted.Info.Bundles)
+            {
+                var node = _nodes.Find(n => n.NodeId == placed.NodeId && n.State != NodeState.Dead);
+                if (node is null || placed.Index >= bundles.Count)
+                {
+                    continue;
+                }
+
+                var bundle = bundles[placed.Index];
+                node.Available.Subtract(bundle.Total);
+                node.Gpus.Take([.. placed.GpuIds], bundle.Total[ResourceSet.Gpu]);
+                bundle.PlaceOn(node, [.. placed.GpuIds]);
+            }
+
+            _groups[persisted.Spec.GroupId] = new GroupState(persisted.Spec, bundles);
+        }
+    }
+
     public PlacementGroupInfo? RemoveGroup(string groupId)
     {
         List<Action> completions = [];

@@ -18,6 +18,7 @@ internal sealed partial class ResourceScheduler
     private readonly Dictionary<string, LeaseState> _leases = new(StringComparer.Ordinal);
     private readonly LinkedList<PendingLease> _pending = new();
     private readonly PlacementDirectors _directors = new();
+    private readonly string _epoch = Guid.NewGuid().ToString("N")[..6];
     private long _nextLease;
     private int _order;
 
@@ -61,6 +62,47 @@ internal sealed partial class ResourceScheduler
         }
 
         Run(completions);
+    }
+
+    /// <summary>A node known before a head restart: suspect until it heartbeats, dead if it never does.</summary>
+    public void RestoreNode(NodeInfo info)
+    {
+        lock (_gate)
+        {
+            if (_nodes.Any(n => n.NodeId == info.NodeId))
+            {
+                return;
+            }
+
+            var restored = info.Clone();
+            restored.Available = restored.Total;
+            _nodes.Add(new NodeRecord(restored, ++_order) { State = info.State == NodeState.Dead ? NodeState.Dead : NodeState.Suspect, DeathReason = info.DeathReason });
+        }
+    }
+
+    /// <summary>A reservation made before a head restart (an actor's), taken out of its node again.</summary>
+    public void RestoreLease(string leaseId, string holder, string nodeId, ResourceSet amount, int[] gpuIds)
+    {
+        lock (_gate)
+        {
+            var node = _nodes.Find(n => n.NodeId == nodeId);
+            if (node is null || node.State == NodeState.Dead || _leases.ContainsKey(leaseId))
+            {
+                return;
+            }
+
+            node.Available.Subtract(amount);
+            node.Gpus.Take(gpuIds, amount[ResourceSet.Gpu]);
+            _leases[leaseId] = new LeaseState(leaseId, holder, node, amount, gpuIds, Bundle: null);
+        }
+    }
+
+    public NodeInfo? Node(string nodeId)
+    {
+        lock (_gate)
+        {
+            return _nodes.Find(n => n.NodeId == nodeId)?.Snapshot();
+        }
     }
 
     public IReadOnlyList<NodeInfo> Nodes()
@@ -279,7 +321,8 @@ internal sealed partial class ResourceScheduler
 
     private LeaseGrant RecordLeaseLocked(string holder, NodeRecord node, ResourceSet request, int[] gpuIds, BundleState? bundle)
     {
-        var id = "lease-" + Interlocked.Increment(ref _nextLease);
+        // The epoch keeps lease ids unique across head restarts, when reservations are restored from Redis.
+        var id = $"lease-{_epoch}-{Interlocked.Increment(ref _nextLease)}";
         _leases[id] = new LeaseState(id, holder, node, request, gpuIds, bundle);
         var grant = new LeaseGrant { LeaseId = id, NodeId = node.NodeId, Address = node.Address, Spare = bundle is null ? SpareLocked(request) : 0 };
         grant.GpuIds.AddRange(gpuIds);

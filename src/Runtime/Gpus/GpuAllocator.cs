@@ -98,6 +98,23 @@ internal sealed class GpuAllocator
     }
 
     /// <summary>
+    /// Takes the given devices' share back out after a head restart restores a reservation made before it.
+    /// Shares that no longer fit are clamped to what is free, so a restore never throws.
+    /// </summary>
+    public void Take(int[] ids, double amount)
+    {
+        var units = ToUnits(amount);
+        var perDevice = units >= UnitsPerDevice ? UnitsPerDevice : units;
+        foreach (var id in ids)
+        {
+            if (id >= 0 && id < _freeUnits.Length)
+            {
+                _freeUnits[id] = Math.Max(0, _freeUnits[id] - perDevice);
+            }
+        }
+    }
+
+    /// <summary>
     /// True when the request could fit on an idle silo: whole amounts up to the device count, fractions up to 1.
     /// Amounts that <see cref="TryAllocate"/> rejects (negative, or above 1 and not whole) can never fit.
     /// </summary>
