@@ -22,6 +22,8 @@ internal sealed partial class SiloRuntime : IExecutionHost, IAsyncDisposable
     private readonly ConcurrentDictionary<string, ActorGrain> _actors = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stopping = new();
     private readonly ILogger _logger;
+    private static readonly object _threadGate = new();
+    private static int _reservedThreads;
     private int _accepted;
     private Task _heartbeats = Task.CompletedTask;
 
@@ -53,6 +55,7 @@ internal sealed partial class SiloRuntime : IExecutionHost, IAsyncDisposable
 
         Jobs = new JobCodeRegistry(new HeadCodeSource(HeadChannel), Blobs);
         Gpus = GpuInventory.Detect(options.Gpus, options.GpuType, options.GpuMemoryBytes);
+        ReserveThreadsForBlockingWork(OfferedResources()[ResourceSet.Cpu]);
         Workers = new Workers.WorkerPool(this);
     }
 
@@ -182,6 +185,26 @@ internal sealed partial class SiloRuntime : IExecutionHost, IAsyncDisposable
                 }
 
                 failing = true;
+            }
+        }
+    }
+
+    /// <summary>
+    /// User methods run on the thread pool and may block (Thread.Sleep, synchronous I/O, a long loop). Each
+    /// CPU slot can hold a thread that way, so the pool keeps that many threads ready on top of what the
+    /// silo's own networking needs; otherwise a busy node would answer heartbeats and dials only as fast as
+    /// the pool injects threads (about two a second).
+    /// </summary>
+    private static void ReserveThreadsForBlockingWork(double cpus)
+    {
+        lock (_threadGate)
+        {
+            _reservedThreads += (int)Math.Ceiling(cpus) + 4;
+            ThreadPool.GetMinThreads(out var workers, out var io);
+            var wanted = Math.Max(workers, Environment.ProcessorCount + _reservedThreads);
+            if (wanted > workers)
+            {
+                ThreadPool.SetMinThreads(wanted, io);
             }
         }
     }

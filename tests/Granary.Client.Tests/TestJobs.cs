@@ -139,3 +139,32 @@ public static class ProcessJobs
 }
 
 public sealed record WorkerInfo(int Pid, string? CudaVisibleDevices, string GpuIds);
+
+/// <summary>Functions for placement tests: each reports where it ran.</summary>
+public static class PlacementJobs
+{
+    public static string Node() => TaskContext.Current!.NodeId;
+
+    public static string HoldThenNode(int millis)
+    {
+        Thread.Sleep(millis);
+        return TaskContext.Current!.NodeId;
+    }
+
+    public static int[] Gpus() => [.. TaskContext.Current!.GpuIds];
+
+    public static int Identity(int value) => value;
+
+    [SpreadPlacement]
+    public static string SpreadNode()
+    {
+        Thread.Sleep(200);
+        return TaskContext.Current!.NodeId;
+    }
+}
+
+[SpreadPlacement]
+public sealed class SpreadActor
+{
+    public string Node() => TaskContext.Current!.NodeId;
+}

@@ -136,37 +136,44 @@ internal sealed class TaskSubmitter : IAsyncDisposable
 
     private async Task RequestLeaseAsync(SchedulingQueue queue)
     {
-        LeaseSlot slot;
-        LeaseGrant? grant = null;
-        try
+        LeaseSlot? slot = null;
+        for (var attempt = 0; slot is null; attempt++)
         {
-            grant = (await _requestHead(new Envelope { RequestLease = new RequestLease { JobId = _jobId, Request = queue.Request } }, CancellationToken.None).ConfigureAwait(false)).LeaseGrant;
-            var connection = await _pool.GetAsync(grant.Address, CancellationToken.None).ConfigureAwait(false);
-            slot = new LeaseSlot(grant, connection);
-        }
-        catch (Exception ex)
-        {
-            if (grant is not null)
+            LeaseGrant? grant = null;
+            try
             {
-                // Granted on a node we cannot reach: give the reservation back rather than leak it.
-                _ = _requestHead(new Envelope { ReturnLease = new ReturnLease { LeaseId = grant.LeaseId } }, CancellationToken.None);
+                grant = (await _requestHead(new Envelope { RequestLease = new RequestLease { JobId = _jobId, Request = queue.Request } }, CancellationToken.None).ConfigureAwait(false)).LeaseGrant;
+                var connection = await _pool.GetAsync(grant.Address, CancellationToken.None).ConfigureAwait(false);
+                slot = new LeaseSlot(grant, connection);
             }
-
-            List<PendingTask> failed;
-            lock (_gate)
+            catch (Exception ex) when (IsTransient(ex) && !_disposed)
             {
-                queue.Requesting = false;
-                failed = [.. queue.Waiting];
-                queue.Waiting.Clear();
-            }
+                if (grant is not null)
+                {
+                    // Granted on a node we cannot reach (it is dying): give the reservation back and ask again.
+                    _ = ReturnQuietlyAsync(grant.LeaseId);
+                }
 
-            var error = ex is ConnectionClosedException closed ? new GranaryException($"The head is unreachable: {closed.Reason}", ex) : ex;
-            foreach (var task in failed)
+                // The head or the node is away for now (a restart, a node being declared dead): wait, then ask again.
+                await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(1000, 50 * (attempt + 1)))).ConfigureAwait(false);
+            }
+            catch (Exception ex)
             {
-                Fail(task, error);
-            }
+                List<PendingTask> failed;
+                lock (_gate)
+                {
+                    queue.Requesting = false;
+                    failed = [.. queue.Waiting];
+                    queue.Waiting.Clear();
+                }
 
-            return;
+                foreach (var task in failed)
+                {
+                    Fail(task, ex);
+                }
+
+                return;
+            }
         }
 
         var sends = new List<(PendingTask, LeaseSlot)>();
@@ -186,6 +193,21 @@ internal sealed class TaskSubmitter : IAsyncDisposable
         }
 
         Dispatch(sends, needsLease);
+    }
+
+    private static bool IsTransient(Exception error) =>
+        error is ConnectionClosedException or System.Net.Sockets.SocketException or IOException or TimeoutException;
+
+    private async Task ReturnQuietlyAsync(string leaseId)
+    {
+        try
+        {
+            await _requestHead(new Envelope { ReturnLease = new ReturnLease { LeaseId = leaseId } }, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (IsTransient(ex))
+        {
+            // The head is away; it drops the lease when the job or the node goes.
+        }
     }
 
     private void OnReply(PendingTask task, LeaseSlot slot, Task<Envelope> completed)

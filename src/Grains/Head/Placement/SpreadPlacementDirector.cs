@@ -1,6 +1,6 @@
 namespace Granary.Grains.Head.Placement;
 
-/// <summary>Least busy node that fits; among equals the one picked longest ago, so work rotates over nodes.</summary>
+/// <summary>Round robin over the nodes that fit (the one Spread picked longest ago first), then the least busy; the head last.</summary>
 internal sealed class SpreadPlacementDirector : IPlacementDirector
 {
     private long _turn;
@@ -12,8 +12,8 @@ internal sealed class SpreadPlacementDirector : IPlacementDirector
     public NodeRecord Choose(IReadOnlyList<NodeRecord> fitting, Runtime.Wire.Placement placement)
     {
         var best = fitting.OrderBy(n => n.Info.IsHead ? 1 : 0)
-            .ThenBy(n => Math.Round(n.Available.Utilization(n.Total), 6))
             .ThenBy(n => n.SpreadTurn)
+            .ThenBy(n => Math.Round(n.Available.Utilization(n.Total), 6))
             .ThenBy(n => n.Order)
             .First();
         best.SpreadTurn = ++_turn;
