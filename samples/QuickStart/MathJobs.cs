@@ -13,6 +13,13 @@ public static class MathJobs
 
     public static double[] Ramp(int length) => Enumerable.Range(0, length).Select(i => (double)i).ToArray();
 
+    /// <summary>Holds a CPU for a moment, then says which node it ran on.</summary>
+    public static string WhereAmI(int millis)
+    {
+        Thread.Sleep(millis);
+        return TaskContext.Current?.NodeId ?? "?";
+    }
+
     public static async Task<string> Greet(string name)
     {
         await Task.Delay(10);

@@ -4,7 +4,7 @@ using QuickStart;
 // Joins a running cluster when GRANARY_ADDRESS (or --address host:port) is given, else starts an embedded one.
 var address = args.SkipWhile(a => a != "--address").Skip(1).FirstOrDefault() ?? Environment.GetEnvironmentVariable("GRANARY_ADDRESS");
 await using var cluster = address is null
-    ? await LocalCluster.StartAsync(new LocalClusterOptions { Silos = 2 })
+    ? await LocalCluster.StartAsync(new LocalClusterOptions { Silos = 2, CpusPerSilo = 2 })
     : await GranaryClient.ConnectAsync(address);
 Console.WriteLine(address is null ? $"Started an embedded cluster (head at {cluster.HeadAddress})." : $"Connected to {address}.");
 
@@ -25,6 +25,12 @@ var ramp = cluster.Remote(() => MathJobs.Ramp(100_000));
 var total = cluster.Remote(() => MathJobs.Sum(ramp));
 Console.WriteLine($"Refs:     Sum(Ramp(100000)) = {await total} (client downloaded {cluster.BytesFetched} bytes of it)");
 
+// Placement: Spread rotates over the nodes that fit; the default (Pack) fills one node before the next.
+var spread = cluster.Map(Enumerable.Range(0, 2), _ => MathJobs.WhereAmI(200), new RemoteOptions { Placement = SpreadPlacement.Instance });
+var packed = cluster.Map(Enumerable.Range(0, 2), _ => MathJobs.WhereAmI(200));
+Console.WriteLine($"Spread:   2 tasks ran on {Describe(await cluster.GetAllAsync(spread))}");
+Console.WriteLine($"Pack:     2 tasks ran on {Describe(await cluster.GetAllAsync(packed))}");
+
 var counter = await cluster.CreateActorAsync(() => new Counter(0));
 _ = counter.Call(c => c.Add(5));
 _ = counter.Call(c => c.Add(10));
@@ -35,3 +41,6 @@ var found = await cluster.GetActorAsync<Counter>("quickstart-service");
 Console.WriteLine($"Named:    detached actor '{found.Name}' answers {await found.Call(c => c.Add(1))} ({(service.Id == found.Id ? "the same activation" : "a different activation!")} as GetOrCreateActorAsync returned)");
 await service.KillAsync();
 Console.WriteLine("Done.");
+
+static string Describe(string[] nodes) =>
+    string.Join(", ", nodes.GroupBy(n => n).Select(g => $"{g.Key} ×{g.Count()}"));

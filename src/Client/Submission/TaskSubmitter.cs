@@ -107,6 +107,8 @@ internal sealed class TaskSubmitter : IAsyncDisposable
 
         if (queue.Waiting.Count > 0 && !queue.Requesting && queue.Leases.Count < MaxLeasesPerShape)
         {
+            // Idle leases of other shapes would hold resources this shape is about to ask for.
+            ReleaseIdleLeasesLocked(now: long.MaxValue, except: queue);
             queue.Requesting = true;
             return queue;
         }
@@ -287,25 +289,30 @@ internal sealed class TaskSubmitter : IAsyncDisposable
 
     private void ReleaseIdleLeases()
     {
-        var now = Environment.TickCount64;
         lock (_gate)
         {
-            foreach (var queue in _queues.Values)
-            {
-                if (queue.Waiting.Count > 0)
-                {
-                    continue;
-                }
+            ReleaseIdleLeasesLocked(Environment.TickCount64, except: null);
+        }
+    }
 
-                for (var i = queue.Leases.Count - 1; i >= 0; i--)
+    /// <summary>Returns leases idle for the linger time (all idle ones when <paramref name="now"/> is far ahead).</summary>
+    private void ReleaseIdleLeasesLocked(long now, SchedulingQueue? except)
+    {
+        foreach (var queue in _queues.Values)
+        {
+            if (queue.Waiting.Count > 0 || queue == except)
+            {
+                continue;
+            }
+
+            for (var i = queue.Leases.Count - 1; i >= 0; i--)
+            {
+                var slot = queue.Leases[i];
+                if (slot.InFlight == 0 && (now == long.MaxValue || now - slot.IdleSince >= (long)_leaseLinger.TotalMilliseconds))
                 {
-                    var slot = queue.Leases[i];
-                    if (slot.InFlight == 0 && now - slot.IdleSince >= (long)_leaseLinger.TotalMilliseconds)
-                    {
-                        queue.Leases.RemoveAt(i);
-                        queue.Saturated = false;
-                        slot.Connection.Send(new Envelope { ReleaseLease = new ReleaseLease { LeaseId = slot.Grant.LeaseId } });
-                    }
+                    queue.Leases.RemoveAt(i);
+                    queue.Saturated = false;
+                    slot.Connection.Send(new Envelope { ReleaseLease = new ReleaseLease { LeaseId = slot.Grant.LeaseId } });
                 }
             }
         }
