@@ -117,8 +117,9 @@ public sealed partial class GranaryClient : IAsyncDisposable
             return;
         }
 
-        await _disposing.CancelAsync().ConfigureAwait(false);
         await _keepAlive.DisposeAsync().ConfigureAwait(false);
+        await SayGoodbyeAsync().ConfigureAwait(false);
+        await _disposing.CancelAsync().ConfigureAwait(false);
         await _submitter.DisposeAsync().ConfigureAwait(false);
         await _pool.DisposeAsync().ConfigureAwait(false);
         if (_ownedCluster is not null)
@@ -128,6 +129,25 @@ public sealed partial class GranaryClient : IAsyncDisposable
     }
 
     internal void OwnCluster(LocalCluster cluster) => _ownedCluster = cluster;
+
+    /// <summary>Ends the job at the head right away; without it the head waits out a reconnect grace period.</summary>
+    private async Task SayGoodbyeAsync()
+    {
+        if (_head.IsClosed)
+        {
+            return;
+        }
+
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            await _head.RequestAsync(new Envelope { JobEnded = new JobEnded { JobId = JobId } }, timeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or ConnectionClosedException or GranaryException)
+        {
+            // The head is gone or slow; it ends the job when the connection drops and the grace period passes.
+        }
+    }
 
     /// <summary>Calls the head, re-dialing it if its connection dropped (e.g. the head restarted with --redis).</summary>
     internal async Task<Envelope> RequestHeadAsync(Envelope request, CancellationToken cancellationToken)

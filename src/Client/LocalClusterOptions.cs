@@ -11,8 +11,8 @@ public sealed class LocalClusterOptions
     /// <summary>CPUs each worker offers. Null splits this machine's cores across workers (at least 1 each).</summary>
     public double? CpusPerSilo { get; set; }
 
-    /// <summary>GPUs each worker offers; simulated where NVML finds none.</summary>
-    public int GpusPerSilo { get; set; }
+    /// <summary>GPUs each worker offers; simulated where NVML finds none. Null offers whatever NVML finds (none without it).</summary>
+    public int? GpusPerSilo { get; set; }
 
     /// <summary>Type of the simulated GPUs, e.g. "H100".</summary>
     public string? GpuType { get; set; }

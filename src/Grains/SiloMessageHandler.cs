@@ -57,7 +57,8 @@ internal sealed partial class SiloMessageHandler(SiloRuntime silo) : IMessageHan
 
         if (hello.Role == PeerRole.Worker)
         {
-            silo.Workers.Attach(hello.NodeId, connection);
+            // Another silo's worker dials us only to pull objects; just our own workers take tasks.
+            silo.Workers.TryAttach(hello.NodeId, connection);
         }
 
         // A client without a job id only observes (e.g. `granary status`): it starts no job.
@@ -98,6 +99,10 @@ internal sealed partial class SiloMessageHandler(SiloRuntime silo) : IMessageHan
                     silo.Store.Free(id);
                 }
 
+                return Done();
+            case Envelope.BodyOneofCase.JobEnded when connection?.State is Hello { Role: PeerRole.Client } && silo.Head is not null:
+                // A client says goodbye: its job ends now, not after the reconnect grace period.
+                silo.Head.JobFinished(message.JobEnded.JobId);
                 return Done();
             case Envelope.BodyOneofCase.JobEnded:
                 silo.EndJob(message.JobEnded.JobId);

@@ -76,7 +76,6 @@ public sealed class SiloHost : IAsyncDisposable
         return host;
     }
 
-    /// <summary>Stops gracefully: running work drains (bounded by the drain timeout), then the node leaves the cluster.</summary>
     /// <summary>Stops at once, as a crash would (no draining, no goodbye to the head); for failure tests.</summary>
     internal async ValueTask KillAsync()
     {
@@ -108,6 +107,7 @@ public sealed class SiloHost : IAsyncDisposable
         return start;
     }
 
+    /// <summary>Stops gracefully: running work drains (bounded by the drain timeout), then the node leaves the cluster.</summary>
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _stopped, 1) != 0)

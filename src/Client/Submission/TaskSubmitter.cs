@@ -90,7 +90,7 @@ internal sealed class TaskSubmitter : IAsyncDisposable
             LeaseSlot? best = null;
             foreach (var slot in queue.Leases)
             {
-                if (slot.InFlight < depth && (best is null || slot.InFlight < best.InFlight))
+                if (slot.InFlight < depth && !slot.Connection.IsClosed && (best is null || slot.InFlight < best.InFlight))
                 {
                     best = slot;
                 }

@@ -19,6 +19,7 @@ internal sealed partial class HeadGrain : IAsyncDisposable
     private readonly Dictionary<string, Connection> _jobs = new(StringComparer.Ordinal);
     private readonly Timer _monitor;
     private readonly IHeadStore _store;
+    private readonly TaskCompletionSource _restored = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public HeadGrain(SiloRuntime silo, IHeadStore store)
     {
@@ -40,6 +41,20 @@ internal sealed partial class HeadGrain : IAsyncDisposable
     /// whose client does not reconnect within the node timeout die with their job.
     /// </summary>
     public async Task RestoreAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await RestoreCoreAsync(cancellationToken).ConfigureAwait(false);
+            _restored.TrySetResult();
+        }
+        catch (Exception ex)
+        {
+            _restored.TrySetException(ex);
+            throw;
+        }
+    }
+
+    private async Task RestoreCoreAsync(CancellationToken cancellationToken)
     {
         var snapshot = await _store.LoadAsync(cancellationToken).ConfigureAwait(false);
         if (snapshot.ClusterId is { } clusterId)
@@ -74,6 +89,12 @@ internal sealed partial class HeadGrain : IAsyncDisposable
         }
     }
 
+    private async Task<Envelope?> HandleWhenRestoredAsync(Connection? from, Envelope message)
+    {
+        await _restored.Task.WaitAsync(_silo.Stopping).ConfigureAwait(false);
+        return await HandleAsync(from, message).ConfigureAwait(false);
+    }
+
     private async Task EndAbandonedJobsAsync(IReadOnlyList<string> jobs)
     {
         await Task.Delay(_silo.Options.NodeDeadTimeout, _silo.Stopping).ConfigureAwait(false);
@@ -101,6 +122,13 @@ internal sealed partial class HeadGrain : IAsyncDisposable
 
     public ValueTask<Envelope?> HandleAsync(Connection? from, Envelope message)
     {
+        // Until the store is loaded the head cannot tell known nodes from strangers; answering early would
+        // make a surviving worker drop its actors as if the head had forgotten it.
+        if (!_restored.Task.IsCompleted)
+        {
+            return new ValueTask<Envelope?>(HandleWhenRestoredAsync(from, message));
+        }
+
         try
         {
             switch (message.BodyCase)
@@ -165,7 +193,25 @@ internal sealed partial class HeadGrain : IAsyncDisposable
         LogJobStarted(jobId);
     }
 
-    /// <summary>The client's connection closed: its job is over. Free what it held and tell every node.</summary>
+    /// <summary>The client said goodbye: its job is over. Free what it held and tell every node.</summary>
+    public void JobFinished(string jobId)
+    {
+        lock (_jobs)
+        {
+            if (!_jobs.Remove(jobId))
+            {
+                return;
+            }
+        }
+
+        LogJobEnded(jobId);
+        _ = EndJobAsync(jobId);
+    }
+
+    /// <summary>
+    /// The client's connection dropped without a goodbye: it may be a network blip or a head failover, so the
+    /// job gets the node timeout to reconnect before it ends (its owned actors die then).
+    /// </summary>
     public void JobDisconnected(string jobId, Connection connection)
     {
         lock (_jobs)
@@ -174,12 +220,34 @@ internal sealed partial class HeadGrain : IAsyncDisposable
             {
                 return;
             }
+        }
+
+        _ = EndUnlessBackAsync(jobId, connection);
+    }
+
+    private async Task EndUnlessBackAsync(string jobId, Connection lost)
+    {
+        try
+        {
+            await Task.Delay(_silo.Options.NodeDeadTimeout, _silo.Stopping).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            return;
+        }
+
+        lock (_jobs)
+        {
+            if (!_jobs.TryGetValue(jobId, out var current) || current != lost)
+            {
+                return;
+            }
 
             _jobs.Remove(jobId);
         }
 
         LogJobEnded(jobId);
-        _ = EndJobAsync(jobId);
+        await EndJobAsync(jobId).ConfigureAwait(false);
     }
 
     /// <summary>A silo's connection dropped: give it until the heartbeat timeout to come back.</summary>
@@ -233,7 +301,11 @@ internal sealed partial class HeadGrain : IAsyncDisposable
 
     private async Task EndJobAsync(string jobId)
     {
-        Scheduler.ReleaseJob(jobId);
+        foreach (var groupId in Scheduler.ReleaseJob(jobId))
+        {
+            await _store.RemoveGroupAsync(groupId, _silo.Stopping).ConfigureAwait(false);
+        }
+
         await Actors.JobEndedAsync(jobId, _silo.Stopping).ConfigureAwait(false);
         foreach (var node in Scheduler.Nodes().Where(n => n.State != NodeState.Dead))
         {
@@ -250,6 +322,12 @@ internal sealed partial class HeadGrain : IAsyncDisposable
 
     private async ValueTask<Envelope?> RegisterAsync(NodeInfo node)
     {
+        if (Scheduler.Node(node.NodeId) is { State: not NodeState.Dead })
+        {
+            // The node restarted (or was reset) under the same id: what ran there before is gone.
+            Actors.NodeDied(node.NodeId, "its node registered again (it restarted)");
+        }
+
         Scheduler.AddNode(node);
         LogNodeJoined(node.NodeId, node.Address);
         await _store.SaveNodeAsync(Scheduler.Node(node.NodeId) ?? node, _silo.Stopping).ConfigureAwait(false);

@@ -255,10 +255,11 @@ internal sealed partial class ResourceScheduler
         Run(completions);
     }
 
-    /// <summary>The holder (a job) is gone: its leases and placement groups are freed and its waiting requests dropped.</summary>
-    public void ReleaseJob(string holder)
+    /// <summary>The holder (a job) is gone: its leases and placement groups are freed and its waiting requests dropped. Returns the removed groups' ids.</summary>
+    public IReadOnlyList<string> ReleaseJob(string holder)
     {
         List<Action> completions = [];
+        List<string> removedGroups = [];
         lock (_gate)
         {
             foreach (var lease in _leases.Values.Where(l => l.Holder == holder).ToList())
@@ -283,12 +284,14 @@ internal sealed partial class ResourceScheduler
             foreach (var group in _groups.Values.Where(g => g.Spec.JobId == holder && !g.Removed).ToList())
             {
                 RemoveGroupLocked(group, completions);
+                removedGroups.Add(group.Id);
             }
 
             RetryPendingLocked(completions);
         }
 
         Run(completions);
+        return removedGroups;
     }
 
     private static void Run(List<Action> completions)

@@ -19,6 +19,7 @@ internal sealed partial class WorkerPool : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<string, WorkerProcess> _all = new(StringComparer.Ordinal);
     private readonly List<WorkerProcess> _idle = [];
+    private readonly HashSet<string> _endedJobs = new(StringComparer.Ordinal);
     private int _next;
     private bool _disposed;
 
@@ -43,16 +44,16 @@ internal sealed partial class WorkerPool : IAsyncDisposable
         }
     }
 
-    public void Attach(string workerId, Connection connection)
+    /// <summary>Binds a connection from one of this silo's workers; false for another silo's worker (it only fetches objects).</summary>
+    public bool TryAttach(string workerId, Connection connection)
     {
-        if (_all.TryGetValue(workerId, out var worker))
+        if (!_all.TryGetValue(workerId, out var worker))
         {
-            worker.Attach(connection);
+            return false;
         }
-        else
-        {
-            connection.Close($"unknown worker {workerId}");
-        }
+
+        worker.Attach(connection);
+        return true;
     }
 
     public async Task<TaskReply> RunAsync(TaskSpec spec, int[] gpuIds, CancellationToken cancellationToken)
@@ -95,6 +96,7 @@ internal sealed partial class WorkerPool : IAsyncDisposable
         List<WorkerProcess> retired;
         lock (_idle)
         {
+            _endedJobs.Add(jobId);
             retired = _idle.Where(w => w.JobId == jobId).ToList();
             _idle.RemoveAll(retired.Contains);
         }
@@ -156,7 +158,7 @@ internal sealed partial class WorkerPool : IAsyncDisposable
     {
         lock (_idle)
         {
-            if (!_disposed && worker.IsAlive)
+            if (!_disposed && worker.IsAlive && (worker.JobId is null || !_endedJobs.Contains(worker.JobId)))
             {
                 _idle.Add(worker);
                 return;

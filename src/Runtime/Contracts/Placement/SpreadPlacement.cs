@@ -2,7 +2,7 @@ using Granary.Runtime.Wire;
 
 namespace Granary;
 
-/// <summary>Put each task or actor on the least busy node that fits, rotating among equals, so work spreads over nodes.</summary>
+/// <summary>Rotate over the nodes that fit (round robin, the least busy first among those picked equally long ago), so work spreads over nodes.</summary>
 public sealed class SpreadPlacement : PlacementStrategy
 {
     public static SpreadPlacement Instance { get; } = new();
