@@ -26,6 +26,7 @@ internal sealed partial class SiloRuntime : IExecutionHost, IAsyncDisposable
     private static int _reservedThreads;
     private int _accepted;
     private Task _heartbeats = Task.CompletedTask;
+    private readonly CancellationTokenSource _heartbeatStop = new();
 
     public SiloRuntime(SiloOptions options, Head.Persistence.IHeadStore? headStore = null)
     {
@@ -157,23 +158,25 @@ internal sealed partial class SiloRuntime : IExecutionHost, IAsyncDisposable
     private async Task HeartbeatLoopAsync()
     {
         var failing = false;
-        while (!Stopping.IsCancellationRequested)
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(Stopping, _heartbeatStop.Token);
+        var stop = linked.Token;
+        while (!stop.IsCancellationRequested)
         {
             try
             {
-                await Task.Delay(Options.HeartbeatInterval, Stopping).ConfigureAwait(false);
+                await Task.Delay(Options.HeartbeatInterval, stop).ConfigureAwait(false);
                 var (running, queued) = TaskCounts();
-                var reply = await HeadChannel.RequestAsync(new Envelope { Heartbeat = new Heartbeat { NodeId = NodeId, RunningTasks = running, QueuedTasks = queued } }, Stopping).ConfigureAwait(false);
-                if (!reply.HeartbeatReply.Known)
+                var reply = await HeadChannel.RequestAsync(new Envelope { Heartbeat = new Heartbeat { NodeId = NodeId, RunningTasks = running, QueuedTasks = queued } }, stop).ConfigureAwait(false);
+                if (!reply.HeartbeatReply.Known && !stop.IsCancellationRequested)
                 {
                     ForgetWork("the head no longer knew this node (it restarted or declared the node dead)");
-                    await RegisterAsync(Stopping).ConfigureAwait(false);
+                    await RegisterAsync(stop).ConfigureAwait(false);
                     LogRejoined(NodeId);
                 }
 
                 failing = false;
             }
-            catch (OperationCanceledException) when (Stopping.IsCancellationRequested)
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
             {
                 return;
             }
@@ -255,6 +258,9 @@ internal sealed partial class SiloRuntime : IExecutionHost, IAsyncDisposable
                 await Task.Delay(50, cancellationToken).ConfigureAwait(false);
             }
 
+            // Heartbeats stop first: one answered "unknown" after the goodbye would register the node again.
+            await _heartbeatStop.CancelAsync().ConfigureAwait(false);
+            await _heartbeats.ConfigureAwait(false);
             await HeadChannel.RequestAsync(new Envelope { Deregister = new Deregister { NodeId = NodeId } }, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)

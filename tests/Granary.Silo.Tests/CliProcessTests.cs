@@ -1,0 +1,184 @@
+using System.Diagnostics;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Xunit.Abstractions;
+
+namespace Granary.Silo.Tests;
+
+/// <summary>
+/// The `granary` command line as a user runs it: `start` (head and worker processes), `status` (text and
+/// --json) and `stop`, each a separate process sharing one GRANARY_RUN_DIR; plus the exit codes of failures.
+/// </summary>
+[Collection(ProcessClusterCollection.Name)]
+public sealed class CliProcessTests(ITestOutputHelper output) : IAsyncLifetime
+{
+    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
+    private readonly ProcessCluster _cluster = new();
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
+    {
+        await _cluster.DisposeAsync();
+        output.WriteLine(_cluster.AllOutput());
+    }
+
+    [Fact]
+    public async Task Start_then_status_then_stop()
+    {
+        await _cluster.StartHeadAsync("--node-timeout", "10");
+        await _cluster.StartWorkerAsync("w1", "--cpus", "2", "--memory", "4GB", "--gpus", "1", "--gpu-type", "A100", "--resources", "slot=2");
+        // Another cluster with its own run directory, which `granary stop` of the first must leave alone.
+        await using var other = new ProcessCluster();
+        await other.StartHeadAsync();
+
+        await using (var client = await _cluster.ConnectAsync())
+        {
+            var actor = await client.CreateActorAsync(() => new PlacedActor(), new ActorOptions { Name = "cli-actor" }).WaitAsync(Bound);
+            var gate = _cluster.NewGate();
+            var busy = Enumerable.Range(0, 2).Select(i => client.Remote(() => ClusterJobs.HoldUntilOpen(gate, i), new RemoteOptions { Cpus = 1 })).ToList();
+            await ProcessCluster.WaitStartedAsync(gate, 2);
+
+            // Text: one line per node, GPUs under their node, then actors and tasks.
+            var text = await _cluster.RunCliAsync("status");
+            Assert.True(text.ExitCode == 0, text.ToString());
+            Assert.Contains("Nodes: 2 alive, 0 dead", text.Stdout);
+            Assert.Contains(_cluster.HeadAddress, text.Stdout);
+            Assert.Contains(_cluster.Silo("w1").Address, text.Stdout);
+            Assert.Contains("GPU 0: A100", text.Stdout);
+            Assert.Contains("Actors: 1 alive", text.Stdout);
+            Assert.Contains("cli-actor", text.Stdout);
+            Assert.Contains("Tasks: ", text.Stdout);
+
+            // JSON: wait until the heartbeats report both tasks running.
+            var deadline = Stopwatch.StartNew();
+            JsonNode json;
+            while (true)
+            {
+                var status = await _cluster.RunCliAsync("status", "--json");
+                Assert.True(status.ExitCode == 0, status.ToString());
+                json = JsonNode.Parse(status.Stdout)!;
+                if ((int)json["tasks"]!["running"]! == 2)
+                {
+                    break;
+                }
+
+                Assert.True(deadline.Elapsed < TimeSpan.FromSeconds(10), "status never showed the 2 running tasks: " + status.Stdout);
+                await Task.Delay(100);
+            }
+
+            Assert.Equal(_cluster.HeadAddress, (string?)json["head"]);
+            var nodes = json["nodes"]!.AsArray();
+            Assert.Equal(["head", "w1"], nodes.Select(n => (string?)n!["id"]).Order());
+            foreach (var node in nodes)
+            {
+                Assert.Equal(_cluster.Silo((string)node!["id"]!).Address, (string?)node["address"]);
+                Assert.Equal("alive", (string?)node["state"]);
+                Assert.Equal(JsonValueKind.Object, node["resources"]!["total"]!.GetValueKind());
+                Assert.Equal(JsonValueKind.Object, node["resources"]!["available"]!.GetValueKind());
+                Assert.Equal(JsonValueKind.Array, node["gpus"]!.GetValueKind());
+            }
+
+            var head = nodes.Single(n => (string?)n!["id"] == "head")!;
+            Assert.True((bool)head["isHead"]!);
+            Assert.Empty(head["gpus"]!.AsArray());
+
+            var w1 = nodes.Single(n => (string?)n!["id"] == "w1")!;
+            var resources = w1["resources"]!;
+            Assert.Equal(2, (double)resources["total"]!["CPU"]!);
+            Assert.Equal(2, (double)resources["inUse"]!["CPU"]!);
+            Assert.Equal(0, (double)resources["available"]!["CPU"]!);
+            Assert.Equal(2, (double)resources["total"]!["slot"]!);
+            Assert.Equal(1, (double)resources["total"]!["GPU"]!);
+            Assert.Equal(4L << 30, (double)resources["total"]!["memory"]!);
+            var gpu = Assert.Single(w1["gpus"]!.AsArray())!;
+            Assert.Equal("A100", (string?)gpu["type"]);
+            Assert.Equal(0, (int)gpu["index"]!);
+            Assert.True((bool)w1["gpusSimulated"]!);
+
+            var listed = Assert.Single(json["actors"]!.AsArray(), a => (string?)a!["id"] == actor.Id)!;
+            Assert.Equal("cli-actor", (string?)listed["name"]);
+            Assert.Equal(typeof(PlacedActor).FullName, (string?)listed["class"]);
+            Assert.Equal("alive", (string?)listed["state"]);
+            Assert.Equal(actor.NodeId, (string?)listed["nodeId"]);
+            Assert.Equal("owned", (string?)listed["lifetime"]);
+
+            var tasks = json["tasks"]!;
+            Assert.Equal(2, (int)tasks["running"]!);
+            Assert.True((int)tasks["leases"]! >= 2, "two running tasks and an actor hold leases: " + tasks.ToJsonString());
+            Assert.Equal(0, (int)tasks["pendingLeaseRequests"]!);
+
+            ProcessCluster.Open(gate);
+            Assert.All(await client.GetAllAsync(busy).WaitAsync(Bound), n => Assert.Equal("w1", n));
+        }
+
+        // Stop: every silo of this run directory exits, workers first.
+        var stop = await _cluster.RunCliAsync("stop");
+        Assert.True(stop.ExitCode == 0, stop.ToString());
+        Assert.Contains("stopped worker silo w1", stop.Stdout);
+        Assert.Contains("stopped head silo head", stop.Stdout);
+        Assert.True(stop.Stdout.IndexOf("silo w1", StringComparison.Ordinal) < stop.Stdout.IndexOf("silo head", StringComparison.Ordinal), stop.Stdout);
+        foreach (var id in new[] { "head", "w1" })
+        {
+            using var exited = new CancellationTokenSource(Bound);
+            await _cluster.Silo(id).Process.WaitForExitAsync(exited.Token);
+            Assert.Equal(0, _cluster.Silo(id).Process.ExitCode);
+        }
+
+        Assert.Empty(Directory.GetFiles(_cluster.RunDirectory, "silo-*.json"));
+
+        // Status now fails with a one-line reason: no head recorded, or (given its address) none reachable.
+        AssertOneLineFailure(await _cluster.RunCliAsync("status"));
+        var unreachable = await _cluster.RunCliAsync("status", "--json", "--address", _cluster.HeadAddress);
+        Assert.Equal(1, unreachable.ExitCode);
+        AssertOneLineFailure(unreachable);
+        Assert.Contains("cannot reach the head", unreachable.Stderr);
+
+        // The other run directory's head was not touched.
+        Assert.False(other.Head.HasExited);
+        Assert.Equal(0, (await other.RunCliAsync("status")).ExitCode);
+    }
+
+    [Fact]
+    public async Task Stop_with_nothing_running_succeeds()
+    {
+        var stop = await _cluster.RunCliAsync("stop");
+        Assert.True(stop.ExitCode == 0, stop.ToString());
+        Assert.Contains("no silos", stop.Stdout);
+    }
+
+    [Fact]
+    public async Task Start_with_an_unreachable_head_exits_non_zero_with_a_one_line_reason()
+    {
+        var start = await _cluster.RunCliAsync(Bound, "start", "--address", "127.0.0.1:1", "--port", "0", "--node-id", "lonely");
+        Assert.NotEqual(0, start.ExitCode);
+        Assert.NotEqual(2, start.ExitCode);
+        AssertOneLineFailure(start);
+        Assert.Empty(Directory.GetFiles(_cluster.RunDirectory, "silo-*.json"));
+    }
+
+    [Theory]
+    [InlineData("start", "--bogus")]
+    [InlineData("start", "--head", "--cpus", "lots")]
+    [InlineData("start", "--head", "--address", "127.0.0.1:6380")]
+    [InlineData("start", "--address", "not-an-address")]
+    [InlineData("start", "--head", "--gpu-memory", "12parsecs")]
+    [InlineData("status", "--bogus")]
+    [InlineData("status", "--address", "nowhere")]
+    [InlineData("stop", "--bogus")]
+    [InlineData("stop", "--timeout", "-1")]
+    [InlineData("frobnicate")]
+    public async Task A_bad_flag_exits_2_with_a_one_line_reason(params string[] args)
+    {
+        var result = await _cluster.RunCliAsync(args);
+        Assert.True(result.ExitCode == 2, result.ToString());
+        AssertOneLineFailure(result);
+    }
+
+    private static void AssertOneLineFailure(CliResult result)
+    {
+        Assert.True(result.ExitCode != 0, result.ToString());
+        Assert.StartsWith("granary: ", result.Stderr);
+        Assert.True(result.Stderr.Trim().Split('\n').Length == 1, "expected a one-line reason on stderr: " + result);
+    }
+}
