@@ -77,6 +77,7 @@ public sealed class LocalCluster : IAsyncDisposable
         GpuType = options.GpuType,
         GpuMemoryBytes = options.GpuMemoryBytes,
         PrestartedWorkers = options.PrestartedWorkers,
+        ObjectStoreCapacityBytes = options.ObjectStoreCapacityBytes,
         NodeDeadTimeout = options.NodeDeadTimeout,
         HeartbeatInterval = TimeSpan.FromMilliseconds(Math.Min(1000, options.NodeDeadTimeout.TotalMilliseconds / 4)),
         Resources = head is null ? new Dictionary<string, double>() : new Dictionary<string, double>(options.ResourcesPerSilo),

@@ -26,6 +26,9 @@ public sealed class LocalClusterOptions
     /// <summary>How long a silent worker silo lives on before the head declares it dead.</summary>
     public TimeSpan NodeDeadTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>Bytes of large objects each worker keeps in memory before spilling to disk; null uses the silo default.</summary>
+    public long? ObjectStoreCapacityBytes { get; set; }
+
     /// <summary>Custom resources each worker offers.</summary>
     public IDictionary<string, double> ResourcesPerSilo { get; set; } = new Dictionary<string, double>();
 

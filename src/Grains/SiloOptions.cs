@@ -55,6 +55,12 @@ public sealed class SiloOptions
     /// <summary>How long a stopping silo lets running work finish before it leaves anyway.</summary>
     public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>Bytes of large objects a silo keeps in memory before spilling the least recently used to disk (default: 30% of the memory the process may use).</summary>
+    public long? ObjectStoreCapacityBytes { get; set; }
+
+    /// <summary>Where spilled objects go (default: a folder under the temp directory named after the node).</summary>
+    public string? SpillDirectory { get; set; }
+
     /// <summary>Worker processes kept started ahead of need for process isolation.</summary>
     public int PrestartedWorkers { get; set; } = 1;
 

@@ -58,6 +58,9 @@ internal sealed partial class SiloRuntime : IExecutionHost, IAsyncDisposable
         Gpus = GpuInventory.Detect(options.Gpus, options.GpuType, options.GpuMemoryBytes);
         ReserveThreadsForBlockingWork(OfferedResources()[ResourceSet.Cpu]);
         Workers = new Workers.WorkerPool(this);
+        Store = new ObjectStore(
+            options.ObjectStoreCapacityBytes ?? (long)(GC.GetGCMemoryInfo().TotalAvailableMemoryBytes * 0.3),
+            options.SpillDirectory ?? Path.Combine(Path.GetTempPath(), "granary-spill-" + NodeId));
     }
 
     /// <summary>Worker processes for tasks that ask for process isolation.</summary>
@@ -91,7 +94,7 @@ internal sealed partial class SiloRuntime : IExecutionHost, IAsyncDisposable
 
     public JobCodeRegistry Jobs { get; }
 
-    public ObjectStore Store { get; } = new();
+    public ObjectStore Store { get; }
 
     public CancellationToken Stopping => _stopping.Token;
 
@@ -166,7 +169,8 @@ internal sealed partial class SiloRuntime : IExecutionHost, IAsyncDisposable
             {
                 await Task.Delay(Options.HeartbeatInterval, stop).ConfigureAwait(false);
                 var (running, queued) = TaskCounts();
-                var reply = await HeadChannel.RequestAsync(new Envelope { Heartbeat = new Heartbeat { NodeId = NodeId, RunningTasks = running, QueuedTasks = queued } }, stop).ConfigureAwait(false);
+                var store = new ObjectStoreStats { Objects = Store.Count, MemoryBytes = Store.Bytes, SpilledBytes = Store.SpilledBytes, CapacityBytes = Store.CapacityBytes };
+                var reply = await HeadChannel.RequestAsync(new Envelope { Heartbeat = new Heartbeat { NodeId = NodeId, RunningTasks = running, QueuedTasks = queued, Store = store } }, stop).ConfigureAwait(false);
                 if (!reply.HeartbeatReply.Known && !stop.IsCancellationRequested)
                 {
                     ForgetWork("the head no longer knew this node (it restarted or declared the node dead)");
@@ -397,6 +401,7 @@ internal sealed partial class SiloRuntime : IExecutionHost, IAsyncDisposable
         }
 
         await Workers.DisposeAsync().ConfigureAwait(false);
+        Store.Dispose();
         await Peers.DisposeAsync().ConfigureAwait(false);
         await _heartbeats.ConfigureAwait(false);
         if (Head is not null)

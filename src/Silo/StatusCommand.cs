@@ -83,6 +83,13 @@ internal static class StatusCommand
                 ["gpus"] = new JsonArray([.. node.Gpus.Select(g => (JsonNode)new JsonObject { ["index"] = g.Index, ["type"] = g.Type, ["memoryBytes"] = g.MemoryBytes })]),
                 ["gpusSimulated"] = node.GpusSimulated,
                 ["tasks"] = new JsonObject { ["running"] = node.RunningTasks, ["queued"] = node.QueuedTasks },
+                ["store"] = new JsonObject
+                {
+                    ["objects"] = node.Store?.Objects ?? 0,
+                    ["memoryBytes"] = node.Store?.MemoryBytes ?? 0,
+                    ["spilledBytes"] = node.Store?.SpilledBytes ?? 0,
+                    ["capacityBytes"] = node.Store?.CapacityBytes ?? 0,
+                },
                 ["deathReason"] = node.DeathReason,
             });
         }
@@ -130,6 +137,11 @@ internal static class StatusCommand
         foreach (var node in report.View.Nodes.OrderBy(n => n.IsHead ? 0 : 1))
         {
             text.AppendLine(CultureInfo.InvariantCulture, $"  {node.NodeId,-20} {node.Address,-22} {State(node.State),-9} {(node.IsHead ? "head" : "worker"),-6} {InUse(node)}");
+            if (node.Store is { } store && !node.IsHead)
+            {
+                text.AppendLine(CultureInfo.InvariantCulture, $"      store: {store.Objects} objects, {store.MemoryBytes / 1048576.0:0.#} MiB in memory, {store.SpilledBytes / 1048576.0:0.#} MiB spilled (capacity {store.CapacityBytes / 1048576.0:0} MiB)");
+            }
+
             foreach (var gpu in node.Gpus)
             {
                 text.AppendLine(CultureInfo.InvariantCulture, $"      GPU {gpu.Index}: {gpu.Type}, {gpu.MemoryBytes / (1L << 30)} GiB{(node.GpusSimulated ? " (simulated)" : string.Empty)}");

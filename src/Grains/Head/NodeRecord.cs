@@ -51,6 +51,8 @@ internal sealed class NodeRecord
 
     public int QueuedTasks { get; set; }
 
+    public ObjectStoreStats? Store { get; set; }
+
     /// <summary>When Spread last picked this node, so equals take turns.</summary>
     public long SpreadTurn { get; set; }
 
@@ -73,6 +75,7 @@ internal sealed class NodeRecord
         info.QueuedTasks = QueuedTasks;
         info.HeartbeatAgeMs = Environment.TickCount64 - LastHeartbeat;
         info.DeathReason = DeathReason;
+        info.Store = Store?.Clone();
         return info;
     }
 }

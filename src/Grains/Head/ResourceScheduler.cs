@@ -128,6 +128,7 @@ internal sealed partial class ResourceScheduler
             node.LastHeartbeat = Environment.TickCount64;
             node.RunningTasks = beat.RunningTasks;
             node.QueuedTasks = beat.QueuedTasks;
+            node.Store = beat.Store;
             if (node.State == NodeState.Suspect)
             {
                 node.State = NodeState.Alive;
