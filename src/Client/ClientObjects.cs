@@ -6,9 +6,62 @@ using Granary.Runtime.Wire;
 namespace Granary.Client;
 
 /// <summary>The client as owner of its objects: decodes values and pulls large ones from the silo that holds them. Thread-safe.</summary>
-internal sealed class ClientObjects(ValueSerializer serializer, ConnectionPool pool) : IObjectOwner
+internal sealed class ClientObjects : IObjectOwner, IAsyncDisposable
 {
+    private readonly ValueSerializer serializer;
+    private readonly ConnectionPool pool;
+    private readonly System.Collections.Concurrent.ConcurrentQueue<ObjectLocation> _released = new();
+    private readonly Timer _flush;
     private long _bytesFetched;
+    private long _freed;
+
+    public ClientObjects(ValueSerializer serializer, ConnectionPool pool)
+    {
+        this.serializer = serializer;
+        this.pool = pool;
+        _flush = new Timer(_ => Flush(), null, TimeSpan.FromMilliseconds(100), TimeSpan.FromMilliseconds(100));
+    }
+
+    /// <summary>Objects this client has told silos to free.</summary>
+    public long Freed => Interlocked.Read(ref _freed);
+
+    public void Release(ObjectLocation location) => _released.Enqueue(location);
+
+    public async ValueTask DisposeAsync()
+    {
+        await _flush.DisposeAsync().ConfigureAwait(false);
+        Flush();
+    }
+
+    /// <summary>Sends the queued frees, one message per silo, to the silos the client is connected to.</summary>
+    private void Flush()
+    {
+        if (_released.IsEmpty)
+        {
+            return;
+        }
+
+        var byAddress = new Dictionary<string, FreeObjects>(StringComparer.Ordinal);
+        while (_released.TryDequeue(out var location))
+        {
+            if (!byAddress.TryGetValue(location.Address, out var batch))
+            {
+                byAddress[location.Address] = batch = new FreeObjects();
+            }
+
+            batch.ObjectIds.Add(location.ObjectId);
+        }
+
+        foreach (var (address, batch) in byAddress)
+        {
+            // A silo we are no longer connected to has dropped the job's objects already, or is gone.
+            if (pool.TryGetOpen(address) is { } connection)
+            {
+                connection.Send(new Envelope { FreeObjects = batch });
+                Interlocked.Add(ref _freed, batch.ObjectIds.Count);
+            }
+        }
+    }
 
     public ValueSerializer Serializer => serializer;
 

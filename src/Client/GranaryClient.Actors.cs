@@ -62,11 +62,11 @@ public sealed partial class GranaryClient
         var parsed = CallParser.ParseActorCall(call);
         var taskId = NewId("t-");
         var spec = new TaskSpec { TaskId = taskId, JobId = JobId, Method = parsed.Reference };
-        var dependencies = ArgumentBuilder.Build(parsed, [], spec.Args, _objects.Serializer);
+        var dependencies = ArgumentBuilder.Build(parsed, [], spec.Args, _objects.Serializer, out var borrowed);
         var (codeReady, version) = _code.Ensure(parsed.Method);
         spec.ManifestVersion = version;
         var entry = new ObjectEntry(taskId, _objects);
-        queue.Enqueue(new ActorCall { ActorId = actor.ActorId, Spec = spec }, entry, parsed.DisplayName, dependencies, codeReady);
+        queue.Enqueue(new ActorCall { ActorId = actor.ActorId, Spec = spec }, entry, parsed.DisplayName, dependencies, codeReady, borrowed);
         return entry;
     }
 

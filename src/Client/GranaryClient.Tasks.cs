@@ -104,11 +104,11 @@ public sealed partial class GranaryClient
     {
         var taskId = NewId("t-");
         var spec = new TaskSpec { TaskId = taskId, JobId = JobId, Method = call.Reference, Name = options.Name ?? string.Empty, ProcessIsolation = options.Isolation == Isolation.Process };
-        var dependencies = ArgumentBuilder.Build(call, parameterValues, spec.Args, _objects.Serializer);
+        var dependencies = ArgumentBuilder.Build(call, parameterValues, spec.Args, _objects.Serializer, out var borrowed);
         var (codeReady, version) = _code.Ensure(call.Method);
         spec.ManifestVersion = version;
         var entry = new ObjectEntry(taskId, _objects);
-        var task = new PendingTask(spec, entry, shape.Key, shape.Request, options.MaxRetries, options.RetryExceptions);
+        var task = new PendingTask(spec, entry, shape.Key, shape.Request, options.MaxRetries, options.RetryExceptions) { Borrowed = borrowed };
         if (dependencies is null && orderAfter is null && codeReady.IsCompletedSuccessfully)
         {
             _submitter.Submit(task);

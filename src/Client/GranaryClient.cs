@@ -72,6 +72,9 @@ public sealed partial class GranaryClient : IAsyncDisposable
     /// <summary>Assemblies this client uploaded (code shipping sends only what the head lacks).</summary>
     public int UploadedAssemblies => _code.UploadedAssemblies;
 
+    /// <summary>Stored objects this client freed because nothing referred to them any more.</summary>
+    public long FreedObjects => _objects.Freed;
+
     /// <summary>Bytes of object values this client pulled from silo stores.</summary>
     public long BytesFetched => _objects.BytesFetched;
 
@@ -121,6 +124,7 @@ public sealed partial class GranaryClient : IAsyncDisposable
         await SayGoodbyeAsync().ConfigureAwait(false);
         await _disposing.CancelAsync().ConfigureAwait(false);
         await _submitter.DisposeAsync().ConfigureAwait(false);
+        await _objects.DisposeAsync().ConfigureAwait(false);
         await _pool.DisposeAsync().ConfigureAwait(false);
         if (_ownedCluster is not null)
         {

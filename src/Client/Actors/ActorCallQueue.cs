@@ -16,21 +16,21 @@ internal sealed class ActorCallQueue(ActorInfo actor, ConnectionPool pool, Cance
     private readonly object _gate = new();
     private Task _tail = Task.CompletedTask;
 
-    public void Enqueue(ActorCall call, ObjectEntry result, string name, List<(int Index, ObjectEntry Entry)>? dependencies, Task codeReady)
+    public void Enqueue(ActorCall call, ObjectEntry result, string name, List<(int Index, ObjectEntry Entry)>? dependencies, Task codeReady, List<ObjectEntry>? borrowed)
     {
         lock (_gate)
         {
             if (_tail.IsCompleted && dependencies is null && codeReady.IsCompletedSuccessfully && pool.TryGetOpen(actor.Address) is { } open)
             {
-                Send(open, call, result);
+                Send(open, call, result, borrowed);
                 return;
             }
 
-            _tail = SendAfterAsync(_tail, call, result, name, dependencies, codeReady);
+            _tail = SendAfterAsync(_tail, call, result, name, dependencies, codeReady, borrowed);
         }
     }
 
-    private async Task SendAfterAsync(Task previous, ActorCall call, ObjectEntry result, string name, List<(int Index, ObjectEntry Entry)>? dependencies, Task codeReady)
+    private async Task SendAfterAsync(Task previous, ActorCall call, ObjectEntry result, string name, List<(int Index, ObjectEntry Entry)>? dependencies, Task codeReady, List<ObjectEntry>? borrowed)
     {
         await previous.ConfigureAwait(false);
         if (!await ArgumentBuilder.WaitAsync(call.Spec, result, name, dependencies, codeReady, orderAfter: null).ConfigureAwait(false))
@@ -50,16 +50,19 @@ internal sealed class ActorCallQueue(ActorInfo actor, ConnectionPool pool, Cance
             return;
         }
 
-        Send(connection, call, result);
+        Send(connection, call, result, borrowed);
     }
 
-    private void Send(Connection connection, ActorCall call, ObjectEntry result)
+    private void Send(Connection connection, ActorCall call, ObjectEntry result, List<ObjectEntry>? borrowed)
     {
         connection.CallAsync(new Envelope { ActorCall = call }).ContinueWith(static (completed, state) =>
         {
-            var (self, call, result) = ((ActorCallQueue, ActorCall, ObjectEntry))state!;
+            var (self, call, result, borrowed) = ((ActorCallQueue, ActorCall, ObjectEntry, List<ObjectEntry>?))state!;
             self.Complete(call, result, completed);
-        }, (this, call, result), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+
+            // The arguments' values may be freed only once the actor is done with them.
+            GC.KeepAlive(borrowed);
+        }, (this, call, result, borrowed), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
     }
 
     private void Complete(ActorCall call, ObjectEntry result, Task<Envelope> completed)

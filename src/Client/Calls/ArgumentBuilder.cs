@@ -12,8 +12,16 @@ namespace Granary.Client.Calls;
 /// </summary>
 internal static class ArgumentBuilder
 {
-    public static List<(int Index, ObjectEntry Entry)>? Build(ParsedCall call, object?[] parameterValues, RepeatedField<Argument> target, ValueSerializer serializer)
+    public static List<(int Index, ObjectEntry Entry)>? Build(ParsedCall call, object?[] parameterValues, RepeatedField<Argument> target, ValueSerializer serializer) =>
+        Build(call, parameterValues, target, serializer, out _);
+
+    /// <summary>
+    /// As above; <paramref name="borrowed"/> gets every ObjectRef argument's entry, which the caller keeps
+    /// reachable until the call's reply arrives, so the owner does not free a value a running task still reads.
+    /// </summary>
+    public static List<(int Index, ObjectEntry Entry)>? Build(ParsedCall call, object?[] parameterValues, RepeatedField<Argument> target, ValueSerializer serializer, out List<ObjectEntry>? borrowed)
     {
+        borrowed = null;
         List<(int, ObjectEntry)>? dependencies = null;
         for (var i = 0; i < call.Arguments.Length; i++)
         {
@@ -27,6 +35,7 @@ internal static class ArgumentBuilder
             };
             if (dependency is not null)
             {
+                (borrowed ??= []).Add(dependency);
                 if (dependency.IsCompleted && dependency.Error is null)
                 {
                     target.Add(Resolved(dependency));

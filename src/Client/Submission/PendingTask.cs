@@ -17,4 +17,7 @@ internal sealed class PendingTask(TaskSpec spec, ObjectEntry result, string sche
     public int RetriesLeft { get; set; } = retriesLeft;
 
     public bool RetryExceptions { get; } = retryExceptions;
+
+    /// <summary>The ObjectRef arguments' entries, kept reachable while the task may still read them.</summary>
+    public List<Runtime.Objects.ObjectEntry>? Borrowed { get; set; }
 }

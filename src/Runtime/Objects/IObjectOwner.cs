@@ -10,4 +10,10 @@ internal interface IObjectOwner
 
     /// <summary>Pulls a value that lives in a silo's object store.</summary>
     ValueTask<Value> FetchAsync(ObjectLocation location, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Nothing refers to the object any more: free it where it is stored. Called from a finalizer, so it
+    /// must only queue the work.
+    /// </summary>
+    void Release(ObjectLocation location);
 }

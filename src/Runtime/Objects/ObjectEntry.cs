@@ -16,6 +16,21 @@ internal sealed class ObjectEntry
     {
         Id = id;
         Owner = owner;
+
+        // Only entries whose value lives in a silo's store need a finalizer (to free it there); most stay inline.
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>
+    /// The owner's last reference is gone (no ObjectRef, and no pending task that borrows it as an argument
+    /// still holds the entry): the stored copy can go. Reference counting by the garbage collector.
+    /// </summary>
+    ~ObjectEntry()
+    {
+        if (Location is { } location)
+        {
+            Owner.Release(location);
+        }
     }
 
     public string Id { get; }
@@ -38,7 +53,11 @@ internal sealed class ObjectEntry
 
     public bool TrySetValue(Value value) => TryComplete(() => Inline = value);
 
-    public bool TrySetLocation(ObjectLocation location) => TryComplete(() => Location = location);
+    public bool TrySetLocation(ObjectLocation location) => TryComplete(() =>
+    {
+        Location = location;
+        GC.ReRegisterForFinalize(this);
+    });
 
     public bool TrySetError(Exception error, ErrorInfo info) => TryComplete(() =>
     {
