@@ -9,7 +9,7 @@ namespace Granary.Benchmarks;
 /// </summary>
 internal static class LoopbackFloor
 {
-    public static async Task<Func<Task<int>>> StartAsync(int roundTrips, CancellationToken cancellationToken)
+    public static async Task<Func<Task<double>>> StartAsync(int roundTrips, CancellationToken cancellationToken)
     {
         var listener = new Socket(SocketType.Stream, ProtocolType.Tcp);
         listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
@@ -34,7 +34,7 @@ internal static class LoopbackFloor
                 }
             }
 
-            return roundTrips;
+            return (double)roundTrips;
         };
     }
 

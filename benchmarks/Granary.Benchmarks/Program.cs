@@ -1,79 +1,150 @@
+using System.Diagnostics;
 using System.Globalization;
+using System.Text.Json.Nodes;
 using Granary;
 using Granary.Benchmarks;
 
-// Granary's first microbenchmarks, named after `ray microbenchmark` rows so figures compare row by row.
-// Usage: dotnet run -c Release --project benchmarks/Granary.Benchmarks [-- --quick]
+// Granary's microbenchmarks, named after `ray microbenchmark` rows so figures compare row by row, with the
+// machine's floors and Dask measured in the same run.
+// Usage: dotnet run -c Release --project benchmarks/Granary.Benchmarks [-- --quick] [--json] [--embedded] [--no-dask]
 var quick = args.Contains("--quick");
-var scale = quick ? 0.1 : 1.0;
-int Count(int n) => Math.Max(10, (int)(n * scale));
-var (warmups, rounds) = quick ? (1, 3) : (2, 5);
+var json = args.Contains("--json");
+var embedded = args.Contains("--embedded");
+var scale = quick ? 0.05 : 1.0;
+var (warmups, rounds) = quick ? (1, 1) : (2, 5);
+void Say(string line)
+{
+    if (!json)
+    {
+        Console.WriteLine(line);
+    }
+    else
+    {
+        Console.Error.WriteLine(line);
+    }
+}
+
 using var stop = new CancellationTokenSource();
+var cores = Environment.ProcessorCount;
+var memory = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
+Say($"Granary microbenchmarks — {cores} cores, {memory / (1L << 30)} GiB, .NET {Environment.Version}, {DateTime.UtcNow:yyyy-MM-dd}{(quick ? " (quick)" : string.Empty)}");
 
-Console.WriteLine($"Granary microbenchmarks — {Environment.ProcessorCount} cores, {GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / (1L << 30)} GiB, .NET {Environment.Version}, {DateTime.UtcNow:yyyy-MM-dd}");
-Console.WriteLine("Embedded cluster: a head silo and 2 worker silos in this process, over loopback TCP.");
-Console.WriteLine();
-
-var floorRound = await LoopbackFloor.StartAsync(Count(20_000), stop.Token);
-var floor = await Measurement.MedianRateAsync(floorRound, warmups, rounds);
-
-await using var client = await LocalCluster.StartAsync(new LocalClusterOptions { Silos = 2 });
-var rows = new List<(string Name, double Rate, double? Floor)>();
-
-rows.Add(("single_client_tasks_sync", await Measurement.MedianRateAsync(async () =>
+var floors = new Dictionary<string, double>
 {
-    var n = Count(2_000);
-    for (var i = 0; i < n; i++)
+    ["loopback"] = await Measurement.MedianRateAsync(await LoopbackFloor.StartAsync(quick ? 2_000 : 20_000, stop.Token), warmups, rounds),
+    ["memcpy"] = await Measurement.MedianRateAsync(MemcpyFloor.Round(64 << 20), warmups, rounds),
+};
+
+var daskTask = args.Contains("--no-dask")
+    ? Task.FromResult(((IReadOnlyDictionary<string, double>)new Dictionary<string, double>(), "Dask column skipped (--no-dask)"))
+    : DaskBaseline.RunAsync(quick);
+var (dask, daskNote) = await daskTask;
+
+BenchCluster? processes = null;
+GranaryClient client;
+if (embedded)
+{
+    client = await LocalCluster.StartAsync(new LocalClusterOptions { Silos = 2 });
+    Say("Cluster: embedded (head + 2 worker silos in this process, loopback TCP).");
+}
+else
+{
+    processes = await BenchCluster.StartAsync(workers: 2, cpusPerWorker: Math.Max(1, cores / 2));
+    client = await GranaryClient.ConnectAsync(processes.HeadAddress);
+    Say($"Cluster: a head and 2 worker silos as separate processes (head at {processes.HeadAddress}).");
+}
+
+var others = new List<GranaryClient> { client };
+for (var i = 1; i < 4; i++)
+{
+    others.Add(await GranaryClient.ConnectAsync(client.HeadAddress));
+}
+
+var results = new JsonObject();
+var rows = await new Rows(client, others, scale).CreateAsync();
+Say(string.Empty);
+Say($"{"row",-46} {"Granary",14} {"unit",6} {"vs floor",9} {"Dask",12} {"Granary/Dask",13} {"Ray 2.37",10}");
+foreach (var row in rows)
+{
+    double value;
+    try
     {
-        await client.Remote(() => Workloads.Noop());
+        value = await Measurement.MedianRateAsync(row.Round, warmups, rounds);
+    }
+    catch (Exception ex)
+    {
+        Say($"{row.Name,-46} failed: {ex.Message}");
+        continue;
     }
 
-    return n;
-}, warmups, rounds), floor));
+    Report(row.Name, value, row.Unit, row.Floor is null ? null : floors[row.Floor]);
+}
 
-rows.Add(("single_client_tasks_async", await Measurement.MedianRateAsync(async () =>
+// Not yet: objects holding refs (nested ObjectRefs) cannot be stored, so this row has no figure.
+Say($"{"single_client_get_object_containing_10k_refs",-46} {"n/a",14}  (objects holding ObjectRefs are not supported yet)");
+results["single_client_get_object_containing_10k_refs"] = new JsonObject { ["granary"] = null, ["unit"] = "ops/s", ["floor"] = null, ["dask"] = null, ["ray"] = RayFigures.Published["single_client_get_object_containing_10k_refs"] };
+
+// The scale row: a million no-op tasks submitted as fast as the client can, wall time to every result.
+var total = quick ? 50_000 : 1_000_000;
+GC.Collect();
+var started = Stopwatch.GetTimestamp();
+for (var done = 0; done < total; done += 50_000)
 {
-    var n = Count(20_000);
-    var refs = new ObjectRef<int>[n];
-    for (var i = 0; i < n; i++)
+    await client.GetAllAsync(Rows.Submit(client, Math.Min(50_000, total - done)));
+}
+
+var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
+var peaks = new List<string> { $"client {Process.GetCurrentProcess().PeakWorkingSet64 >> 20} MiB" };
+foreach (var silo in processes?.Processes ?? [])
+{
+    peaks.Add($"silo pid {silo.Id} {PeakMiB(silo.Id)} MiB");
+}
+
+Report($"scale_{(quick ? "50k" : "1m")}_tasks_seconds", seconds, "s", null);
+Say($"  peak memory: {string.Join(", ", peaks)}");
+Say(string.Empty);
+Say("Floors: loopback round trips " + floors["loopback"].ToString("N0", CultureInfo.InvariantCulture) + "/s, memcpy " + floors["memcpy"].ToString("0.00", CultureInfo.InvariantCulture) + " GB/s. " + daskNote + ".");
+
+foreach (var other in others.Skip(1))
+{
+    await other.DisposeAsync();
+}
+
+await client.DisposeAsync();
+if (processes is not null)
+{
+    await processes.DisposeAsync();
+}
+
+if (json)
+{
+    var output = new JsonObject
     {
-        refs[i] = client.Remote(() => Workloads.Noop());
-    }
+        ["machine"] = new JsonObject { ["cores"] = cores, ["memoryBytes"] = memory, ["dotnet"] = Environment.Version.ToString(), ["os"] = Environment.OSVersion.ToString(), ["quick"] = quick, ["cluster"] = embedded ? "embedded" : "processes" },
+        ["floors"] = new JsonObject { ["loopback_round_trips_per_s"] = floors["loopback"], ["memcpy_gb_per_s"] = floors["memcpy"] },
+        ["rows"] = results,
+    };
+    Console.WriteLine(output.ToJsonString());
+}
 
-    await client.GetAllAsync(refs);
-    return n;
-}, warmups, rounds), null));
-
-var pinger = await client.CreateActorAsync(() => new Pinger());
-rows.Add(("1_1_actor_calls_sync", await Measurement.MedianRateAsync(async () =>
+void Report(string name, double value, string unit, double? floor)
 {
-    var n = Count(2_000);
-    for (var i = 0; i < n; i++)
+    double? daskValue = dask.TryGetValue(name, out var d) ? d : null;
+    double? ray = RayFigures.Published.TryGetValue(name, out var r) ? r : null;
+    string F(double? v) => v is null ? "-" : v.Value.ToString(v.Value >= 100 ? "N0" : "0.00", CultureInfo.InvariantCulture);
+    Say($"{name,-46} {F(value),14} {unit,6} {(floor is null ? "-" : (value / floor.Value).ToString("0.00", CultureInfo.InvariantCulture)),9} {F(daskValue),12} {(daskValue is null ? "-" : (value / daskValue.Value).ToString("0.0", CultureInfo.InvariantCulture) + "x"),13} {F(ray),10}");
+    results[name] = new JsonObject { ["granary"] = value, ["unit"] = unit, ["floor"] = floor, ["dask"] = daskValue, ["ray"] = ray };
+}
+
+static long PeakMiB(int pid)
+{
+    try
     {
-        await pinger.Call(p => p.Ping());
+        var line = File.ReadLines($"/proc/{pid}/status").FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
+        return line is null ? 0 : long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024;
     }
-
-    return n;
-}, warmups, rounds), floor));
-
-rows.Add(("1_1_actor_calls_async", await Measurement.MedianRateAsync(async () =>
-{
-    var n = Count(20_000);
-    var refs = new ObjectRef<int>[n];
-    for (var i = 0; i < n; i++)
+    catch (IOException)
     {
-        refs[i] = pinger.Call(p => p.Ping());
+        return 0;
     }
-
-    await client.GetAllAsync(refs);
-    return n;
-}, warmups, rounds), null));
-
-await stop.CancelAsync();
-Console.WriteLine($"{"row",-28} {"ops/s",12} {"vs loopback floor",18}");
-Console.WriteLine($"{"loopback_round_trip_floor",-28} {floor.ToString("N0", CultureInfo.InvariantCulture),12} {"1.00",18}");
-foreach (var (name, rate, rowFloor) in rows)
-{
-    var ratio = rowFloor is { } f ? (rate / f).ToString("0.00", CultureInfo.InvariantCulture) : "-";
-    Console.WriteLine($"{name,-28} {rate.ToString("N0", CultureInfo.InvariantCulture),12} {ratio,18}");
 }

@@ -1,6 +1,6 @@
 namespace Granary.Benchmarks;
 
-/// <summary>The remote functions and actor the rows call: no-ops, so the figures measure Granary itself.</summary>
+/// <summary>The remote functions and actors the rows call: no-ops, so the figures measure Granary itself.</summary>
 public static class Workloads
 {
     public static int Noop() => 0;
@@ -9,4 +9,10 @@ public static class Workloads
 public sealed class Pinger
 {
     public int Ping() => 0;
+
+    public async Task<int> PingLater()
+    {
+        await Task.Yield();
+        return 0;
+    }
 }

@@ -1,0 +1,21 @@
+namespace Granary.Benchmarks;
+
+/// <summary>The floor for put/get gigabytes: one thread copying a large buffer in memory, in GB/s.</summary>
+internal static class MemcpyFloor
+{
+    public static Func<Task<double>> Round(int bytes)
+    {
+        var source = new byte[bytes];
+        Random.Shared.NextBytes(source);
+        var target = new byte[bytes];
+        return () =>
+        {
+            for (var i = 0; i < 4; i++)
+            {
+                source.AsSpan().CopyTo(target);
+            }
+
+            return Task.FromResult(4.0 * bytes / 1e9);
+        };
+    }
+}
