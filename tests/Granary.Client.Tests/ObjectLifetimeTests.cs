@@ -15,8 +15,8 @@ public sealed class ObjectLifetimeTests
             await ProduceAndDropAsync(client);
         }
 
-        Assert.Equal(30, store.Count);
-        for (var i = 0; i < 100 && store.Count > 0; i++)
+        // Each result was stored on the silo (too large to travel inline); some may already be freed by now.
+        for (var i = 0; i < 100 && (store.Count > 0 || client.FreedObjects < 30); i++)
         {
             GC.Collect();
             GC.WaitForPendingFinalizers();
