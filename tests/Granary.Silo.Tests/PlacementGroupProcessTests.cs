@@ -8,33 +8,11 @@ namespace Granary.Silo.Tests;
 /// each. The cluster is shared by the class; each test has its own client (job) and starts on an idle cluster.
 /// </summary>
 [Collection(ProcessClusterCollection.Name)]
-public sealed class PlacementGroupProcessTests : IClassFixture<PlacementGroupProcessTests.Cluster>, IAsyncLifetime
+public sealed class PlacementGroupProcessTests(PlacementGroupProcessTests.Cluster cluster, ITestOutputHelper output)
+    : SharedClusterTest(cluster.Processes, output), IClassFixture<PlacementGroupProcessTests.Cluster>
 {
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
     private static readonly string[] Workers = ["w1", "w2", "w3"];
-    private readonly ProcessCluster _cluster;
-    private readonly ITestOutputHelper _output;
-    private GranaryClient _client = null!;
-    private IReadOnlyDictionary<SiloProcess, int>? _mark;
-
-    public PlacementGroupProcessTests(Cluster cluster, ITestOutputHelper output)
-    {
-        _cluster = cluster.Processes;
-        _output = output;
-    }
-
-    public async Task InitializeAsync()
-    {
-        _mark = _cluster.OutputMark();
-        _client = await _cluster.ConnectAsync();
-        await _cluster.WaitForIdleAsync(_client);
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _client.DisposeAsync();
-        _output.WriteLine(_cluster.AllOutput(_mark));
-    }
 
     [Fact]
     public async Task StrictPack_puts_all_bundles_on_one_node_and_bundle_work_runs_there()
@@ -45,13 +23,13 @@ public sealed class PlacementGroupProcessTests : IClassFixture<PlacementGroupPro
         Assert.Equal([0, 1], group.Bundles.Select(b => b.Index));
 
         // The bundles hold both of that node's CPUs.
-        var free = (await _client.GetNodesAsync()).Single(n => n.NodeId == node).Available;
+        var free = (await Client.GetNodesAsync()).Single(n => n.NodeId == node).Available;
         Assert.Equal(0, free["CPU"]);
 
         for (var i = 0; i < 2; i++)
         {
             var index = i;
-            var where = await _client.Remote(() => ClusterJobs.Where(), new RemoteOptions { PlacementGroup = group, BundleIndex = index }).GetAsync().AsTask().WaitAsync(Bound);
+            var where = await Client.Remote(() => ClusterJobs.Where(), new RemoteOptions { PlacementGroup = group, BundleIndex = index }).GetAsync().AsTask().WaitAsync(Bound);
             Assert.Equal(node, where);
         }
     }
@@ -65,16 +43,16 @@ public sealed class PlacementGroupProcessTests : IClassFixture<PlacementGroupPro
         foreach (var bundle in group.Bundles)
         {
             var inBundle = new RemoteOptions { PlacementGroup = group, BundleIndex = bundle.Index };
-            var nodes = await GetAllAsync(Enumerable.Range(0, 3).Select(_ => _client.Remote(() => ClusterJobs.HoldThenWhere(20), inBundle)));
+            var nodes = await GetAllAsync(Enumerable.Range(0, 3).Select(_ => Client.Remote(() => ClusterJobs.HoldThenWhere(20), inBundle)));
             Assert.All(nodes, n => Assert.Equal(bundle.NodeId, n));
 
-            var actor = await _client.CreateActorAsync(() => new PlacedActor(), new ActorOptions { PlacementGroup = group, BundleIndex = bundle.Index }).WaitAsync(Bound);
+            var actor = await Client.CreateActorAsync(() => new PlacedActor(), new ActorOptions { PlacementGroup = group, BundleIndex = bundle.Index }).WaitAsync(Bound);
             Assert.Equal(bundle.NodeId, actor.NodeId);
             Assert.Equal(bundle.NodeId, await actor.Call(a => a.Where()).GetAsync().AsTask().WaitAsync(Bound));
         }
 
         // Without a bundle index, work runs in some bundle of the group.
-        var anyBundle = await _client.Remote(() => ClusterJobs.Where(), new RemoteOptions { PlacementGroup = group }).GetAsync().AsTask().WaitAsync(Bound);
+        var anyBundle = await Client.Remote(() => ClusterJobs.Where(), new RemoteOptions { PlacementGroup = group }).GetAsync().AsTask().WaitAsync(Bound);
         Assert.Contains(anyBundle, group.Bundles.Select(b => b.NodeId));
     }
 
@@ -91,7 +69,7 @@ public sealed class PlacementGroupProcessTests : IClassFixture<PlacementGroupPro
         Assert.Equal(2, spread.Bundles.Select(b => b.NodeId).Distinct().Count());
         Assert.All(pack.Bundles.Concat(spread.Bundles), b => Assert.Contains(b.NodeId, Workers));
 
-        var status = await _cluster.RunCliAsync("status", "--json");
+        var status = await ClusterProcesses.RunCliAsync("status", "--json");
         Assert.True(status.ExitCode == 0, status.ToString());
         var groups = JsonNode.Parse(status.Stdout)!["placementGroups"]!.AsArray();
         foreach (var group in new[] { pack, spread })
@@ -106,30 +84,30 @@ public sealed class PlacementGroupProcessTests : IClassFixture<PlacementGroupPro
     {
         // The first group takes every CPU of every worker.
         var first = await CreateAsync(PlacementGroupStrategy.StrictSpread, 2, 2, 2);
-        Assert.All(await _client.GetNodesAsync(), n => Assert.Equal(0, n.Available.GetValueOrDefault("CPU")));
+        Assert.All(await Client.GetNodesAsync(), n => Assert.Equal(0, n.Available.GetValueOrDefault("CPU")));
 
         // The second could fit the cluster, but not now: it waits instead of failing.
-        var second = _client.CreatePlacementGroupAsync([new ResourceBundle(1), new ResourceBundle(1), new ResourceBundle(1)], PlacementGroupStrategy.StrictSpread);
+        var second = Client.CreatePlacementGroupAsync([new ResourceBundle(1), new ResourceBundle(1), new ResourceBundle(1)], PlacementGroupStrategy.StrictSpread);
         await Task.Delay(500);
         Assert.False(second.IsCompleted, "a group that fits the cluster but not its free resources should wait");
 
-        await _client.RemovePlacementGroupAsync(first).WaitAsync(Bound);
+        await Client.RemovePlacementGroupAsync(first).WaitAsync(Bound);
         var placed = await second.WaitAsync(Bound);
         Assert.Equal(Workers.Order(), placed.Bundles.Select(b => b.NodeId).Order());
-        Assert.All(await _client.GetNodesAsync(), n => Assert.Equal(n.IsHead ? 0 : 1, n.Available.GetValueOrDefault("CPU")));
+        Assert.All(await Client.GetNodesAsync(), n => Assert.Equal(n.IsHead ? 0 : 1, n.Available.GetValueOrDefault("CPU")));
 
-        await _client.RemovePlacementGroupAsync(placed).WaitAsync(Bound);
-        await _cluster.WaitForIdleAsync(_client);
+        await Client.RemovePlacementGroupAsync(placed).WaitAsync(Bound);
+        await ClusterProcesses.WaitForIdleAsync(Client);
     }
 
     [Fact]
     public async Task Removing_a_group_kills_its_actors()
     {
         var group = await CreateAsync(PlacementGroupStrategy.StrictPack, 1);
-        var actor = await _client.CreateActorAsync(() => new PlacedActor(), new ActorOptions { PlacementGroup = group, BundleIndex = 0 }).WaitAsync(Bound);
+        var actor = await Client.CreateActorAsync(() => new PlacedActor(), new ActorOptions { PlacementGroup = group, BundleIndex = 0 }).WaitAsync(Bound);
         Assert.Equal(group.Bundles[0].NodeId, await actor.Call(a => a.Where()).GetAsync().AsTask().WaitAsync(Bound));
 
-        await _client.RemovePlacementGroupAsync(group).WaitAsync(Bound);
+        await Client.RemovePlacementGroupAsync(group).WaitAsync(Bound);
         await Assert.ThrowsAsync<ActorDiedException>(async () => await actor.Call(a => a.Where()).GetAsync().AsTask().WaitAsync(Bound));
     }
 
@@ -144,14 +122,14 @@ public sealed class PlacementGroupProcessTests : IClassFixture<PlacementGroupPro
         Assert.Contains("CPU", error.Message);
 
         // Nothing was reserved on the way.
-        await _cluster.WaitForIdleAsync(_client, TimeSpan.FromSeconds(5));
+        await ClusterProcesses.WaitForIdleAsync(Client, TimeSpan.FromSeconds(5));
     }
 
     [Fact]
     public async Task Work_bigger_than_its_bundle_fails_fast()
     {
         var group = await CreateAsync(PlacementGroupStrategy.StrictPack, 1);
-        var task = _client.Remote(() => ClusterJobs.Where(), new RemoteOptions { Cpus = 2, PlacementGroup = group, BundleIndex = 0 });
+        var task = Client.Remote(() => ClusterJobs.Where(), new RemoteOptions { Cpus = 2, PlacementGroup = group, BundleIndex = 0 });
         await Assert.ThrowsAsync<InfeasibleResourcesException>(async () => await task.GetAsync().AsTask().WaitAsync(Bound));
     }
 
@@ -159,13 +137,13 @@ public sealed class PlacementGroupProcessTests : IClassFixture<PlacementGroupPro
     public async Task Work_in_a_removed_group_fails_instead_of_hanging()
     {
         var group = await CreateAsync(PlacementGroupStrategy.StrictPack, 1);
-        await _client.RemovePlacementGroupAsync(group).WaitAsync(Bound);
-        var task = _client.Remote(() => ClusterJobs.Where(), new RemoteOptions { PlacementGroup = group, BundleIndex = 0 });
+        await Client.RemovePlacementGroupAsync(group).WaitAsync(Bound);
+        var task = Client.Remote(() => ClusterJobs.Where(), new RemoteOptions { PlacementGroup = group, BundleIndex = 0 });
         await Assert.ThrowsAnyAsync<GranaryException>(async () => await task.GetAsync().AsTask().WaitAsync(Bound));
     }
 
     private Task<PlacementGroup> CreateAsync(PlacementGroupStrategy strategy, params double[] cpus) =>
-        _client.CreatePlacementGroupAsync(cpus.Select(c => new ResourceBundle(c)), strategy).WaitAsync(Bound);
+        Client.CreatePlacementGroupAsync(cpus.Select(c => new ResourceBundle(c)), strategy).WaitAsync(Bound);
 
     private static async Task<T[]> GetAllAsync<T>(IEnumerable<ObjectRef<T>> refs) =>
         await Task.WhenAll(refs.ToList().Select(r => r.GetAsync().AsTask())).WaitAsync(Bound);

@@ -8,33 +8,11 @@ namespace Granary.Silo.Tests;
 /// The cluster is shared by the class; each test has its own client (job) and starts on an idle cluster.
 /// </summary>
 [Collection(ProcessClusterCollection.Name)]
-public sealed class PlacementProcessTests : IClassFixture<PlacementProcessTests.Cluster>, IAsyncLifetime
+public sealed class PlacementProcessTests(PlacementProcessTests.Cluster cluster, ITestOutputHelper output)
+    : SharedClusterTest(cluster.Processes, output), IClassFixture<PlacementProcessTests.Cluster>
 {
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
     private static readonly string[] Workers = ["cpu", "h100", "a100"];
-    private readonly ProcessCluster _cluster;
-    private readonly ITestOutputHelper _output;
-    private GranaryClient _client = null!;
-    private IReadOnlyDictionary<SiloProcess, int>? _mark;
-
-    public PlacementProcessTests(Cluster cluster, ITestOutputHelper output)
-    {
-        _cluster = cluster.Processes;
-        _output = output;
-    }
-
-    public async Task InitializeAsync()
-    {
-        _mark = _cluster.OutputMark();
-        _client = await _cluster.ConnectAsync();
-        await _cluster.WaitForIdleAsync(_client);
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _client.DisposeAsync();
-        _output.WriteLine(_cluster.AllOutput(_mark));
-    }
 
     [Fact]
     public async Task Pack_puts_parallel_tasks_on_one_worker_while_it_has_room()
@@ -44,7 +22,7 @@ public sealed class PlacementProcessTests : IClassFixture<PlacementProcessTests.
         Assert.Single(pair.Distinct());
         Assert.Contains(pair[0], Workers);
 
-        await _cluster.WaitForIdleAsync(_client);
+        await ClusterProcesses.WaitForIdleAsync(Client);
         // Four at once: the first worker fills up (2 CPUs), then the next one takes the other two.
         var four = await RunTogetherAsync(4, pack);
         var perNode = four.GroupBy(n => n).Select(g => g.Count()).OrderBy(c => c).ToArray();
@@ -66,7 +44,7 @@ public sealed class PlacementProcessTests : IClassFixture<PlacementProcessTests.
         var nodes = new List<string>();
         for (var i = 0; i < 3; i++)
         {
-            var actor = await _client.CreateActorAsync(() => new PlacedActor(), spread).WaitAsync(Bound);
+            var actor = await Client.CreateActorAsync(() => new PlacedActor(), spread).WaitAsync(Bound);
             var where = await actor.Call(a => a.Where()).GetAsync().AsTask().WaitAsync(Bound);
             Assert.Equal(actor.NodeId, where);
             nodes.Add(where);
@@ -81,10 +59,10 @@ public sealed class PlacementProcessTests : IClassFixture<PlacementProcessTests.
     public async Task Hard_node_affinity_always_lands_on_the_named_node(string node)
     {
         var pinned = new RemoteOptions { Cpus = 1, Placement = new NodeAffinityPlacement(node) };
-        var nodes = await GetAllAsync(Enumerable.Range(0, 6).Select(_ => _client.Remote(() => ClusterJobs.HoldThenWhere(50), pinned)));
+        var nodes = await GetAllAsync(Enumerable.Range(0, 6).Select(_ => Client.Remote(() => ClusterJobs.HoldThenWhere(50), pinned)));
         Assert.All(nodes, n => Assert.Equal(node, n));
 
-        var actor = await _client.CreateActorAsync(() => new PlacedActor(), new ActorOptions { Placement = new NodeAffinityPlacement(node) }).WaitAsync(Bound);
+        var actor = await Client.CreateActorAsync(() => new PlacedActor(), new ActorOptions { Placement = new NodeAffinityPlacement(node) }).WaitAsync(Bound);
         Assert.Equal(node, actor.NodeId);
         Assert.Equal(node, await actor.Call(a => a.Where()).GetAsync().AsTask().WaitAsync(Bound));
     }
@@ -92,12 +70,12 @@ public sealed class PlacementProcessTests : IClassFixture<PlacementProcessTests.
     [Fact]
     public async Task Hard_node_affinity_to_an_unknown_node_fails_fast()
     {
-        var task = _client.Remote(() => ClusterJobs.Where(), new RemoteOptions { Placement = new NodeAffinityPlacement("no-such-node") });
+        var task = Client.Remote(() => ClusterJobs.Where(), new RemoteOptions { Placement = new NodeAffinityPlacement("no-such-node") });
         var error = await Assert.ThrowsAsync<InfeasibleResourcesException>(async () => await task.GetAsync().AsTask().WaitAsync(Bound));
         Assert.Contains("no-such-node", error.Message);
 
         var actor = await Assert.ThrowsAsync<InfeasibleResourcesException>(() =>
-            _client.CreateActorAsync(() => new PlacedActor(), new ActorOptions { Placement = new NodeAffinityPlacement("no-such-node") }).WaitAsync(Bound));
+            Client.CreateActorAsync(() => new PlacedActor(), new ActorOptions { Placement = new NodeAffinityPlacement("no-such-node") }).WaitAsync(Bound));
         Assert.Contains("no-such-node", actor.Message);
     }
 
@@ -105,7 +83,7 @@ public sealed class PlacementProcessTests : IClassFixture<PlacementProcessTests.
     public async Task Soft_node_affinity_to_an_unknown_node_falls_back_to_a_live_worker()
     {
         var soft = new RemoteOptions { Cpus = 1, Placement = new NodeAffinityPlacement("no-such-node", soft: true) };
-        var node = await _client.Remote(() => ClusterJobs.Where(), soft).GetAsync().AsTask().WaitAsync(Bound);
+        var node = await Client.Remote(() => ClusterJobs.Where(), soft).GetAsync().AsTask().WaitAsync(Bound);
         Assert.Contains(node, Workers);
     }
 
@@ -113,15 +91,15 @@ public sealed class PlacementProcessTests : IClassFixture<PlacementProcessTests.
     public async Task Soft_node_affinity_to_a_full_node_falls_back_while_hard_affinity_waits_for_it()
     {
         // An actor holding both of "cpu"'s CPUs fills it.
-        var hog = await _client.CreateActorAsync(() => new PlacedActor(), new ActorOptions { Cpus = 2, Placement = new NodeAffinityPlacement("cpu") }).WaitAsync(Bound);
+        var hog = await Client.CreateActorAsync(() => new PlacedActor(), new ActorOptions { Cpus = 2, Placement = new NodeAffinityPlacement("cpu") }).WaitAsync(Bound);
         Assert.Equal("cpu", hog.NodeId);
 
-        var soft = _client.Remote(() => ClusterJobs.Where(), new RemoteOptions { Cpus = 1, Placement = new NodeAffinityPlacement("cpu", soft: true) });
+        var soft = Client.Remote(() => ClusterJobs.Where(), new RemoteOptions { Cpus = 1, Placement = new NodeAffinityPlacement("cpu", soft: true) });
         var fellBackTo = await soft.GetAsync().AsTask().WaitAsync(Bound);
         Assert.NotEqual("cpu", fellBackTo);
         Assert.Contains(fellBackTo, Workers);
 
-        var hard = _client.Remote(() => ClusterJobs.Where(), new RemoteOptions { Cpus = 1, Placement = new NodeAffinityPlacement("cpu") });
+        var hard = Client.Remote(() => ClusterJobs.Where(), new RemoteOptions { Cpus = 1, Placement = new NodeAffinityPlacement("cpu") });
         await Task.Delay(500);
         Assert.False(hard.IsReady, "hard affinity must wait for the full node, not fall back");
 
@@ -133,7 +111,7 @@ public sealed class PlacementProcessTests : IClassFixture<PlacementProcessTests.
     public async Task Gpu_type_placement_lands_only_on_the_node_with_that_gpu_type()
     {
         var h100 = new RemoteOptions { Gpus = 1, Placement = new GpuTypePlacement("H100") };
-        var placed = await GetAllAsync(Enumerable.Range(0, 4).Select(_ => _client.Remote(() => ClusterJobs.Describe(200), h100)));
+        var placed = await GetAllAsync(Enumerable.Range(0, 4).Select(_ => Client.Remote(() => ClusterJobs.Describe(200), h100)));
         Assert.All(placed, p =>
         {
             Assert.Equal("h100", p.NodeId);
@@ -143,10 +121,10 @@ public sealed class PlacementProcessTests : IClassFixture<PlacementProcessTests.
 
         // Without asking for a GPU, the type still restricts the nodes.
         var cpuOnly = new RemoteOptions { Cpus = 1, Placement = new GpuTypePlacement("h100") };
-        var nodes = await GetAllAsync(Enumerable.Range(0, 3).Select(_ => _client.Remote(() => ClusterJobs.HoldThenWhere(100), cpuOnly)));
+        var nodes = await GetAllAsync(Enumerable.Range(0, 3).Select(_ => Client.Remote(() => ClusterJobs.HoldThenWhere(100), cpuOnly)));
         Assert.All(nodes, n => Assert.Equal("h100", n));
 
-        var a100 = await _client.Remote(() => ClusterJobs.Describe(0), new RemoteOptions { Gpus = 1, Placement = new GpuTypePlacement("A100") }).GetAsync().AsTask().WaitAsync(Bound);
+        var a100 = await Client.Remote(() => ClusterJobs.Describe(0), new RemoteOptions { Gpus = 1, Placement = new GpuTypePlacement("A100") }).GetAsync().AsTask().WaitAsync(Bound);
         Assert.Equal("a100", a100.NodeId);
         Assert.Equal([0], a100.GpuIds);
     }
@@ -154,7 +132,7 @@ public sealed class PlacementProcessTests : IClassFixture<PlacementProcessTests.
     [Fact]
     public async Task Gpu_type_nobody_has_fails_fast()
     {
-        var task = _client.Remote(() => ClusterJobs.Where(), new RemoteOptions { Gpus = 1, Placement = new GpuTypePlacement("V100") });
+        var task = Client.Remote(() => ClusterJobs.Where(), new RemoteOptions { Gpus = 1, Placement = new GpuTypePlacement("V100") });
         var error = await Assert.ThrowsAsync<InfeasibleResourcesException>(async () => await task.GetAsync().AsTask().WaitAsync(Bound));
         Assert.Contains("V100", error.Message);
     }
@@ -162,21 +140,21 @@ public sealed class PlacementProcessTests : IClassFixture<PlacementProcessTests.
     [Fact]
     public async Task Gpu_tasks_see_their_gpu_ids()
     {
-        var one = await GetAllAsync(Enumerable.Range(0, 3).Select(_ => _client.Remote(() => ClusterJobs.Describe(200), new RemoteOptions { Gpus = 1 })));
+        var one = await GetAllAsync(Enumerable.Range(0, 3).Select(_ => Client.Remote(() => ClusterJobs.Describe(200), new RemoteOptions { Gpus = 1 })));
         Assert.All(one, p =>
         {
             Assert.Contains(p.NodeId, new[] { "h100", "a100" });
             Assert.Single(p.GpuIds);
         });
 
-        var two = await _client.Remote(() => ClusterJobs.Describe(0), new RemoteOptions { Gpus = 2 }).GetAsync().AsTask().WaitAsync(Bound);
+        var two = await Client.Remote(() => ClusterJobs.Describe(0), new RemoteOptions { Gpus = 2 }).GetAsync().AsTask().WaitAsync(Bound);
         Assert.Equal("h100", two.NodeId);
         Assert.Equal([0, 1], two.GpuIds.Order());
 
-        var cpu = await _client.Remote(() => ClusterJobs.Describe(0), new RemoteOptions { Cpus = 1 }).GetAsync().AsTask().WaitAsync(Bound);
+        var cpu = await Client.Remote(() => ClusterJobs.Describe(0), new RemoteOptions { Cpus = 1 }).GetAsync().AsTask().WaitAsync(Bound);
         Assert.Empty(cpu.GpuIds);
 
-        var actor = await _client.CreateActorAsync(() => new PlacedActor(), new ActorOptions { Gpus = 1, Placement = new GpuTypePlacement("A100") }).WaitAsync(Bound);
+        var actor = await Client.CreateActorAsync(() => new PlacedActor(), new ActorOptions { Gpus = 1, Placement = new GpuTypePlacement("A100") }).WaitAsync(Bound);
         Assert.Equal("a100", actor.NodeId);
         var actorGpus = await actor.Call(a => a.Gpus()).GetAsync().AsTask().WaitAsync(Bound);
         Assert.Equal([0], actorGpus);
@@ -194,19 +172,19 @@ public sealed class PlacementProcessTests : IClassFixture<PlacementProcessTests.
             "GPU" => new RemoteOptions { Gpus = 4 },
             _ => new RemoteOptions { Resources = { [resource] = 1 } },
         };
-        var task = _client.Remote(() => ClusterJobs.Where(), options);
+        var task = Client.Remote(() => ClusterJobs.Where(), options);
         var error = await Assert.ThrowsAsync<InfeasibleResourcesException>(async () => await task.GetAsync().AsTask().WaitAsync(Bound));
         Assert.Contains(resource, error.Message);
 
         // The cluster is unharmed: ordinary work still runs.
-        Assert.Contains(await _client.Remote(() => ClusterJobs.Where()).GetAsync().AsTask().WaitAsync(Bound), Workers);
+        Assert.Contains(await Client.Remote(() => ClusterJobs.Where()).GetAsync().AsTask().WaitAsync(Bound), Workers);
     }
 
     [Fact]
     public async Task Queued_work_runs_when_resources_free_up_and_never_oversubscribes()
     {
         var slot = new RemoteOptions { Cpus = 0, Resources = { ["slot"] = 1 } };
-        var results = await GetAllAsync(Enumerable.Range(0, 3).Select(_ => _client.Remote(() => ClusterJobs.CountOverlap(300), slot)));
+        var results = await GetAllAsync(Enumerable.Range(0, 3).Select(_ => Client.Remote(() => ClusterJobs.CountOverlap(300), slot)));
         Assert.All(results, r =>
         {
             Assert.Equal("cpu", r.NodeId);
@@ -217,7 +195,7 @@ public sealed class PlacementProcessTests : IClassFixture<PlacementProcessTests.
     [Fact]
     public async Task Prefer_local_uses_the_clients_local_node_when_it_has_room()
     {
-        await using var local = await _cluster.ConnectAsync(new ClientOptions { LocalNodeId = "a100" });
+        await using var local = await ClusterProcesses.ConnectAsync(new ClientOptions { LocalNodeId = "a100" });
         var nodes = await GetAllAsync(Enumerable.Range(0, 2).Select(_ => local.Remote(() => ClusterJobs.HoldThenWhere(200), new RemoteOptions { Cpus = 1, Placement = PreferLocalPlacement.Instance })));
         Assert.All(nodes, n => Assert.Equal("a100", n));
     }
@@ -225,7 +203,7 @@ public sealed class PlacementProcessTests : IClassFixture<PlacementProcessTests.
     [Fact]
     public async Task Nodes_report_their_offers()
     {
-        var nodes = (await _client.GetNodesAsync()).ToDictionary(n => n.NodeId);
+        var nodes = (await Client.GetNodesAsync()).ToDictionary(n => n.NodeId);
         Assert.Equal(["a100", "cpu", "h100", "head"], nodes.Keys.Order());
         Assert.True(nodes["head"].IsHead);
         Assert.Equal(0, nodes["head"].Total.GetValueOrDefault("CPU"));
@@ -239,8 +217,8 @@ public sealed class PlacementProcessTests : IClassFixture<PlacementProcessTests.
     /// <summary>Runs <paramref name="count"/> tasks that all hold their resources at the same time; returns where each ran.</summary>
     private async Task<string[]> RunTogetherAsync(int count, RemoteOptions options)
     {
-        var gate = _cluster.NewGate();
-        var refs = Enumerable.Range(0, count).Select(i => _client.Remote(() => ClusterJobs.HoldUntilOpen(gate, i), options)).ToList();
+        var gate = ClusterProcesses.NewGate();
+        var refs = Enumerable.Range(0, count).Select(i => Client.Remote(() => ClusterJobs.HoldUntilOpen(gate, i), options)).ToList();
         try
         {
             await ProcessCluster.WaitStartedAsync(gate, count);
