@@ -118,20 +118,18 @@ internal sealed class ActorGrain
         reply.TrySetResult(new Envelope { TaskReply = result });
     }
 
-    private Envelope? Died(TaskSpec spec) => new()
+    /// <summary>The reply to a call that reached no live activation; callers see <see cref="ActorDiedException"/>.</summary>
+    public static Envelope DiedReply(string nodeId, string message) => new()
     {
         TaskReply = new TaskReply
         {
-            NodeId = _silo.NodeId,
-            Error = new ErrorInfo
-            {
-                Kind = ErrorKind.ActorDied,
-                Type = typeof(ActorDiedException).FullName,
-                Message = $"Actor {Spec.ActorId} ({Spec.TypeName}) is dead: {_deathReason ?? "deactivated"}; {spec.Method.DisplayName} did not run.",
-                NodeId = _silo.NodeId,
-            },
+            NodeId = nodeId,
+            Error = new ErrorInfo { Kind = ErrorKind.ActorDied, Type = typeof(ActorDiedException).FullName, Message = message, NodeId = nodeId },
         },
     };
+
+    private Envelope Died(TaskSpec spec) =>
+        DiedReply(_silo.NodeId, $"Actor {Spec.ActorId} ({Spec.TypeName}) is dead: {_deathReason ?? "deactivated"}; {spec.Method.DisplayName} did not run.");
 
     private async Task DisposeInstanceAsync()
     {

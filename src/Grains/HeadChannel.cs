@@ -30,13 +30,7 @@ internal sealed class HeadChannel
     {
         if (_local is not null)
         {
-            var reply = await _local.HandleAsync(null, request).ConfigureAwait(false) ?? new Envelope { Ok = new Empty() };
-            if (reply.BodyCase == Envelope.BodyOneofCase.Error)
-            {
-                throw ErrorConverter.ToException(reply.Error);
-            }
-
-            return reply;
+            return ErrorConverter.Unwrap(await _local.HandleAsync(null, request).ConfigureAwait(false));
         }
 
         var connection = await _pool!.GetAsync(_address!, cancellationToken).ConfigureAwait(false);

@@ -129,14 +129,8 @@ internal sealed partial class SiloMessageHandler(SiloRuntime silo) : IMessageHan
             ? new Envelope { ObjectPayload = new ObjectPayload { ObjectId = request.ObjectId, Value = value } }
             : new Envelope { Error = new ErrorInfo { Kind = ErrorKind.ObjectLost, Type = typeof(ObjectLostException).FullName, Message = $"Object {request.ObjectId} is not in node {silo.NodeId}'s store (it was freed, or its job ended).", NodeId = silo.NodeId } };
 
-    private Envelope NoSuchActor(ActorCall call) => new()
-    {
-        TaskReply = new TaskReply
-        {
-            NodeId = silo.NodeId,
-            Error = new ErrorInfo { Kind = ErrorKind.ActorDied, Type = typeof(ActorDiedException).FullName, Message = $"Actor {call.ActorId} is not alive on node {silo.NodeId}; {call.Spec.Method.DisplayName} did not run.", NodeId = silo.NodeId },
-        },
-    };
+    private Envelope NoSuchActor(ActorCall call) =>
+        ActorGrain.DiedReply(silo.NodeId, $"Actor {call.ActorId} is not alive on node {silo.NodeId}; {call.Spec.Method.DisplayName} did not run.");
 
     private static ValueTask<Envelope?> Done() => new((Envelope?)null);
 

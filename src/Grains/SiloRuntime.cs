@@ -379,8 +379,7 @@ internal sealed partial class SiloRuntime : IExecutionHost, IAsyncDisposable
     {
         if (address == Address)
         {
-            var reply = await Handler.HandleLocalAsync(message).ConfigureAwait(false) ?? new Envelope { Ok = new Empty() };
-            return reply.BodyCase == Envelope.BodyOneofCase.Error ? throw Runtime.Serialization.ErrorConverter.ToException(reply.Error) : reply;
+            return Runtime.Serialization.ErrorConverter.Unwrap(await Handler.HandleLocalAsync(message).ConfigureAwait(false));
         }
 
         var connection = await Peers.GetAsync(address, cancellationToken).ConfigureAwait(false);

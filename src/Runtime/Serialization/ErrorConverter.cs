@@ -64,6 +64,15 @@ internal static class ErrorConverter
         };
     }
 
+    /// <summary>
+    /// The reply as a result: an error reply becomes its typed exception, no reply at all means "ok". Both the
+    /// wire path and the in-process path (a silo calling its own head or node) answer calls through this.
+    /// </summary>
+    public static Envelope Unwrap(Envelope? reply) =>
+        reply is null ? new Envelope { Ok = new Empty() }
+        : reply.BodyCase == Envelope.BodyOneofCase.Error ? throw ToException(reply.Error)
+        : reply;
+
     public static ErrorInfo System(string message, string nodeId) =>
         new() { Kind = ErrorKind.System, Type = "Granary.SystemError", Message = message, NodeId = nodeId };
 }

@@ -91,13 +91,7 @@ internal sealed partial class Connection
     /// <summary>Sends a call and returns the reply, turning an error reply into its typed exception.</summary>
     public async Task<Envelope> RequestAsync(Envelope request, CancellationToken cancellationToken = default)
     {
-        var reply = await CallAsync(request, cancellationToken).ConfigureAwait(false);
-        if (reply.BodyCase == Envelope.BodyOneofCase.Error)
-        {
-            throw ErrorConverter.ToException(reply.Error);
-        }
-
-        return reply;
+        return ErrorConverter.Unwrap(await CallAsync(request, cancellationToken).ConfigureAwait(false));
     }
 
     /// <summary>Sends a one-way message; silently dropped when the connection has closed.</summary>
