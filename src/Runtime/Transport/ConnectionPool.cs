@@ -8,14 +8,15 @@ namespace Granary.Runtime.Transport;
 /// Dialed connections by peer address: one per peer, opened on first use with a Hello, replaced when it
 /// closes. Concurrent callers for the same address share one dial. Thread-safe.
 /// </summary>
-internal sealed class ConnectionPool : IAsyncDisposable
+internal sealed partial class ConnectionPool : IAsyncDisposable
 {
     private readonly ConcurrentDictionary<string, Lazy<Task<Connection>>> _connections = new(StringComparer.Ordinal);
     private readonly Func<Hello> _hello;
     private readonly IMessageHandler _handler;
     private readonly ILogger _logger;
     private readonly TransportOptions _options;
-    private readonly List<Task> _loops = [];
+    private readonly List<(Connection Connection, Task Loop)> _dialed = [];
+    private bool _disposed;
 
     public ConnectionPool(Func<Hello> hello, IMessageHandler handler, ILogger logger, TransportOptions? options = null)
     {
@@ -37,9 +38,11 @@ internal sealed class ConnectionPool : IAsyncDisposable
                 continue;
             }
 
-            if (task.IsFaulted)
+            if (task.IsFaulted || task.IsCanceled)
             {
+                // A failed dial is not an answer for later callers: the peer may be up by now.
                 _connections.TryRemove(new KeyValuePair<string, Lazy<Task<Connection>>>(address, lazy));
+                continue;
             }
 
             return task.WaitAsync(cancellationToken);
@@ -63,23 +66,31 @@ internal sealed class ConnectionPool : IAsyncDisposable
             ? lazy.Value.Result
             : null;
 
+    /// <summary>
+    /// Closes every connection this pool dialed, including ones no longer in the table (an in-flight dial that
+    /// an adopted connection replaced): a loop left open would wait on the peer to hang up, and a peer that
+    /// stops only after this one would never do so.
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
-        foreach (var lazy in _connections.Values)
+        (Connection Connection, Task Loop)[] dialed;
+        lock (_dialed)
         {
-            if (lazy.IsValueCreated && lazy.Value.IsCompletedSuccessfully)
-            {
-                lazy.Value.Result.Close("shutting down");
-            }
+            _disposed = true;
+            dialed = [.. _dialed];
         }
 
-        Task[] loops;
-        lock (_loops)
+        foreach (var (connection, _) in dialed)
         {
-            loops = [.. _loops];
+            connection.Close("shutting down");
         }
 
-        await Task.WhenAll(loops).ConfigureAwait(false);
+        var loops = Task.WhenAll(dialed.Select(d => d.Loop));
+        if (await Task.WhenAny(loops, Task.Delay(TimeSpan.FromSeconds(5))).ConfigureAwait(false) != loops)
+        {
+            // A write loop can stay blocked on a peer that stopped reading; the process must still stop.
+            LogSlowClose(dialed.Count(d => !d.Loop.IsCompleted));
+        }
     }
 
     private async Task<Connection> DialAsync(string address)
@@ -88,14 +99,25 @@ internal sealed class ConnectionPool : IAsyncDisposable
         var pipe = await SocketConnector.ConnectAsync(address, timeout.Token).ConfigureAwait(false);
         var connection = new Connection(pipe, address, _handler, _logger, _options);
         var loop = connection.RunAsync();
-        lock (_loops)
+        bool disposed;
+        lock (_dialed)
         {
-            _loops.RemoveAll(t => t.IsCompleted);
-            _loops.Add(loop);
+            _dialed.RemoveAll(d => d.Loop.IsCompleted);
+            _dialed.Add((connection, loop));
+            disposed = _disposed;
+        }
+
+        if (disposed)
+        {
+            connection.Close("shutting down");
+            throw new ConnectionClosedException(address, "the connection pool was disposed while dialing");
         }
 
         var reply = await connection.RequestAsync(new Envelope { Hello = _hello() }, timeout.Token).ConfigureAwait(false);
         connection.State = reply.HelloReply;
         return connection;
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Count} connection(s) had not finished closing 5 s after shutdown began; leaving them")]
+    private partial void LogSlowClose(int count);
 }
