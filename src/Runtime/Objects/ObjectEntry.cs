@@ -29,6 +29,7 @@ internal sealed class ObjectEntry
     {
         if (Location is { } location)
         {
+            GC.RemoveMemoryPressure(PressureOf(location));
             Owner.Release(location);
         }
     }
@@ -56,6 +57,11 @@ internal sealed class ObjectEntry
     public bool TrySetLocation(ObjectLocation location) => TryComplete(() =>
     {
         Location = location;
+
+        // This small entry pins a large value in some silo's store, which the collector cannot see; telling it
+        // makes dropped refs get collected (and their values freed) at the pace their real size calls for,
+        // rather than only when the owner's own small allocations fill a generation.
+        GC.AddMemoryPressure(PressureOf(location));
         GC.ReRegisterForFinalize(this);
     });
 
@@ -104,6 +110,8 @@ internal sealed class ObjectEntry
         var value = await GetValueAsync(cancellationToken).ConfigureAwait(false);
         return Owner.Serializer.Deserialize<T>(value);
     }
+
+    private static long PressureOf(ObjectLocation location) => Math.Max(1, location.Size);
 
     private bool TryComplete(Action assign)
     {
