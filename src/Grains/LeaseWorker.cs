@@ -39,7 +39,9 @@ internal sealed class LeaseWorker
 
     public ValueTask<Envelope?> Enqueue(TaskSpec spec)
     {
-        var reply = new TaskCompletionSource<Envelope?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        // Completed on the thread that ran the call, whose only continuation writes the reply to the
+        // connection: sending from here saves a thread hop per call.
+        var reply = new TaskCompletionSource<Envelope?>();
         Interlocked.Increment(ref _queued);
         if (!_queue.Writer.TryWrite((spec, reply)))
         {

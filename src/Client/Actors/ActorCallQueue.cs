@@ -55,7 +55,7 @@ internal sealed class ActorCallQueue(ActorInfo actor, ConnectionPool pool, Cance
 
     private void Send(Connection connection, ActorCall call, ObjectEntry result, List<ObjectEntry>? borrowed)
     {
-        connection.CallAsync(new Envelope { ActorCall = call }).ContinueWith(static (completed, state) =>
+        connection.CallAsync(new Envelope { ActorCall = call }, inlineReply: true).ContinueWith(static (completed, state) =>
         {
             var (self, call, result, borrowed) = ((ActorCallQueue, ActorCall, ObjectEntry, List<ObjectEntry>?))state!;
             self.Complete(call, result, completed);

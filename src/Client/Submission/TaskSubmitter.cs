@@ -122,7 +122,7 @@ internal sealed class TaskSubmitter : IAsyncDisposable
         {
             var push = new PushTask { LeaseId = slot.Grant.LeaseId, Spec = task.Spec };
             push.GpuIds.AddRange(slot.Grant.GpuIds);
-            var call = slot.Connection.CallAsync(new Envelope { PushTask = push });
+            var call = slot.Connection.CallAsync(new Envelope { PushTask = push }, inlineReply: true);
             call.ContinueWith(static (completed, state) =>
             {
                 var (self, task, slot) = ((TaskSubmitter, PendingTask, LeaseSlot))state!;

@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Collections.Concurrent;
 using System.IO.Pipelines;
-using System.Threading.Channels;
 using Google.Protobuf;
 using Granary.Runtime.Serialization;
 using Granary.Runtime.Wire;
@@ -10,10 +9,11 @@ using Microsoft.Extensions.Logging;
 namespace Granary.Runtime.Transport;
 
 /// <summary>
-/// One multiplexed, full-duplex link to a peer. Many calls share it, matched by call id. Sends go through a
-/// single-reader channel so a burst of messages is written as one batch and flushed once. A frame that is
-/// too large, truncated or not a valid Envelope closes this connection only, with a logged reason.
-/// Thread-safe.
+/// One multiplexed, full-duplex link to a peer. Many calls share it, matched by call id. Sends go into a
+/// queue that one thread at a time drains into the pipe: the sender itself when nobody is writing (no
+/// thread hop for a lone call), otherwise whoever is already writing, so a burst is written as one batch
+/// and flushed once. A frame that is too large, truncated or not a valid Envelope closes this connection
+/// only, with a logged reason. Thread-safe.
 /// </summary>
 internal sealed partial class Connection
 {
@@ -21,10 +21,14 @@ internal sealed partial class Connection
     private readonly IMessageHandler _handler;
     private readonly ILogger _logger;
     private readonly TransportOptions _options;
-    private readonly Channel<Envelope> _outbox = Channel.CreateUnbounded<Envelope>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly ConcurrentQueue<Envelope> _outbox = new();
     private readonly ConcurrentDictionary<ulong, TaskCompletionSource<Envelope>> _pending = new();
     private readonly TaskCompletionSource<string> _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _outputDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private ulong _nextCallId;
+
+    // 1 while one thread owns the pipe writer (draining the outbox, or completing it after close).
+    private int _writing;
 
     public Connection(IDuplexPipe pipe, string peer, IMessageHandler handler, ILogger logger, TransportOptions? options = null)
     {
@@ -49,17 +53,21 @@ internal sealed partial class Connection
     /// <summary>Runs the read and write loops until the connection closes.</summary>
     public async Task RunAsync()
     {
-        var writer = WriteLoopAsync();
         var reason = await ReadLoopAsync().ConfigureAwait(false);
         Close(reason);
-        await writer.ConfigureAwait(false);
+        await _outputDone.Task.ConfigureAwait(false);
     }
 
-    public Task<Envelope> CallAsync(Envelope request, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Sends a call; the task completes with the reply. With <paramref name="inlineReply"/> the task's
+    /// continuations may run on the connection's read thread: only for internal continuations that never
+    /// block (they hand the result on), which saves a thread hop per call. User code must never run there.
+    /// </summary>
+    public Task<Envelope> CallAsync(Envelope request, CancellationToken cancellationToken = default, bool inlineReply = false)
     {
         var id = Interlocked.Increment(ref _nextCallId);
         request.CallId = id;
-        var completion = new TaskCompletionSource<Envelope>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var completion = new TaskCompletionSource<Envelope>(inlineReply ? TaskCreationOptions.None : TaskCreationOptions.RunContinuationsAsynchronously);
         _pending[id] = completion;
         if (IsClosed)
         {
@@ -67,11 +75,7 @@ internal sealed partial class Connection
             return Task.FromException<Envelope>(new ConnectionClosedException(Peer, _closed.Task.Result));
         }
 
-        if (!_outbox.Writer.TryWrite(request))
-        {
-            _pending.TryRemove(id, out _);
-            return Task.FromException<Envelope>(new ConnectionClosedException(Peer, "closing"));
-        }
+        Enqueue(request);
 
         if (cancellationToken.CanBeCanceled)
         {
@@ -98,7 +102,10 @@ internal sealed partial class Connection
     public void Send(Envelope message)
     {
         message.CallId = 0;
-        _outbox.Writer.TryWrite(message);
+        if (!IsClosed)
+        {
+            Enqueue(message);
+        }
     }
 
     public void Close(string reason)
@@ -109,7 +116,12 @@ internal sealed partial class Connection
         }
 
         LogClosed(Peer, reason);
-        _outbox.Writer.TryComplete();
+
+        // Whoever owns the writer completes it; if a sender is mid-write, it does so when it lets go.
+        if (Interlocked.CompareExchange(ref _writing, 1, 0) == 0)
+        {
+            _ = CompleteOutputAsync();
+        }
         foreach (var id in _pending.Keys)
         {
             if (_pending.TryRemove(id, out var call))
@@ -289,19 +301,39 @@ internal sealed partial class Connection
         reply ??= new Envelope { Ok = new Empty() };
         reply.CallId = callId;
         reply.IsReply = true;
-        _outbox.Writer.TryWrite(reply);
+        if (!IsClosed)
+        {
+            Enqueue(reply);
+        }
     }
 
-    private async Task WriteLoopAsync()
+    private void Enqueue(Envelope message)
     {
-        var reader = _outbox.Reader;
+        _outbox.Enqueue(message);
+        if (Interlocked.CompareExchange(ref _writing, 1, 0) == 0)
+        {
+            var draining = DrainAsync();
+            if (!draining.IsCompletedSuccessfully)
+            {
+                _ = draining.AsTask();
+            }
+        }
+    }
+
+    /// <summary>
+    /// Writes everything queued, flushing once per batch (or per threshold). Runs on the sender's thread
+    /// until a flush has to wait for the socket; the caller owns <see cref="_writing"/> on entry.
+    /// </summary>
+    private async ValueTask DrainAsync()
+    {
         var output = _pipe.Output;
         try
         {
-            while (await reader.WaitToReadAsync().ConfigureAwait(false))
+            while (true)
             {
                 long unflushed = 0;
-                while (reader.TryRead(out var envelope))
+                var wrote = false;
+                while (!IsClosed && _outbox.TryDequeue(out var envelope))
                 {
                     var size = envelope.CalculateSize();
                     if (size > _options.MaxFrameBytes)
@@ -311,18 +343,36 @@ internal sealed partial class Connection
                     }
 
                     FrameCodec.Write(output, envelope, size);
+                    wrote = true;
                     unflushed += size + FrameCodec.HeaderSize;
                     if (unflushed >= _options.FlushThresholdBytes)
                     {
                         unflushed = 0;
                         if ((await output.FlushAsync().ConfigureAwait(false)).IsCompleted)
                         {
-                            return;
+                            Close("peer stopped reading");
                         }
                     }
                 }
 
-                if ((await output.FlushAsync().ConfigureAwait(false)).IsCompleted)
+                if (wrote && !IsClosed && (await output.FlushAsync().ConfigureAwait(false)).IsCompleted)
+                {
+                    Close("peer stopped reading");
+                }
+
+                // Let go, then look again: a sender that queued after our last dequeue saw us still writing.
+                Volatile.Write(ref _writing, 0);
+                if (IsClosed)
+                {
+                    if (Interlocked.CompareExchange(ref _writing, 1, 0) == 0)
+                    {
+                        await CompleteOutputAsync().ConfigureAwait(false);
+                    }
+
+                    return;
+                }
+
+                if (_outbox.IsEmpty || Interlocked.CompareExchange(ref _writing, 1, 0) != 0)
                 {
                     return;
                 }
@@ -330,12 +380,18 @@ internal sealed partial class Connection
         }
         catch (Exception ex)
         {
+            // We still own the writer: close, then complete it here (Close cannot take it from us).
             Close("write failed: " + ex.Message);
+            await CompleteOutputAsync().ConfigureAwait(false);
         }
-        finally
-        {
-            await CompleteQuietlyAsync(() => output.CompleteAsync()).ConfigureAwait(false);
-        }
+    }
+
+    /// <summary>Called once, by whoever owns the writer after the connection closed; it keeps ownership forever.</summary>
+    private async Task CompleteOutputAsync()
+    {
+        _outbox.Clear();
+        await CompleteQuietlyAsync(() => _pipe.Output.CompleteAsync()).ConfigureAwait(false);
+        _outputDone.TrySetResult();
     }
 
     /// <summary>
