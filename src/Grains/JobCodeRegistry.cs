@@ -17,14 +17,25 @@ internal sealed class JobCodeRegistry(ICodeSource source, AssemblyBlobCache blob
 
     public IReadOnlyCollection<string> LoadedJobs => (IReadOnlyCollection<string>)_jobs.Keys;
 
-    public async ValueTask<JobCode> GetAsync(string jobId, int manifestVersion, CancellationToken cancellationToken)
+    public ValueTask<JobCode> GetAsync(string jobId, int manifestVersion, CancellationToken cancellationToken)
+    {
+        // The common case, every call after a job's first: its code is here and current; no allocation.
+        if (_jobs.TryGetValue(jobId, out var known) && known.ManifestVersion >= manifestVersion)
+        {
+            return new ValueTask<JobCode>(known);
+        }
+
+        return GetSlowAsync(jobId, manifestVersion, cancellationToken);
+    }
+
+    private async ValueTask<JobCode> GetSlowAsync(string jobId, int manifestVersion, CancellationToken cancellationToken)
     {
         if (_ended.ContainsKey(jobId) && !_jobs.ContainsKey(jobId))
         {
             throw new GranaryException($"Job {jobId} has ended; its work is no longer accepted on this node.");
         }
 
-        var code = _jobs.GetOrAdd(jobId, id => new JobCode(id, source, blobs));
+        var code = _jobs.GetOrAdd(jobId, static (id, state) => new JobCode(id, state.source, state.blobs), (source, blobs));
         await code.EnsureVersionAsync(manifestVersion, cancellationToken).ConfigureAwait(false);
         return code;
     }

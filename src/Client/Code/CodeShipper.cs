@@ -23,6 +23,7 @@ internal sealed class CodeShipper
     private readonly string _jobId;
     private readonly object _gate = new();
     private readonly HashSet<Assembly> _seen = [];
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<MethodBase, byte> _covered = new();
     private readonly HashSet<string> _registeredNames = new(StringComparer.OrdinalIgnoreCase);
     private Task _chain = Task.CompletedTask;
     private long _uploadedBytes;
@@ -44,6 +45,15 @@ internal sealed class CodeShipper
     /// <summary>Makes sure the code <paramref name="method"/> needs is on the head; returns when it is and the manifest version to send.</summary>
     public (Task Ready, int Version) Ensure(MethodBase method)
     {
+        // Every call after a method's first: its assemblies were all seen, nothing new can come from it.
+        if (_covered.ContainsKey(method))
+        {
+            lock (_gate)
+            {
+                return (_chain, _registeredNames.Count);
+            }
+        }
+
         var roots = new List<Assembly> { method.DeclaringType!.Assembly };
         roots.AddRange(_serializerTypes.Select(t => t.Assembly));
         if (method.IsGenericMethod)
@@ -64,6 +74,7 @@ internal sealed class CodeShipper
                 Collect(root, fresh);
             }
 
+            _covered.TryAdd(method, 0);
             if (fresh.Count == 0)
             {
                 return (_chain, _registeredNames.Count);

@@ -15,7 +15,7 @@ internal sealed class JobCode
     private readonly ICodeSource _source;
     private readonly AssemblyBlobCache _blobs;
     private readonly SemaphoreSlim _refresh = new(1, 1);
-    private readonly ConcurrentDictionary<string, InvokableMethod> _methods = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<(string Assembly, string Type, int Token, string Generics), InvokableMethod> _methods = new();
     private volatile Dictionary<string, AssemblyRef> _bySimpleName = new(StringComparer.OrdinalIgnoreCase);
     private JobLoadContext? _context;
 
@@ -42,10 +42,9 @@ internal sealed class JobCode
 
     public InvokableMethod Resolve(MethodRef reference)
     {
-        var key = reference.GenericArguments.Count == 0
-            ? reference.Type + "|" + reference.Token
-            : reference.Type + "|" + reference.Token + "|" + string.Join(',', reference.GenericArguments);
-        return _methods.GetOrAdd(key, static (_, state) => new InvokableMethod(MethodRefs.Resolve(state.reference, state.self.Context)), (reference, self: this));
+        // Keyed by (assembly, type, token, generic arguments) without building a string: this runs on every call.
+        var generics = reference.GenericArguments.Count == 0 ? string.Empty : string.Join(',', reference.GenericArguments);
+        return _methods.GetOrAdd((reference.Assembly, reference.Type, reference.Token, generics), static (_, state) => new InvokableMethod(MethodRefs.Resolve(state.reference, state.self.Context)), (reference, self: this));
     }
 
     /// <summary>Drops every reference to the job's code and starts unloading; returns a handle to watch collection.</summary>
