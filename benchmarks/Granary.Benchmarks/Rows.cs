@@ -125,13 +125,10 @@ internal sealed class Rows(GranaryClient client, IReadOnlyList<GranaryClient> cl
             }),
             new("placement_group_create_removal", "ops/s", null, async () =>
             {
+                // Ray's workload: create them all, wait until each is ready, then remove them all.
                 var n = Count(1_000);
-                for (var i = 0; i < n; i++)
-                {
-                    var group = await client.CreatePlacementGroupAsync([new ResourceBundle(0.01)]);
-                    await client.RemovePlacementGroupAsync(group);
-                }
-
+                var groups = await Task.WhenAll(Enumerable.Range(0, n).Select(_ => client.CreatePlacementGroupAsync([new ResourceBundle(0.001)])));
+                await Task.WhenAll(groups.Select(g => client.RemovePlacementGroupAsync(g)));
                 return n;
             }),
         ];
