@@ -80,10 +80,6 @@ foreach (var row in rows)
     Report(row.Name, value, row.Unit, row.Floor is null ? null : floors[row.Floor]);
 }
 
-// Not yet: objects holding refs (nested ObjectRefs) cannot be stored, so this row has no figure.
-Say($"{"single_client_get_object_containing_10k_refs",-46} {"n/a",14}  (objects holding ObjectRefs are not supported yet)");
-results["single_client_get_object_containing_10k_refs"] = new JsonObject { ["granary"] = null, ["unit"] = "ops/s", ["floor"] = null, ["dask"] = null, ["ray"] = RayFigures.Published["single_client_get_object_containing_10k_refs"] };
-
 // The scale row: a million no-op tasks submitted as fast as the client can, wall time to every result.
 var total = quick ? 50_000 : 1_000_000;
 GC.Collect();

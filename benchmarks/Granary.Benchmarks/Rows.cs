@@ -27,6 +27,11 @@ internal sealed class Rows(GranaryClient client, IReadOnlyList<GranaryClient> cl
         var stored = client.Put(big);
         await stored.WaitAsync();
 
+        // Ray's workload for the 10k-refs row: one object holding 10,000 refs to small objects, put once.
+        // At about 100 bytes a ref it is too large to travel inline, so every get pulls it from a silo.
+        var holder = client.Put(Enumerable.Range(0, 10_000).Select(i => client.Put(i)).ToList());
+        await holder.WaitAsync();
+
         return
         [
             new("single_client_tasks_sync", "ops/s", "loopback", async () =>
@@ -116,6 +121,11 @@ internal sealed class Rows(GranaryClient client, IReadOnlyList<GranaryClient> cl
             {
                 var value = await stored;
                 return value.Length / 1e9;
+            }),
+            new("single_client_get_object_containing_10k_refs", "ops/s", null, async () =>
+            {
+                var refs = await holder;
+                return refs.Count == 10_000 ? 1 : throw new InvalidOperationException($"got {refs.Count} refs back, not 10,000");
             }),
             new("single_client_wait_1k_refs", "ops/s", null, async () =>
             {

@@ -5,7 +5,11 @@ using Granary.Runtime.Wire;
 
 namespace Granary.Client;
 
-/// <summary>The client as owner of its objects: decodes values and pulls large ones from the silo that holds them. Thread-safe.</summary>
+/// <summary>
+/// The client as owner of its objects: decodes values, pulls large ones from the silo that holds them, frees
+/// them when their entries are collected, and keeps the registry through which refs read out of values
+/// resolve to the client's own live entries. Thread-safe.
+/// </summary>
 internal sealed class ClientObjects : IObjectOwner, IAsyncDisposable
 {
     private readonly ValueSerializer serializer;
@@ -15,12 +19,19 @@ internal sealed class ClientObjects : IObjectOwner, IAsyncDisposable
     private long _bytesFetched;
     private long _freed;
 
-    public ClientObjects(ValueSerializer serializer, ConnectionPool pool)
+    public ClientObjects(string jobId, ValueSerializer serializer, ConnectionPool pool)
     {
+        OwnerId = jobId;
+        Registry = new ObjectRegistry(this);
         this.serializer = serializer;
         this.pool = pool;
+        serializer.Owner = this;
         _flush = new Timer(_ => Flush(), null, TimeSpan.FromMilliseconds(100), TimeSpan.FromMilliseconds(100));
     }
+
+    public string OwnerId { get; }
+
+    public ObjectRegistry Registry { get; }
 
     /// <summary>Objects this client has told silos to free.</summary>
     public long Freed => Interlocked.Read(ref _freed);

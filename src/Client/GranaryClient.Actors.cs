@@ -92,7 +92,7 @@ public sealed partial class GranaryClient
             GetIfExists = getIfExists,
         };
         var staging = new TaskSpec();
-        var dependencies = ArgumentBuilder.Build(parsed, [], staging.Args, _objects.Serializer);
+        var dependencies = ArgumentBuilder.Build(parsed, [], staging.Args, _objects.Serializer, out var borrowed);
         var (codeReady, version) = _code.Ensure(parsed.Method);
         spec.ManifestVersion = version;
         var probe = new ObjectEntry(spec.ActorId, _objects);
@@ -103,6 +103,9 @@ public sealed partial class GranaryClient
 
         spec.Args.AddRange(staging.Args);
         var reply = await RequestHeadAsync(new Envelope { CreateActor = new CreateActor { Spec = spec } }, cancellationToken).ConfigureAwait(false);
+
+        // The constructor has run by now; only then may the owner free the values its arguments borrowed.
+        GC.KeepAlive(borrowed);
         return Handle<T>(reply.ActorInfo);
     }
 

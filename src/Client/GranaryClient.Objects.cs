@@ -1,4 +1,5 @@
 using Granary.Runtime.Objects;
+using Granary.Runtime.Serialization;
 using Granary.Runtime.Wire;
 
 namespace Granary;
@@ -10,19 +11,22 @@ public sealed partial class GranaryClient
     /// <summary>
     /// Stores a value in the cluster and returns a ref to it. Small values stay with the client and travel
     /// inline; large ones are uploaded once to a worker silo's store, from where tasks pull them directly.
+    /// The value may hold other refs (a list of refs, a record with a ref field): the new ref keeps them alive.
+    /// Refs in it that are not finished yet are filled in when they finish; until then the new ref is not
+    /// ready either, so whoever reads it can always get the inner values.
     /// </summary>
     public ObjectRef<T> Put<T>(T value)
     {
         ThrowIfDisposed();
-        var data = _objects.Serializer.Serialize(value, typeof(T));
-        var entry = new ObjectEntry(NewId("o-"), _objects);
-        if (data.Data.Length <= _options.InlineThresholdBytes)
+        var data = _objects.Serializer.Serialize(value, typeof(T), out var contained);
+        var entry = new ObjectEntry(NewId("o-"), _objects) { Contained = contained?.All };
+        if (contained?.Pending is { } pending)
         {
-            entry.TrySetValue(data);
+            _ = StoreWhenFinishedAsync(entry, data, pending);
         }
         else
         {
-            _ = UploadAsync(entry, data);
+            Store(entry, data);
         }
 
         return new ObjectRef<T>(entry);
@@ -102,6 +106,38 @@ public sealed partial class GranaryClient
         }
 
         return (ready, notReady);
+    }
+
+    private void Store(ObjectEntry entry, Value data)
+    {
+        if (data.Data.Length <= _options.InlineThresholdBytes)
+        {
+            entry.TrySetValue(data);
+        }
+        else
+        {
+            _ = UploadAsync(entry, data);
+        }
+    }
+
+    /// <summary>Waits for the refs the value holds that were still running, writes their results in, then stores it.</summary>
+    private async Task StoreWhenFinishedAsync(ObjectEntry entry, Value data, List<ObjectEntry> pending)
+    {
+        foreach (var inner in pending)
+        {
+            await inner.Completion.ConfigureAwait(false);
+        }
+
+        try
+        {
+            Store(entry, ContainedRefs.FillPending(data, pending));
+        }
+        catch (Exception ex)
+        {
+            // Never leave the ref pending forever: whoever awaits it gets the reason.
+            var error = new ValueSerializationException(typeof(object), $"Writing the results of the refs inside object {entry.Id} failed: {ex.Message}", ex);
+            entry.TrySetError(error, ErrorConverter.FromException(error, string.Empty, "Put"));
+        }
     }
 
     private async Task UploadAsync(ObjectEntry entry, Value data)

@@ -36,7 +36,7 @@ public sealed partial class GranaryClient : IAsyncDisposable
         _pool = pool;
         _options = options;
         _view = view;
-        _objects = new ClientObjects(serializer, pool);
+        _objects = new ClientObjects(jobId, serializer, pool);
         _code = new CodeShipper(jobId, RequestHeadAsync, [.. options.Serializers.Select(s => s.GetType())]);
         _submitter = new TaskSubmitter(jobId, RequestHeadAsync, pool);
         _keepAlive = new Timer(_ => _ = KeepAliveAsync(), null, options.KeepAliveInterval, options.KeepAliveInterval);

@@ -9,9 +9,18 @@ internal interface IExecutionHost
 
     JobCodeRegistry Jobs { get; }
 
+    /// <summary>Values up to this size put by a task travel inside their refs; larger ones are stored.</summary>
+    int InlineThresholdBytes { get; }
+
     /// <summary>Gets an object's value from wherever it is stored.</summary>
     ValueTask<Value> FetchObjectAsync(ObjectLocation location, CancellationToken cancellationToken);
 
     /// <summary>Turns a result into a reply: inline, or kept in a store and named by location.</summary>
     TaskReply Completed(TaskSpec spec, Value value);
+
+    /// <summary>Stores a value a task put (in this silo's store, or the worker's silo's) and says where it is.</summary>
+    ObjectLocation StoreObject(string objectId, string jobId, Value value);
+
+    /// <summary>Frees an object a task put, once nothing here refers to it. Called from finalizers: only queues work.</summary>
+    void FreeObject(ObjectLocation location);
 }

@@ -7,7 +7,8 @@ namespace Granary.Grains;
 /// The jobs whose code is loaded on this silo. A job's code unloads when the job has ended and no actor of
 /// it (a detached one) still lives here. Thread-safe.
 /// </summary>
-internal sealed class JobCodeRegistry(ICodeSource source, AssemblyBlobCache blobs)
+/// <param name="objects">Creates each job's objects in this process; none where tasks do not run (tests).</param>
+internal sealed class JobCodeRegistry(ICodeSource source, AssemblyBlobCache blobs, Func<JobCode, Runtime.Objects.ITaskObjects>? objects = null)
 {
     private readonly ConcurrentDictionary<string, JobCode> _jobs = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, int> _actorsByJob = new(StringComparer.Ordinal);
@@ -35,7 +36,7 @@ internal sealed class JobCodeRegistry(ICodeSource source, AssemblyBlobCache blob
             throw new GranaryException($"Job {jobId} has ended; its work is no longer accepted on this node.");
         }
 
-        var code = _jobs.GetOrAdd(jobId, static (id, state) => new JobCode(id, state.source, state.blobs), (source, blobs));
+        var code = _jobs.GetOrAdd(jobId, static (id, state) => new JobCode(id, state.source, state.blobs, state.objects), (source, blobs, objects));
         await code.EnsureVersionAsync(manifestVersion, cancellationToken).ConfigureAwait(false);
         return code;
     }

@@ -54,7 +54,7 @@ internal sealed partial class SiloRuntime : IExecutionHost, IAsyncDisposable
             HeadChannel = HeadChannel.Remote(Peers, options.HeadAddress!);
         }
 
-        Jobs = new JobCodeRegistry(new HeadCodeSource(HeadChannel), Blobs);
+        Jobs = new JobCodeRegistry(new HeadCodeSource(HeadChannel), Blobs, code => new JobObjects(this, code));
         Gpus = GpuInventory.Detect(options.Gpus, options.GpuType, options.GpuMemoryBytes);
         ReserveThreadsForBlockingWork(OfferedResources()[ResourceSet.Cpu]);
         Workers = new Workers.WorkerPool(this);
@@ -347,6 +347,20 @@ internal sealed partial class SiloRuntime : IExecutionHost, IAsyncDisposable
             NodeId = NodeId,
             Location = new ObjectLocation { ObjectId = spec.TaskId, NodeId = NodeId, Address = Address, Size = value.Data.Length },
         };
+    }
+
+    public int InlineThresholdBytes => Options.InlineThresholdBytes;
+
+    public ObjectLocation StoreObject(string objectId, string jobId, Value value)
+    {
+        Store.Put(objectId, jobId, value);
+        return new ObjectLocation { ObjectId = objectId, NodeId = NodeId, Address = Address, Size = value.Data.Length };
+    }
+
+    public void FreeObject(ObjectLocation location)
+    {
+        // From a finalizer: the store's lock may be held by a spill, so free on the thread pool instead.
+        ThreadPool.UnsafeQueueUserWorkItem(static state => state.Store.Free(state.Id), (Store, Id: location.ObjectId), preferLocal: false);
     }
 
     /// <summary>Gets an object's value from this silo's store or from the silo that holds it.</summary>

@@ -8,7 +8,9 @@ namespace Granary.Grains;
 /// <summary>
 /// Runs one task or actor call on this silo: loads the job's code, resolves arguments (pulling large ones
 /// from the node that holds them), invokes the method in the job's load context, and turns the result or
-/// the failure into a reply. Large results stay in this silo's store. Thread-safe.
+/// the failure into a reply. Large results stay in this silo's store. ObjectRefs inside arguments become
+/// borrowed refs of the job (<see cref="JobObjects"/>); ObjectRefs inside the result are listed in the reply.
+/// Thread-safe.
 /// </summary>
 internal sealed class TaskExecutor(IExecutionHost silo)
 {
@@ -32,7 +34,7 @@ internal sealed class TaskExecutor(IExecutionHost silo)
         {
             var arguments = await ResolveArgumentsAsync(spec.Args, method, code.Serializer, cancellationToken).ConfigureAwait(false);
             var started = System.Diagnostics.Stopwatch.GetTimestamp();
-            TaskContext.Current = new TaskContext(silo.NodeId, spec.JobId, spec.TaskId, actorId, spec.Attempt, gpuIds);
+            TaskContext.Current = new TaskContext(silo.NodeId, spec.JobId, spec.TaskId, actorId, spec.Attempt, gpuIds, code.Objects);
             object? result;
             using (code.Context.EnterContextualReflection())
             {
@@ -40,8 +42,14 @@ internal sealed class TaskExecutor(IExecutionHost silo)
             }
 
             TaskContext.Current = null;
-            var value = code.Serializer.Serialize(result, method.Result.ValueType == typeof(void) ? typeof(object) : method.Result.ValueType);
+            var value = code.Serializer.Serialize(result, method.Result.ValueType == typeof(void) ? typeof(object) : method.Result.ValueType, out var contained);
             var reply = silo.Completed(spec, value);
+            if (contained is not null && code.Objects is { } objects)
+            {
+                // The caller keeps these alive with the result, and takes over the ones this task put.
+                reply.NestedRefs.AddRange(objects.HandOver(contained.All));
+            }
+
             reply.RunMicros = (long)System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMicroseconds;
             return reply;
         }

@@ -61,4 +61,16 @@ public sealed class ProcessIsolationTests : IAsyncLifetime
         var retried = _client.Remote(() => ProcessJobs.ExitOnFirstAttempt(5), new RemoteOptions { Isolation = Isolation.Process, MaxRetries = 1 });
         Assert.Equal(5, await retried);
     }
+
+    [Fact]
+    public async Task Refs_a_worker_process_puts_and_returns_are_stored_on_its_silo_and_readable()
+    {
+        var arrays = await _client.Remote(() => NestedRefJobs.PutArrays(2, 40_000), Isolated);
+        Assert.All(arrays, a => Assert.Equal(_client.Cluster!.Silos[1].Address, a.Entry.Location!.Address));
+        Assert.Equal(40_000, (await arrays[1]).Length);
+        Assert.Equal(40_000L, await _client.Remote(() => NestedRefJobs.SumArrays(arrays), Isolated));
+
+        var squares = await _client.Remote(() => NestedRefJobs.PutSquares(4), Isolated);
+        Assert.Equal(14, await _client.Remote(() => NestedRefJobs.SumAll(squares), Isolated));
+    }
 }

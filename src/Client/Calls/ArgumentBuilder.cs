@@ -8,7 +8,9 @@ namespace Granary.Client.Calls;
 /// <summary>
 /// Fills a call's wire arguments. Known values are serialized now, on the client, so a value that cannot be
 /// serialized fails at submission naming its type. ObjectRef arguments become placeholders, filled once the
-/// ref is ready with its inline value or its location (the running node pulls it from there).
+/// ref is ready with its inline value or its location (the running node pulls it from there). ObjectRefs
+/// inside a value (or passed where the method takes an ObjectRef) travel as refs: borrowed for the call,
+/// and written with their results once they finish.
 /// </summary>
 internal static class ArgumentBuilder
 {
@@ -56,13 +58,25 @@ internal static class ArgumentBuilder
                 ArgumentSource.Computed computed => computed.Evaluate(parameterValues),
                 _ => throw new InvalidOperationException("unknown argument source"),
             };
+            ContainedRefs? contained;
             try
             {
-                target.Add(new Argument { Value = serializer.Serialize(value, type) });
+                target.Add(new Argument { Value = serializer.Serialize(value, type, out contained) });
             }
             catch (ValueSerializationException ex)
             {
                 throw new ValueSerializationException(ex.ValueType, $"Argument {i + 1} of {call.DisplayName}: {ex.Message}", ex.InnerException);
+            }
+
+            if (contained is not null)
+            {
+                // Refs inside the value are borrowed by the call like top-level ones; unfinished ones hold
+                // the call back until their results can be written into the argument.
+                (borrowed ??= []).AddRange(contained.All);
+                foreach (var pending in contained.Pending ?? [])
+                {
+                    (dependencies ??= []).Add((i, pending));
+                }
             }
         }
 
@@ -88,9 +102,22 @@ internal static class ArgumentBuilder
             await orderAfter.Completion.ConfigureAwait(false);
         }
 
+        Dictionary<int, List<ObjectEntry>>? nested = null;
         foreach (var (index, dependency) in dependencies ?? [])
         {
             await dependency.Completion.ConfigureAwait(false);
+            if (spec.Args[index].KindCase == Argument.KindOneofCase.Value)
+            {
+                // A ref inside an argument's value: a failure travels inside it, to whoever reads it.
+                if (!(nested ??= []).TryGetValue(index, out var finished))
+                {
+                    nested[index] = finished = [];
+                }
+
+                finished.Add(dependency);
+                continue;
+            }
+
             if (dependency.Error is not null)
             {
                 var cause = dependency.ErrorInfo!;
@@ -109,6 +136,11 @@ internal static class ArgumentBuilder
             }
 
             spec.Args[index] = Resolved(dependency);
+        }
+
+        foreach (var (index, finished) in nested ?? [])
+        {
+            spec.Args[index].Value = ContainedRefs.FillPending(spec.Args[index].Value, finished);
         }
 
         return true;

@@ -112,13 +112,8 @@ internal static class CallParser
             return new ArgumentSource.Computed(evaluate);
         }
 
-        var value = Evaluate(argument, parameters, out _);
-        if (value is ObjectRef)
-        {
-            throw new ArgumentException($"'{argument}' passes an ObjectRef where the method expects an ObjectRef; declare the parameter as the value type (T) and Granary resolves the ref on the node that runs the call.");
-        }
-
-        return new ArgumentSource.Known(value);
+        // A ref passed where the method takes an ObjectRef travels as a ref (the method awaits it there).
+        return new ArgumentSource.Known(Evaluate(argument, parameters, out _));
     }
 
     /// <summary>Evaluates an argument without compiling when it is a constant or a captured variable.</summary>

@@ -76,7 +76,7 @@ internal sealed partial class WorkerPool : IAsyncDisposable
             push.GpuIds.AddRange(gpuIds);
             var reply = (await connection.RequestAsync(new Envelope { PushTask = push }, cancellationToken).ConfigureAwait(false)).TaskReply;
             reply.NodeId = _silo.NodeId;
-            return reply.ResultCase == TaskReply.ResultOneofCase.Value ? Stamp(_silo.Completed(spec, reply.Value), reply.RunMicros) : reply;
+            return reply.ResultCase == TaskReply.ResultOneofCase.Value ? Stamp(_silo.Completed(spec, reply.Value), reply) : reply;
         }
         catch (ConnectionClosedException)
         {
@@ -233,9 +233,11 @@ internal sealed partial class WorkerPool : IAsyncDisposable
         Error = new ErrorInfo { Kind = ErrorKind.WorkerCrashed, Type = typeof(WorkerCrashedException).FullName, Message = message, NodeId = _silo.NodeId, TaskName = TaskExecutor.TaskName(spec) },
     };
 
-    private static TaskReply Stamp(TaskReply reply, long runMicros)
+    /// <summary>The silo's reply for a worker's result keeps what the worker measured and the refs the result holds.</summary>
+    private static TaskReply Stamp(TaskReply reply, TaskReply fromWorker)
     {
-        reply.RunMicros = runMicros;
+        reply.RunMicros = fromWorker.RunMicros;
+        reply.NestedRefs.AddRange(fromWorker.NestedRefs);
         return reply;
     }
 

@@ -22,7 +22,7 @@ internal sealed class WorkerRuntime : IExecutionHost, IMessageHandler
         _siloAddress = siloAddress;
         NodeId = nodeId;
         _pool = new ConnectionPool(() => new Hello { Role = PeerRole.Worker, NodeId = workerId }, this, loggerFactory.CreateLogger("Granary.Worker"));
-        Jobs = new JobCodeRegistry(new SiloCodeSource(this), new AssemblyBlobCache());
+        Jobs = new JobCodeRegistry(new SiloCodeSource(this), new AssemblyBlobCache(), code => new JobObjects(this, code));
         _executor = new TaskExecutor(this);
     }
 
@@ -62,6 +62,30 @@ internal sealed class WorkerRuntime : IExecutionHost, IMessageHandler
     }
 
     public TaskReply Completed(TaskSpec spec, Value value) => new() { Value = value, NodeId = NodeId };
+
+    // The worker is not told its silo's setting; the default matches what silos use unless configured.
+    public int InlineThresholdBytes { get; } = new SiloOptions().InlineThresholdBytes;
+
+    /// <summary>
+    /// A worker has no store of its own: a large value a task puts goes to its silo. TaskContext.Put is
+    /// synchronous, so this waits for the upload; the reply comes back on the connection's reader, not on
+    /// the blocked thread.
+    /// </summary>
+    public ObjectLocation StoreObject(string objectId, string jobId, Value value)
+    {
+        RequestSiloAsync(new Envelope { PutObject = new PutObject { ObjectId = objectId, JobId = jobId, Value = value } }, CancellationToken.None)
+            .GetAwaiter().GetResult();
+        return new ObjectLocation { ObjectId = objectId, NodeId = NodeId, Address = _siloAddress, Size = value.Data.Length };
+    }
+
+    public void FreeObject(ObjectLocation location)
+    {
+        // From a finalizer: sending only queues the frame on the connection's outbox.
+        if (_pool.TryGetOpen(_siloAddress) is { } silo)
+        {
+            silo.Send(new Envelope { FreeObjects = new FreeObjects { ObjectIds = { location.ObjectId } } });
+        }
+    }
 
     internal async Task<Envelope> RequestSiloAsync(Envelope request, CancellationToken cancellationToken)
     {

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Reflection;
+using Granary.Runtime.Objects;
 using Granary.Runtime.Serialization;
 using Granary.Runtime.Wire;
 
@@ -19,16 +20,21 @@ internal sealed class JobCode
     private volatile Dictionary<string, AssemblyRef> _bySimpleName = new(StringComparer.OrdinalIgnoreCase);
     private JobLoadContext? _context;
 
-    public JobCode(string jobId, ICodeSource source, AssemblyBlobCache blobs)
+    /// <param name="objects">Creates the job's objects in this process (task puts, refs read from values); none for tests.</param>
+    public JobCode(string jobId, ICodeSource source, AssemblyBlobCache blobs, Func<JobCode, ITaskObjects>? objects = null)
     {
         JobId = jobId;
         _source = source;
         _blobs = blobs;
         _context = new JobLoadContext(jobId, FindShipped);
-        Serializer = new ValueSerializer(resolveByName: CreateSerializer);
+        Objects = objects?.Invoke(this);
+        Serializer = new ValueSerializer(resolveByName: CreateSerializer) { Owner = Objects };
     }
 
     public string JobId { get; }
+
+    /// <summary>The job's objects in this process: refs its tasks put, and refs read out of its values.</summary>
+    public ITaskObjects? Objects { get; }
 
     public JobLoadContext Context => _context ?? throw new ObjectDisposedException($"job {JobId}'s code was unloaded");
 
@@ -88,7 +94,7 @@ internal sealed class JobCode
             if (manifest.Serializers.Count > 0 && _context is not null)
             {
                 // Encode results with the client's own serializers, created inside the job's code.
-                Serializer = new ValueSerializer([.. manifest.Serializers.Select(CreateSerializer)], CreateSerializer);
+                Serializer = new ValueSerializer([.. manifest.Serializers.Select(CreateSerializer)], CreateSerializer) { Owner = Objects };
             }
         }
         finally

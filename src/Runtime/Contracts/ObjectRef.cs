@@ -7,6 +7,8 @@ namespace Granary;
 /// A reference to a value that a task, an actor call or <c>Put</c> produces, possibly on another node.
 /// Await it (or pass it to <c>GetAsync</c>) to fetch the value; pass it where a method expects the
 /// value itself and the node that runs the method resolves it, so the value never passes through the client.
+/// Refs may also be held inside values (a list of refs, a record with a ref field) that are put, passed or
+/// returned; they are written with their id and state and read back as usable refs on any node.
 /// Thread-safe: a ref may be awaited any number of times from any thread.
 /// </summary>
 public abstract class ObjectRef
@@ -28,6 +30,11 @@ public abstract class ObjectRef
 
     /// <summary>The value boxed, deserialized as the type the ref was created with.</summary>
     public abstract ValueTask<object?> GetBoxedAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Refs are equal when they name the same object, as Ray's are: a ref read back out of a value equals the original.</summary>
+    public override bool Equals(object? obj) => obj is ObjectRef other && string.Equals(Id, other.Id, StringComparison.Ordinal);
+
+    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Id);
 
     public override string ToString() => $"ObjectRef({Id})";
 }

@@ -1,3 +1,5 @@
+using Granary.Runtime.Objects;
+
 namespace Granary;
 
 /// <summary>
@@ -8,8 +10,11 @@ public sealed class TaskContext
 {
     private static readonly AsyncLocal<TaskContext?> _current = new();
 
-    internal TaskContext(string nodeId, string jobId, string taskId, string? actorId, int attempt, IReadOnlyList<int> gpuIds)
+    private readonly ITaskObjects? _objects;
+
+    internal TaskContext(string nodeId, string jobId, string taskId, string? actorId, int attempt, IReadOnlyList<int> gpuIds, ITaskObjects? objects = null)
     {
+        _objects = objects;
         NodeId = nodeId;
         JobId = jobId;
         TaskId = taskId;
@@ -39,4 +44,18 @@ public sealed class TaskContext
 
     /// <summary>The GPU device indexes assigned to this work (empty when it asked for none).</summary>
     public IReadOnlyList<int> GpuIds { get; }
+
+    /// <summary>
+    /// Ray's put inside a task: stores a value on this node and returns a ref to it, which the task may
+    /// return (alone or inside its result) or keep. A value of at most 100 KiB travels inside the ref; a
+    /// larger one stays in this node's object store. The node owns the object until the task returns a
+    /// value holding the ref; then the caller owns it and frees it when it drops the ref. A ref the task
+    /// neither returns nor keeps is freed once collected here. In a worker process (Isolation.Process) a
+    /// large value is uploaded to the worker's silo before Put returns.
+    /// </summary>
+    public ObjectRef<T> Put<T>(T value)
+    {
+        var objects = _objects ?? throw new InvalidOperationException("This task context cannot store objects.");
+        return new ObjectRef<T>(objects.Put(value, typeof(T)));
+    }
 }

@@ -3,10 +3,19 @@ using Granary.Runtime.Wire;
 
 namespace Granary.Runtime.Objects;
 
-/// <summary>The process that owns a set of objects: it knows how to decode them and how to fetch those stored elsewhere.</summary>
+/// <summary>
+/// A process's access to objects for one job: it decodes values, fetches those stored elsewhere, frees the
+/// ones it owns, and keeps the registry that maps a ref read out of a value back to its live entry.
+/// </summary>
 internal interface IObjectOwner
 {
+    /// <summary>The identity written into nested refs this process owns (a client's job id, job@node on a silo).</summary>
+    string OwnerId { get; }
+
     ValueSerializer Serializer { get; }
+
+    /// <summary>The live entries of this process by object id, so a ref read back resolves to the same entry.</summary>
+    ObjectRegistry Registry { get; }
 
     /// <summary>Pulls a value that lives in a silo's object store.</summary>
     ValueTask<Value> FetchAsync(ObjectLocation location, CancellationToken cancellationToken);

@@ -4,30 +4,41 @@ using Granary.Runtime.Wire;
 namespace Granary.Runtime.Objects;
 
 /// <summary>
-/// The owner's record of one object: pending, then ready (inline value or a location) or failed.
-/// It completes once; later completions are ignored. Thread-safe.
+/// A process's record of one object: pending, then ready (inline value or a location) or failed.
+/// It completes once; later completions are ignored. The owner's entry frees a stored value when collected;
+/// a borrowed entry (a ref read out of a value that someone else owns) never does. Thread-safe.
 /// </summary>
 internal sealed class ObjectEntry
 {
     private readonly TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _completed;
+    private int _handedOver;
 
-    public ObjectEntry(string id, IObjectOwner owner)
+    /// <param name="id">The object's id, unique in the cluster.</param>
+    /// <param name="owner">This process's access to objects: decoding, fetching, freeing.</param>
+    /// <param name="ownerId">Who frees the object; this process's owner unless the entry is borrowed.</param>
+    /// <param name="borrowed">
+    /// The entry stands for an object someone else owns (a ref read out of a value): it never frees it.
+    /// </param>
+    public ObjectEntry(string id, IObjectOwner owner, string? ownerId = null, bool borrowed = false)
     {
         Id = id;
         Owner = owner;
+        OwnerId = ownerId ?? owner.OwnerId;
+        Borrowed = borrowed;
 
         // Only entries whose value lives in a silo's store need a finalizer (to free it there); most stay inline.
         GC.SuppressFinalize(this);
     }
 
     /// <summary>
-    /// The owner's last reference is gone (no ObjectRef, and no pending task that borrows it as an argument
-    /// still holds the entry): the stored copy can go. Reference counting by the garbage collector.
+    /// The owner's last reference is gone (no ObjectRef, no pending task that borrows it as an argument, and
+    /// no entry of an object whose value holds this ref still holds the entry): the stored copy can go.
+    /// Reference counting by the garbage collector.
     /// </summary>
     ~ObjectEntry()
     {
-        if (Location is { } location)
+        if (Location is { } location && Volatile.Read(ref _handedOver) == 0)
         {
             GC.RemoveMemoryPressure(PressureOf(location));
             Owner.Release(location);
@@ -37,6 +48,18 @@ internal sealed class ObjectEntry
     public string Id { get; }
 
     public IObjectOwner Owner { get; }
+
+    /// <summary>The owner's identity as written into nested refs: a client's job id, or job@node for task puts.</summary>
+    public string OwnerId { get; }
+
+    /// <summary>True when another process owns the object; this entry only reads it and never frees it.</summary>
+    public bool Borrowed { get; }
+
+    /// <summary>
+    /// The entries of the refs this object's value holds. Holding them here keeps them (and the objects they
+    /// stand for) alive exactly as long as this entry: an outer object keeps its inner ones.
+    /// </summary>
+    public IReadOnlyList<ObjectEntry>? Contained { get; set; }
 
     public Value? Inline { get; private set; }
 
@@ -57,13 +80,29 @@ internal sealed class ObjectEntry
     public bool TrySetLocation(ObjectLocation location) => TryComplete(() =>
     {
         Location = location;
-
-        // This small entry pins a large value in some silo's store, which the collector cannot see; telling it
-        // makes dropped refs get collected (and their values freed) at the pace their real size calls for,
-        // rather than only when the owner's own small allocations fill a generation.
-        GC.AddMemoryPressure(PressureOf(location));
-        GC.ReRegisterForFinalize(this);
+        if (!Borrowed)
+        {
+            // This small entry pins a large value in some silo's store, which the collector cannot see; telling
+            // it makes dropped refs get collected (and their values freed) at the pace their real size calls
+            // for, rather than only when the owner's own small allocations fill a generation.
+            GC.AddMemoryPressure(PressureOf(location));
+            GC.ReRegisterForFinalize(this);
+        }
     });
+
+    /// <summary>
+    /// Another process has taken over freeing this object (a task returned a ref it put; its caller owns it
+    /// now), so this entry must not free it when collected. Called before the reply that hands it over is sent.
+    /// </summary>
+    public void HandOver()
+    {
+        if (Interlocked.Exchange(ref _handedOver, 1) == 0 && Location is { } location && !Borrowed)
+        {
+            GC.RemoveMemoryPressure(PressureOf(location));
+        }
+
+        GC.SuppressFinalize(this);
+    }
 
     public bool TrySetError(Exception error, ErrorInfo info) => TryComplete(() =>
     {
@@ -71,13 +110,24 @@ internal sealed class ObjectEntry
         ErrorInfo = info;
     });
 
-    /// <summary>Completes the entry from a task's reply: its value, its location, or its error as a typed exception.</summary>
-    public bool TryComplete(TaskReply reply, Func<ErrorInfo, Exception>? mapError = null) => reply.ResultCase switch
+    /// <summary>
+    /// Completes the entry from a task's reply: its value, its location, or its error as a typed exception.
+    /// Refs the result holds are resolved first and kept by this entry, so they live as long as the result.
+    /// </summary>
+    public bool TryComplete(TaskReply reply, Func<ErrorInfo, Exception>? mapError = null)
     {
-        TaskReply.ResultOneofCase.Value => TrySetValue(reply.Value),
-        TaskReply.ResultOneofCase.Location => TrySetLocation(reply.Location),
-        _ => TrySetError((mapError ?? Serialization.ErrorConverter.ToException)(reply.Error), reply.Error),
-    };
+        if (reply.NestedRefs.Count > 0 && reply.ResultCase != TaskReply.ResultOneofCase.Error && !IsCompleted)
+        {
+            Contained = Owner.Registry.Adopt(reply.NestedRefs);
+        }
+
+        return reply.ResultCase switch
+        {
+            TaskReply.ResultOneofCase.Value => TrySetValue(reply.Value),
+            TaskReply.ResultOneofCase.Location => TrySetLocation(reply.Location),
+            _ => TrySetError((mapError ?? Serialization.ErrorConverter.ToException)(reply.Error), reply.Error),
+        };
+    }
 
     public async Task WaitAsync(CancellationToken cancellationToken)
     {

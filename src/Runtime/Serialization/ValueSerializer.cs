@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Text.Json;
 using Google.Protobuf;
+using Granary.Runtime.Objects;
 using Granary.Runtime.Wire;
 
 namespace Granary.Runtime.Serialization;
@@ -9,7 +10,8 @@ namespace Granary.Runtime.Serialization;
 /// Turns user values into wire <see cref="Value"/>s and back: registered <see cref="ISerializer"/>s first,
 /// raw bytes for byte[] and primitive arrays, System.Text.Json for the rest. One instance per job on a
 /// silo (its JSON metadata cache holds the job's types, so it must die with the job's load context).
-/// Thread-safe.
+/// ObjectRefs inside JSON values are written and read by <see cref="ObjectRefConverterFactory"/>, through
+/// <see cref="Owner"/>. Thread-safe.
 /// </summary>
 internal sealed class ValueSerializer
 {
@@ -25,18 +27,44 @@ internal sealed class ValueSerializer
         {
             _byName[SerializerName(serializer)] = serializer;
         }
+
+        JsonOptions = new JsonSerializerOptions
+        {
+            // Fields too, so tuples and field-style records round-trip as users expect.
+            IncludeFields = true,
+        };
+        JsonOptions.Converters.Add(new ObjectRefConverterFactory(() => Owner ?? DetachedObjects.Instance));
     }
 
-    public JsonSerializerOptions JsonOptions { get; } = new()
-    {
-        // Fields too, so tuples and field-style records round-trip as users expect.
-        IncludeFields = true,
-    };
+    public JsonSerializerOptions JsonOptions { get; }
+
+    /// <summary>
+    /// The objects of the process and job this serializer works for: refs read out of values resolve
+    /// through its registry, and fetch and decode through it. Set once, before first use; without one, refs
+    /// read back carry only what was written inside them.
+    /// </summary>
+    public IObjectOwner? Owner { get; set; }
 
     public static string SerializerName(ISerializer serializer) =>
         serializer.GetType().AssemblyQualifiedName ?? serializer.GetType().FullName!;
 
-    public Value Serialize(object? value, Type declaredType)
+    public Value Serialize(object? value, Type declaredType) => Serialize(value, declaredType, out _);
+
+    /// <summary>As above; <paramref name="contained"/> gets the ObjectRefs the value holds (null when none).</summary>
+    public Value Serialize(object? value, Type declaredType, out ContainedRefs? contained)
+    {
+        var outer = ContainedRefs.Begin();
+        try
+        {
+            return SerializeCore(value, declaredType);
+        }
+        finally
+        {
+            contained = ContainedRefs.End(outer);
+        }
+    }
+
+    private Value SerializeCore(object? value, Type declaredType)
     {
         if (value is null)
         {

@@ -1,0 +1,78 @@
+using Granary.Runtime.Code;
+using Granary.Runtime.Objects;
+using Granary.Runtime.Serialization;
+using Granary.Runtime.Wire;
+
+namespace Granary.Grains;
+
+/// <summary>
+/// One job's objects in a process that runs its tasks (a silo or a worker process): refs read out of the
+/// job's values resolve here (borrowed: the owner frees them), and objects the job's tasks put are owned
+/// here until a task returns them, when <see cref="HandOver"/> passes them to the caller. Thread-safe.
+/// </summary>
+internal sealed class JobObjects : ITaskObjects
+{
+    private readonly IExecutionHost _host;
+    private readonly JobCode _code;
+
+    public JobObjects(IExecutionHost host, JobCode code)
+    {
+        _host = host;
+        _code = code;
+        OwnerId = code.JobId + "@" + host.NodeId;
+        Registry = new ObjectRegistry(this);
+    }
+
+    public string OwnerId { get; }
+
+    // The job's serializer is replaced when its manifest brings custom serializers; always use the current one.
+    public ValueSerializer Serializer => _code.Serializer;
+
+    public ObjectRegistry Registry { get; }
+
+    public ValueTask<Value> FetchAsync(ObjectLocation location, CancellationToken cancellationToken) =>
+        _host.FetchObjectAsync(location, cancellationToken);
+
+    public void Release(ObjectLocation location) => _host.FreeObject(location);
+
+    public ObjectEntry Put(object? value, Type declaredType)
+    {
+        var data = Serializer.Serialize(value, declaredType, out var contained);
+        var entry = new ObjectEntry("o-" + Guid.NewGuid().ToString("N"), this) { Contained = contained?.All };
+        if (data.Data.Length <= _host.InlineThresholdBytes)
+        {
+            entry.TrySetValue(data);
+        }
+        else
+        {
+            entry.TrySetLocation(_host.StoreObject(entry.Id, _code.JobId, data));
+        }
+
+        return Registry.Register(entry);
+    }
+
+    /// <summary>
+    /// Describes the refs a task's result holds for its reply. Objects put here are handed over to the
+    /// caller, with the refs their own values hold: from now on the caller frees them, so their entries here
+    /// must not. Refs borrowed from elsewhere are named by id only; their owner already has them.
+    /// </summary>
+    public List<NestedRef> HandOver(IReadOnlyList<ObjectEntry> contained) => [.. contained.Select(Describe)];
+
+    private NestedRef Describe(ObjectEntry entry)
+    {
+        if (!ReferenceEquals(entry.Owner, this) || entry.Borrowed)
+        {
+            return new NestedRef { ObjectId = entry.Id, Owner = entry.OwnerId };
+        }
+
+        var reference = ObjectRegistry.Describe(entry);
+        reference.HandedOver = true;
+        entry.HandOver();
+        foreach (var inner in entry.Contained ?? [])
+        {
+            reference.Contained.Add(Describe(inner));
+        }
+
+        return reference;
+    }
+}
