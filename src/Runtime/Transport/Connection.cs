@@ -30,6 +30,11 @@ internal sealed partial class Connection
     // 1 while one thread owns the pipe writer (draining the outbox, or completing it after close).
     private int _writing;
 
+    // Traffic in flight both ways: calls sent and not yet answered, requests received and not yet answered.
+    // While either is above the message at hand, more messages are coming, so writes are batched.
+    private int _outstandingCalls;
+    private int _openRequests;
+
     public Connection(IDuplexPipe pipe, string peer, IMessageHandler handler, ILogger logger, TransportOptions? options = null)
     {
         _pipe = pipe;
@@ -69,9 +74,10 @@ internal sealed partial class Connection
         request.CallId = id;
         var completion = new TaskCompletionSource<Envelope>(inlineReply ? TaskCreationOptions.None : TaskCreationOptions.RunContinuationsAsynchronously);
         _pending[id] = completion;
+        Interlocked.Increment(ref _outstandingCalls);
         if (IsClosed)
         {
-            _pending.TryRemove(id, out _);
+            TryTakePending(id, out _);
             return Task.FromException<Envelope>(new ConnectionClosedException(Peer, _closed.Task.Result));
         }
 
@@ -81,7 +87,7 @@ internal sealed partial class Connection
         {
             var registration = cancellationToken.Register(() =>
             {
-                if (_pending.TryRemove(id, out var pending))
+                if (TryTakePending(id, out var pending))
                 {
                     pending.TrySetCanceled(cancellationToken);
                 }
@@ -124,7 +130,7 @@ internal sealed partial class Connection
         }
         foreach (var id in _pending.Keys)
         {
-            if (_pending.TryRemove(id, out var call))
+            if (TryTakePending(id, out var call))
             {
                 call.TrySetException(new ConnectionClosedException(Peer, reason));
             }
@@ -229,7 +235,7 @@ internal sealed partial class Connection
     {
         if (envelope.IsReply)
         {
-            if (_pending.TryRemove(envelope.CallId, out var call))
+            if (TryTakePending(envelope.CallId, out var call))
             {
                 call.TrySetResult(envelope);
             }
@@ -239,6 +245,10 @@ internal sealed partial class Connection
 
         // Read before the handler runs: a handler may forward the same message object elsewhere.
         var callId = envelope.CallId;
+        if (callId != 0)
+        {
+            Interlocked.Increment(ref _openRequests);
+        }
         ValueTask<Envelope?> handled;
         try
         {
@@ -301,22 +311,46 @@ internal sealed partial class Connection
         reply ??= new Envelope { Ok = new Empty() };
         reply.CallId = callId;
         reply.IsReply = true;
+        Interlocked.Decrement(ref _openRequests);
         if (!IsClosed)
         {
             Enqueue(reply);
         }
     }
 
+    private bool TryTakePending(ulong id, out TaskCompletionSource<Envelope> call)
+    {
+        if (_pending.TryRemove(id, out call!))
+        {
+            Interlocked.Decrement(ref _outstandingCalls);
+            return true;
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// Queues a message and gets it written. A lone message (nothing else in flight on this connection: a
+    /// synchronous call, its reply) is written and flushed on this thread, so it costs no thread hop. When
+    /// other calls or requests are in flight, a burst is under way: the write goes to a pool thread, and
+    /// every message queued meanwhile joins the same write, one syscall for many messages.
+    /// </summary>
     private void Enqueue(Envelope message)
     {
         _outbox.Enqueue(message);
-        if (Interlocked.CompareExchange(ref _writing, 1, 0) == 0)
+        if (Interlocked.CompareExchange(ref _writing, 1, 0) != 0)
         {
-            var draining = DrainAsync();
-            if (!draining.IsCompletedSuccessfully)
-            {
-                _ = draining.AsTask();
-            }
+            return;
+        }
+
+        var lone = Volatile.Read(ref _openRequests) == 0 && Volatile.Read(ref _outstandingCalls) <= (message.IsReply || message.CallId == 0 ? 0 : 1);
+        if (lone)
+        {
+            StartDrain();
+        }
+        else
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(static self => self.StartDrain(), this, preferLocal: false);
         }
     }
 
@@ -386,6 +420,15 @@ internal sealed partial class Connection
         }
     }
 
+    private void StartDrain()
+    {
+        var draining = DrainAsync();
+        if (!draining.IsCompletedSuccessfully)
+        {
+            _ = draining.AsTask();
+        }
+    }
+
     /// <summary>Called once, by whoever owns the writer after the connection closed; it keeps ownership forever.</summary>
     private async Task CompleteOutputAsync()
     {
@@ -406,7 +449,7 @@ internal sealed partial class Connection
         {
             SendReply(envelope.CallId, new Envelope { Error = ErrorConverter.System(reason, string.Empty) });
         }
-        else if (envelope.CallId != 0 && _pending.TryRemove(envelope.CallId, out var call))
+        else if (envelope.CallId != 0 && TryTakePending(envelope.CallId, out var call))
         {
             call.TrySetException(new GranaryException(reason));
         }
