@@ -7,6 +7,9 @@ namespace Granary.Grains.Head;
 internal sealed partial class ResourceScheduler
 {
     private readonly Dictionary<string, GroupState> _groups = new(StringComparer.Ordinal);
+
+    // Placed groups that lost bundles to a dead node; they are placed again as soon as their bundles fit.
+    private readonly HashSet<GroupState> _displacedGroups = [];
     private readonly LinkedList<(GroupState Group, TaskCompletionSource<PlacementGroupInfo> Completion)> _pendingGroups = new();
 
     /// <summary>Reserves every bundle or none; waits while the group could fit later, fails when it never can.</summary>
@@ -83,7 +86,13 @@ internal sealed partial class ResourceScheduler
                 bundle.PlaceOn(node, [.. placed.GpuIds]);
             }
 
-            _groups[persisted.Spec.GroupId] = new GroupState(persisted.Spec, bundles);
+            var group = new GroupState(persisted.Spec, bundles);
+            _groups[persisted.Spec.GroupId] = group;
+            if (!group.Placed)
+            {
+                // Some of its nodes are gone: place those bundles again when they fit.
+                _displacedGroups.Add(group);
+            }
         }
     }
 
@@ -166,10 +175,11 @@ internal sealed partial class ResourceScheduler
             entry = next;
         }
 
-        // Groups that lost bundles to a dead node take them back as soon as they fit again.
-        foreach (var group in _groups.Values.Where(g => !g.Removed && !g.Placed && !_pendingGroups.Any(p => p.Group == g)))
+        // Groups that lost bundles to a dead node take them back as soon as they fit again. Only those are
+        // looked at: this runs on every lease return, so it must not walk every group.
+        if (_displacedGroups.Count > 0)
         {
-            TryPlaceGroupLocked(group);
+            _displacedGroups.RemoveWhere(g => g.Removed || TryPlaceGroupLocked(g));
         }
     }
 

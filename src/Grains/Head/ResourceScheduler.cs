@@ -364,6 +364,7 @@ internal sealed partial class ResourceScheduler
             foreach (var bundle in group.Bundles.Where(b => b.Node == node))
             {
                 bundle.Unplace();
+                _displacedGroups.Add(group);
             }
         }
     }
