@@ -14,17 +14,26 @@ public sealed partial class GranaryClient
     public ObjectRef<T> Put<T>(T value)
     {
         ThrowIfDisposed();
-        var data = _objects.Serializer.Serialize(value, typeof(T));
+        // A raw array is copied once here, so the caller may change it as soon as Put returns.
+        var data = _objects.Serializer.SerializeBytes(value, typeof(T));
         var entry = new ObjectEntry(NewId("o-"), _objects);
-        if (data.Data.Length <= _options.InlineThresholdBytes)
+        if (data.Length <= _options.InlineThresholdBytes)
         {
-            entry.TrySetValue(data);
+            entry.TrySetValue(data.ToValue());
         }
         else
         {
             _ = UploadAsync(entry, data);
         }
 
+        return new ObjectRef<T>(entry);
+    }
+
+    /// <summary>A ref, owned by this client, to a value already stored at <paramref name="location"/> (tests and tools).</summary>
+    internal ObjectRef<T> RefTo<T>(ObjectLocation location)
+    {
+        var entry = new ObjectEntry(location.ObjectId, _objects);
+        entry.TrySetLocation(location);
         return new ObjectRef<T>(entry);
     }
 
@@ -104,7 +113,8 @@ public sealed partial class GranaryClient
         return (ready, notReady);
     }
 
-    private async Task UploadAsync(ObjectEntry entry, Value data)
+    /// <summary>Streams a large value to a worker silo's store in chunks; the ref fails if it cannot be stored there.</summary>
+    private async Task UploadAsync(ObjectEntry entry, ValueBytes data)
     {
         try
         {
@@ -117,12 +127,16 @@ public sealed partial class GranaryClient
 
             var node = nodes[(int)((uint)Interlocked.Increment(ref _putRoundRobin) % (uint)nodes.Count)];
             var connection = await _pool.GetAsync(node.Address, _disposing.Token).ConfigureAwait(false);
-            await connection.RequestAsync(new Envelope { PutObject = new PutObject { ObjectId = entry.Id, JobId = JobId, Value = data } }, _disposing.Token).ConfigureAwait(false);
-            entry.TrySetLocation(new ObjectLocation { ObjectId = entry.Id, NodeId = node.NodeId, Address = node.Address, Size = data.Data.Length });
+            await ObjectTransfer.PutAsync(connection, entry.Id, JobId, data, _disposing.Token).ConfigureAwait(false);
+            entry.TrySetLocation(new ObjectLocation { ObjectId = entry.Id, NodeId = node.NodeId, Address = node.Address, Size = data.Length });
+        }
+        catch (ObjectStoreFullException ex)
+        {
+            entry.TrySetError(ex, Runtime.Serialization.ErrorConverter.FromException(ex, string.Empty, "Put"));
         }
         catch (Exception ex)
         {
-            var error = new ObjectLostException(entry.Id, $"Uploading object {entry.Id} ({data.Data.Length} bytes) failed: {ex.Message}", ex);
+            var error = new ObjectLostException(entry.Id, $"Uploading object {entry.Id} ({data.Length} bytes) failed: {ex.Message}", ex);
             entry.TrySetError(error, Runtime.Serialization.ErrorConverter.FromException(error, string.Empty, "Put"));
         }
     }

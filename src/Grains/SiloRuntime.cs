@@ -4,6 +4,7 @@ using Granary.Runtime.Code;
 using Granary.Runtime.Gpus;
 using Granary.Runtime.Objects;
 using Granary.Runtime.Scheduling;
+using Granary.Runtime.Serialization;
 using Granary.Runtime.Transport;
 using Granary.Runtime.Wire;
 using Microsoft.Extensions.Logging;
@@ -35,7 +36,7 @@ internal sealed partial class SiloRuntime : IExecutionHost, IAsyncDisposable
         NodeId = options.NodeId ?? "node-" + Guid.NewGuid().ToString("N")[..12];
         LoggerFactory = options.LoggerFactory ?? NullLoggerFactory.Instance;
         _logger = LoggerFactory.CreateLogger("Granary.Silo");
-        Transport = new TransportOptions { MaxFrameBytes = options.MaxFrameBytes };
+        Transport = new TransportOptions { MaxFrameBytes = options.MaxFrameBytes, ObjectChunkBytes = options.ObjectChunkBytes };
         Handler = new SiloMessageHandler(this);
         Peers = new ConnectionPool(
             () => new Hello { Role = PeerRole.Silo, NodeId = NodeId, Address = Address },
@@ -349,12 +350,15 @@ internal sealed partial class SiloRuntime : IExecutionHost, IAsyncDisposable
         };
     }
 
-    /// <summary>Gets an object's value from this silo's store or from the silo that holds it.</summary>
-    public async ValueTask<Value> FetchObjectAsync(ObjectLocation location, CancellationToken cancellationToken)
+    /// <summary>
+    /// Gets an object as <paramref name="type"/> from this silo's store or from the silo that holds it; a
+    /// pulled raw array is decoded as its chunks arrive.
+    /// </summary>
+    public async ValueTask<object?> FetchArgumentAsync(ObjectLocation location, Type type, ValueSerializer serializer, CancellationToken cancellationToken)
     {
-        if (Store.TryGet(location.ObjectId, out var local))
+        if (Store.TryGetBytes(location.ObjectId, out var local))
         {
-            return local;
+            return serializer.Deserialize(local, type);
         }
 
         if (location.NodeId == NodeId)
@@ -365,8 +369,7 @@ internal sealed partial class SiloRuntime : IExecutionHost, IAsyncDisposable
         try
         {
             var peer = await Peers.GetAsync(location.Address, cancellationToken).ConfigureAwait(false);
-            var reply = await peer.RequestAsync(new Envelope { GetObject = new GetObject { ObjectId = location.ObjectId } }, cancellationToken).ConfigureAwait(false);
-            return reply.ObjectPayload.Value;
+            return (await ObjectTransfer.FetchAsync(peer, location, type, serializer, cancellationToken).ConfigureAwait(false)).Value;
         }
         catch (Exception ex) when (ex is ConnectionClosedException or System.Net.Sockets.SocketException)
         {

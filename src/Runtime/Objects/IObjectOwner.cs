@@ -8,8 +8,14 @@ internal interface IObjectOwner
 {
     ValueSerializer Serializer { get; }
 
-    /// <summary>Pulls a value that lives in a silo's object store.</summary>
+    /// <summary>Pulls a value that lives in a silo's object store, in wire form (at most 2 GiB).</summary>
     ValueTask<Value> FetchAsync(ObjectLocation location, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Pulls a value that lives in a silo's object store and decodes it as <paramref name="type"/> while it
+    /// arrives: a raw array lands in the final array with one copy, and may be larger than 2 GiB.
+    /// </summary>
+    ValueTask<object?> FetchObjectAsync(ObjectLocation location, Type type, CancellationToken cancellationToken);
 
     /// <summary>
     /// Nothing refers to the object any more: free it where it is stored. Called from a finalizer, so it

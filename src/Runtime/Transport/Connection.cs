@@ -148,6 +148,12 @@ internal sealed partial class Connection
 
                     while (FrameCodec.TryRead(ref buffer, _options.MaxFrameBytes, out var payload))
                     {
+                        if (TryHandleObjectFrame(payload))
+                        {
+                            // An object chunk or ack (Connection.Objects.cs).
+                            continue;
+                        }
+
                         var envelope = Parse(payload);
                         if (envelope is null)
                         {
