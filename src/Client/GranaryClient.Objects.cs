@@ -1,3 +1,4 @@
+using System.Buffers;
 using Granary.Runtime.Objects;
 using Granary.Runtime.Wire;
 
@@ -14,8 +15,10 @@ public sealed partial class GranaryClient
     public ObjectRef<T> Put<T>(T value)
     {
         ThrowIfDisposed();
-        // A raw array is copied once here, so the caller may change it as soon as Put returns.
-        var data = _objects.Serializer.SerializeBytes(value, typeof(T));
+        // A raw array is copied once here, so the caller may change it as soon as Put returns. One headed for
+        // a silo is copied into pooled memory, which the upload gives back: the copy then runs at memcpy speed
+        // instead of paying a page fault per 4 KiB of fresh memory.
+        var data = _objects.Serializer.SerializeBytes(value, typeof(T), ArrayPool<byte>.Shared, rentAboveBytes: _options.InlineThresholdBytes);
         var entry = new ObjectEntry(NewId("o-"), _objects);
         if (data.Length <= _options.InlineThresholdBytes)
         {
@@ -128,6 +131,10 @@ public sealed partial class GranaryClient
             var node = nodes[(int)((uint)Interlocked.Increment(ref _putRoundRobin) % (uint)nodes.Count)];
             var connection = await _pool.GetAsync(node.Address, _disposing.Token).ConfigureAwait(false);
             await ObjectTransfer.PutAsync(connection, entry.Id, JobId, data, _disposing.Token).ConfigureAwait(false);
+
+            // The commit was answered, so every chunk has been written: nothing reads the pooled copy any more.
+            // After a failure chunks may still sit in the connection's queue, so the copy is left to the GC then.
+            data.ReturnRented();
             entry.TrySetLocation(new ObjectLocation { ObjectId = entry.Id, NodeId = node.NodeId, Address = node.Address, Size = data.Length });
         }
         catch (ObjectStoreFullException ex)

@@ -139,9 +139,12 @@ public sealed class ObjectStreamTests : IDisposable
         using var store = new ObjectStore(spillDirectory: _spill);
         var (_, server) = Pair(new Holder(store), Small, narrow);
 
-        // Nobody on the other side opened stream 12345: its first chunks are answered with an abort, not silence.
-        var value = ValueBytes.From(new Value { Format = ValueFormat.Raw, Data = ByteString.CopyFrom(RandomBytes(1 << 20)) });
-        await Assert.ThrowsAsync<IOException>(() => server.Streams.SendAsync(12345, value, 4000, header: null, CancellationToken.None).WaitAsync(Patience));
+        // Nobody on the other side opened stream 12345: its first chunk is answered with an abort, not silence,
+        // and the sender stops there. The value is 16,000 chunks with at most 8 of them queued at a time, so the
+        // abort arrives long before the sender could have sent it all.
+        var value = ValueBytes.From(new Value { Format = ValueFormat.Raw, Data = ByteString.CopyFrom(RandomBytes(16 << 20)) });
+        var error = await Assert.ThrowsAsync<IOException>(() => server.Streams.SendAsync(12345, value, 1000, header: null, CancellationToken.None).WaitAsync(Patience));
+        Assert.Contains("does not know the stream", error.Message);
     }
 
     [Fact]
@@ -214,7 +217,7 @@ public sealed class ObjectStreamTests : IDisposable
         Assert.True(ObjectFrames.IsObjectFrame(Segmented(header.ToByteArray(), 5)));
         Assert.False(ObjectFrames.TryReadChunk(Segmented(header.ToByteArray(), 5), out _, out _, out _));
         Assert.False(ObjectFrames.TryReadChunk(Segmented(new Envelope { ObjectChunk = new ObjectChunk { StreamId = 7, Abort = true } }.ToByteArray(), 5), out _, out _, out _));
-        Assert.True(ObjectFrames.IsObjectFrame(Segmented(new Envelope { ObjectChunkAck = new ObjectChunkAck { StreamId = 7, Received = 5 } }.ToByteArray(), 2)));
+        Assert.True(ObjectFrames.IsObjectFrame(Segmented(new Envelope { ObjectStreamAbort = new ObjectStreamAbort { StreamId = 7, Reason = "r" } }.ToByteArray(), 2)));
         Assert.False(ObjectFrames.IsObjectFrame(Segmented(new Envelope { Heartbeat = new Heartbeat { NodeId = "n" } }.ToByteArray(), 2)));
         Assert.False(ObjectFrames.IsObjectFrame(Segmented(new Envelope { CallId = 3, ObjectChunk = new ObjectChunk { StreamId = 7 } }.ToByteArray(), 2)));
     }

@@ -1,3 +1,4 @@
+using System.Buffers;
 using Google.Protobuf;
 using Granary.Runtime.Wire;
 
@@ -16,6 +17,8 @@ internal sealed class ValueBytes
     public const int SegmentBytes = 1 << 30;
 
     private readonly ReadOnlyMemory<byte>[] _segments;
+    private readonly ArrayPool<byte>? _pool;
+    private byte[][]? _rented;
 
     public ValueBytes(ValueFormat format, string serializer, IReadOnlyList<ReadOnlyMemory<byte>> segments)
     {
@@ -28,6 +31,13 @@ internal sealed class ValueBytes
         }
     }
 
+    private ValueBytes(ValueFormat format, string serializer, IReadOnlyList<ReadOnlyMemory<byte>> segments, ArrayPool<byte> pool, byte[][] rented)
+        : this(format, serializer, segments)
+    {
+        _pool = pool;
+        _rented = rented;
+    }
+
     public ValueFormat Format { get; }
 
     public string Serializer { get; }
@@ -35,6 +45,30 @@ internal sealed class ValueBytes
     public long Length { get; }
 
     public IReadOnlyList<ReadOnlyMemory<byte>> Segments => _segments;
+
+    /// <summary>
+    /// Bytes held in arrays rented from <paramref name="pool"/> (each segment the front of its array), to be
+    /// given back with <see cref="ReturnRented"/>: a value that only passes through (an upload) then costs
+    /// no fresh memory, whose first touch costs several times the copy itself.
+    /// </summary>
+    public static ValueBytes Rented(ValueFormat format, string serializer, ArrayPool<byte> pool, byte[][] arrays, IReadOnlyList<int> sizes) =>
+        new(format, serializer, [.. arrays.Select((array, i) => (ReadOnlyMemory<byte>)array.AsMemory(0, sizes[i]))], pool, arrays);
+
+    /// <summary>
+    /// Gives rented arrays back to their pool; nothing else happens for other values. Only once nothing reads
+    /// the bytes any more (for an upload: its commit was answered, so every chunk has been written), and the
+    /// value must not be used afterwards.
+    /// </summary>
+    public void ReturnRented()
+    {
+        if (Interlocked.Exchange(ref _rented, null) is { } rented)
+        {
+            foreach (var array in rented)
+            {
+                _pool!.Return(array);
+            }
+        }
+    }
 
     /// <summary>Wraps a wire value's bytes; no copy.</summary>
     public static ValueBytes From(Value value) => new(value.Format, value.Serializer, [value.Data.Memory]);

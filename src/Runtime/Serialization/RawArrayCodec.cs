@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
@@ -22,7 +23,7 @@ internal static class RawArrayCodec
     /// The array's bytes copied once into fresh segments (no zeroing first), for values that may be larger
     /// than one message or one byte array.
     /// </summary>
-    public static ValueBytes EncodeBytes(object array, Type type) => Codec(type)!.EncodeBytes((Array)array);
+    public static ValueBytes EncodeBytes(object array, Type type, ArrayPool<byte>? pool = null) => Codec(type)!.EncodeBytes((Array)array, pool);
 
     /// <summary>The array's size in bytes, without encoding it.</summary>
     public static long ByteLength(object array, Type type) => Codec(type)!.ByteLength((Array)array);
@@ -71,7 +72,7 @@ internal static class RawArrayCodec
     {
         ByteString Encode(Array array);
 
-        ValueBytes EncodeBytes(Array array);
+        ValueBytes EncodeBytes(Array array, ArrayPool<byte>? pool);
 
         long ByteLength(Array array);
 
@@ -94,21 +95,22 @@ internal static class RawArrayCodec
 
         public unsafe long ByteLength(Array array) => (long)array.Length * sizeof(T);
 
-        public ValueBytes EncodeBytes(Array array)
+        public ValueBytes EncodeBytes(Array array, ArrayPool<byte>? pool)
         {
             var typed = (T[])array;
             ref var start = ref Unsafe.As<T, byte>(ref MemoryMarshal.GetArrayDataReference(typed));
-            var segments = new List<ReadOnlyMemory<byte>>();
+            var sizes = ValueBytes.SegmentSizes(ByteLength(array)).ToList();
+            var arrays = sizes.Select(size => pool?.Rent(size) ?? GC.AllocateUninitializedArray<byte>(size)).ToArray();
             long offset = 0;
-            foreach (var size in ValueBytes.SegmentSizes(ByteLength(array)))
+            for (var i = 0; i < sizes.Count; i++)
             {
-                var segment = GC.AllocateUninitializedArray<byte>(size);
-                MemoryMarshal.CreateReadOnlySpan(ref Unsafe.AddByteOffset(ref start, (nint)offset), size).CopyTo(segment);
-                segments.Add(segment);
-                offset += size;
+                MemoryMarshal.CreateReadOnlySpan(ref Unsafe.AddByteOffset(ref start, (nint)offset), sizes[i]).CopyTo(arrays[i]);
+                offset += sizes[i];
             }
 
-            return new ValueBytes(ValueFormat.Raw, typeof(T).FullName!, segments);
+            return pool is null
+                ? new ValueBytes(ValueFormat.Raw, typeof(T).FullName!, [.. arrays.Select(a => (ReadOnlyMemory<byte>)a)])
+                : ValueBytes.Rented(ValueFormat.Raw, typeof(T).FullName!, pool, arrays, sizes);
         }
 
         public unsafe object Decode(ReadOnlySpan<byte> data)

@@ -72,9 +72,11 @@ internal sealed class ValueSerializer
 
     /// <summary>
     /// Serializes a value that may be large (a Put): a raw array is copied once into segments, with no limit of
-    /// one message or one byte array; anything else serializes as <see cref="Serialize"/> does.
+    /// one message or one byte array; anything else serializes as <see cref="Serialize"/> does. A raw array of
+    /// more than <paramref name="rentAboveBytes"/> goes into arrays rented from <paramref name="pool"/>, which
+    /// the caller gives back (<see cref="ValueBytes.ReturnRented"/>) once nothing reads them.
     /// </summary>
-    public ValueBytes SerializeBytes(object? value, Type declaredType)
+    public ValueBytes SerializeBytes(object? value, Type declaredType, ArrayPool<byte>? pool = null, long rentAboveBytes = 0)
     {
         if (value is null || !RawArrayCodec.IsRaw(value.GetType()) || FindCustom(declaredType == typeof(object) ? value.GetType() : declaredType) is not null)
         {
@@ -83,7 +85,8 @@ internal sealed class ValueSerializer
 
         try
         {
-            return RawArrayCodec.EncodeBytes(value, value.GetType());
+            var rent = pool is not null && RawArrayCodec.ByteLength(value, value.GetType()) > rentAboveBytes;
+            return RawArrayCodec.EncodeBytes(value, value.GetType(), rent ? pool : null);
         }
         catch (Exception ex) when (ex is OutOfMemoryException or OverflowException)
         {
@@ -96,14 +99,11 @@ internal sealed class ValueSerializer
     /// <summary>Reads a value held as segments: a raw array straight from them (one copy, any size), else as one wire value.</summary>
     public object? Deserialize(ValueBytes bytes, Type type)
     {
-        if (bytes.Format != ValueFormat.Raw || RawTarget(bytes.Serializer, type) is not { } arrayType)
-        {
-            return Deserialize(bytes.ToValue(), type);
-        }
-
         try
         {
-            return RawArrayCodec.Decode(bytes, arrayType);
+            return bytes.Format == ValueFormat.Raw && RawTarget(bytes.Serializer, type) is { } arrayType
+                ? RawArrayCodec.Decode(bytes, arrayType)
+                : Deserialize(bytes.ToValue(), type);
         }
         catch (Exception ex) when (ex is not ValueSerializationException)
         {

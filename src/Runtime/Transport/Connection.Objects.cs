@@ -1,11 +1,13 @@
 using System.Buffers;
+using Granary.Runtime.Wire;
 
 namespace Granary.Runtime.Transport;
 
 /// <summary>
-/// The connection's part in moving large objects: its table of object streams, and the read loop's shortcut
-/// for their frames. Kept apart from the message path in Connection.cs; that file only calls
-/// <see cref="TryHandleObjectFrame"/> before parsing a frame.
+/// The connection's part in moving large objects: its table of object streams, the read loop's shortcut for
+/// their frames, and the write loop's report of chunks written. Kept apart from the message path in
+/// Connection.cs; that file only calls <see cref="TryHandleObjectFrame"/> before parsing a frame and
+/// <see cref="OnWritten"/> after writing one.
 /// </summary>
 internal sealed partial class Connection
 {
@@ -34,8 +36,8 @@ internal sealed partial class Connection
     }
 
     /// <summary>
-    /// Takes object chunk and ack frames on the read loop, before the generic parse: a chunk's data is copied
-    /// from the socket buffer straight into its destination, and acks never reach the message handler. In
+    /// Takes object chunk and abort frames on the read loop, before the generic parse: a chunk's data is copied
+    /// from the socket buffer straight into its destination, and neither reaches the message handler. In
     /// arrival order with every other frame, so a stream's end (a reply, a commit) is dispatched after its
     /// last chunk has landed. False for any other frame.
     /// </summary>
@@ -52,7 +54,7 @@ internal sealed partial class Connection
             return true;
         }
 
-        // A header, an abort, an ack, or a shape the shortcut does not read: the generic parser gives the same message.
+        // A header, an abort, or a shape the shortcut does not read: the generic parser gives the same message.
         var envelope = Parse(payload);
         if (envelope is null)
         {
@@ -65,5 +67,14 @@ internal sealed partial class Connection
         }
 
         return true;
+    }
+
+    /// <summary>A chunk is in the socket pipe: its sender may queue the next one (its window is local).</summary>
+    private void OnWritten(Envelope envelope)
+    {
+        if (envelope.BodyCase == Envelope.BodyOneofCase.ObjectChunk && Volatile.Read(ref _streams) is { } streams)
+        {
+            streams.OnWritten(envelope.ObjectChunk);
+        }
     }
 }

@@ -317,6 +317,7 @@ internal sealed partial class Connection
                     }
 
                     FrameCodec.Write(output, envelope, size);
+                    OnWritten(envelope);
                     unflushed += size + FrameCodec.HeaderSize;
                     if (unflushed >= _options.FlushThresholdBytes)
                     {

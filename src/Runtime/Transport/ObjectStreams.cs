@@ -9,9 +9,13 @@ namespace Granary.Runtime.Transport;
 /// <summary>
 /// The large values moving over one connection in chunks, both ways. The side that receives a stream's bytes
 /// picks its id (from its own counter), so ids of the streams it receives never collide, and the ids of the
-/// streams it sends are the peer's and never collide either. The sender keeps at most the window in flight
-/// beyond what the receiver acknowledged, so other traffic on the connection never queues behind more than
-/// that. When the connection closes every stream fails at once: no sender waits for an ack that cannot come,
+/// streams it sends are the peer's and never collide either. A sender keeps at most the window queued ahead
+/// of the connection's write loop, so other traffic on the connection never waits behind more than that;
+/// past the write loop, TCP's own flow control paces it to the receiver, whose read loop copies each chunk
+/// to its place as it comes. The window is local on purpose: an end-to-end ack would tie every window's
+/// worth of bytes to a round trip through both processes' thread pools, which on a busy machine cost more
+/// than the transfer. A receiver answers only when it drops a stream (<see cref="ObjectStreamAbort"/>).
+/// When the connection closes every stream fails at once: no sender waits for progress that cannot come,
 /// and a half-received value is dropped. Thread-safe.
 /// </summary>
 internal sealed class ObjectStreams
@@ -52,7 +56,7 @@ internal sealed class ObjectStreams
     {
         if (_incoming.TryRemove(stream.Id, out _) && !complete)
         {
-            SendAck(stream.Id, stream.Received, abort: true);
+            SendAbort(stream.Id, "the receiver stopped waiting for it");
         }
     }
 
@@ -83,7 +87,7 @@ internal sealed class ObjectStreams
             while (offset < value.Length)
             {
                 var piece = value.Slice(offset, chunkBytes);
-                await stream.WaitForAckAsync(offset + piece.Length - _options.ObjectWindowBytes, cancellationToken).ConfigureAwait(false);
+                await stream.WaitForWrittenAsync(offset + piece.Length - _options.ObjectWindowBytes, cancellationToken).ConfigureAwait(false);
                 _connection.Send(new Envelope { ObjectChunk = new ObjectChunk { StreamId = id, Offset = offset, Data = UnsafeByteOperations.UnsafeWrap(piece) } });
                 offset += piece.Length;
             }
@@ -104,15 +108,14 @@ internal sealed class ObjectStreams
     {
         if (!_incoming.TryGetValue(id, out var stream))
         {
-            // Unknown (cancelled, failed, or never opened here): tell the sender to stop instead of waiting.
-            SendAck(id, 0, abort: true);
+            // Unknown (cancelled, failed, or never opened here): tell the sender to stop instead of sending on.
+            SendAbort(id, "the receiver does not know the stream");
             return;
         }
 
         try
         {
             stream.Write(offset, data);
-            SendAck(id, stream.Received, abort: false);
         }
         catch (Exception ex)
         {
@@ -121,7 +124,7 @@ internal sealed class ObjectStreams
         }
     }
 
-    /// <summary>Chunk and ack messages the fast path left to the generic parser; false for any other message.</summary>
+    /// <summary>Chunk and abort messages the fast path left to the generic parser; false for any other message.</summary>
     public bool OnMessage(Envelope message)
     {
         switch (message.BodyCase)
@@ -129,23 +132,25 @@ internal sealed class ObjectStreams
             case Envelope.BodyOneofCase.ObjectChunk:
                 OnChunkMessage(message.ObjectChunk);
                 return true;
-            case Envelope.BodyOneofCase.ObjectChunkAck:
-                var ack = message.ObjectChunkAck;
-                if (_outgoing.TryGetValue(ack.StreamId, out var outgoing))
+            case Envelope.BodyOneofCase.ObjectStreamAbort:
+                var abort = message.ObjectStreamAbort;
+                if (_outgoing.TryGetValue(abort.StreamId, out var outgoing))
                 {
-                    if (ack.Abort)
-                    {
-                        outgoing.Fail(new IOException($"{_connection.Peer} dropped object stream {ack.StreamId} after {ack.Received} bytes."));
-                    }
-                    else
-                    {
-                        outgoing.OnAck(ack.Received);
-                    }
+                    outgoing.Fail(new IOException($"{_connection.Peer} dropped object stream {abort.StreamId}: {abort.Reason}"));
                 }
 
                 return true;
             default:
                 return false;
+        }
+    }
+
+    /// <summary>The write loop has put a chunk into the socket pipe: its stream may queue that much more.</summary>
+    public void OnWritten(ObjectChunk chunk)
+    {
+        if (_outgoing.TryGetValue(chunk.StreamId, out var stream))
+        {
+            stream.OnWritten(chunk.Data.Length);
         }
     }
 
@@ -188,7 +193,7 @@ internal sealed class ObjectStreams
         {
             if (!chunk.Abort)
             {
-                SendAck(chunk.StreamId, 0, abort: true);
+                SendAbort(chunk.StreamId, "the receiver does not know the stream");
             }
 
             return;
@@ -210,7 +215,6 @@ internal sealed class ObjectStreams
             if (!chunk.Data.IsEmpty)
             {
                 stream.Write(chunk.Offset, new ReadOnlySequence<byte>(chunk.Data.Memory));
-                SendAck(chunk.StreamId, stream.Received, abort: false);
             }
         }
         catch (Exception ex)
@@ -230,12 +234,12 @@ internal sealed class ObjectStreams
         _incoming.TryRemove(stream.Id, out _);
         if (tellSender)
         {
-            SendAck(stream.Id, stream.Received, abort: true);
+            SendAbort(stream.Id, error.Message);
         }
     }
 
-    private void SendAck(ulong id, long received, bool abort) =>
-        _connection.Send(new Envelope { ObjectChunkAck = new ObjectChunkAck { StreamId = id, Received = received, Abort = abort } });
+    private void SendAbort(ulong id, string reason) =>
+        _connection.Send(new Envelope { ObjectStreamAbort = new ObjectStreamAbort { StreamId = id, Reason = reason } });
 
     private void ThrowIfClosed()
     {

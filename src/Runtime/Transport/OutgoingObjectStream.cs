@@ -3,25 +3,23 @@ using System.Runtime.ExceptionServices;
 namespace Granary.Runtime.Transport;
 
 /// <summary>
-/// A value this side is sending in chunks: how much the receiver has acknowledged, which bounds how far the
-/// sender may run ahead (its window). Acks and failures come from the read loop; one sender waits. Thread-safe.
+/// A value this side is sending in chunks: how many of its bytes the connection's write loop has written
+/// into the socket pipe, which bounds how far the sender may run ahead of it (its window). The write loop
+/// reports progress, the read loop or a close reports failure; one sender waits. Thread-safe.
 /// </summary>
 internal sealed class OutgoingObjectStream
 {
     private readonly object _gate = new();
-    private long _acknowledged;
+    private long _written;
     private Exception? _error;
     private TaskCompletionSource? _waiter;
 
-    public void OnAck(long received)
+    public void OnWritten(long bytes)
     {
         lock (_gate)
         {
-            if (received > _acknowledged)
-            {
-                _acknowledged = received;
-                WakeLocked();
-            }
+            _written += bytes;
+            WakeLocked();
         }
     }
 
@@ -34,8 +32,8 @@ internal sealed class OutgoingObjectStream
         }
     }
 
-    /// <summary>Returns once the receiver has acknowledged at least <paramref name="bytes"/>; throws if the stream failed.</summary>
-    public async ValueTask WaitForAckAsync(long bytes, CancellationToken cancellationToken)
+    /// <summary>Returns once at least <paramref name="bytes"/> have been written; throws if the stream failed.</summary>
+    public async ValueTask WaitForWrittenAsync(long bytes, CancellationToken cancellationToken)
     {
         while (true)
         {
@@ -47,7 +45,7 @@ internal sealed class OutgoingObjectStream
                     ExceptionDispatchInfo.Throw(_error);
                 }
 
-                if (_acknowledged >= bytes)
+                if (_written >= bytes)
                 {
                     return;
                 }

@@ -19,9 +19,9 @@ internal sealed class TransportOptions
     public int ObjectChunkBytes { get; init; } = 1024 * 1024;
 
     /// <summary>
-    /// Bytes of one object stream sent but not yet acknowledged by the receiver: enough to keep a loopback
-    /// or LAN link busy while acks travel back, small enough that other calls on the connection never queue
-    /// behind more than this (a few milliseconds) per stream.
+    /// Bytes of one object stream queued ahead of the connection's write loop: a few chunks, so the writer
+    /// never waits for the sender to queue the next, yet other calls on the connection never queue behind
+    /// more than this (a few milliseconds) per stream.
     /// </summary>
     public int ObjectWindowBytes { get; init; } = 4 * 1024 * 1024;
 
