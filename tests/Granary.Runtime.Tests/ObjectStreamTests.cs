@@ -199,6 +199,29 @@ public sealed class ObjectStreamTests : IDisposable
     }
 
     [Fact]
+    public async Task Other_messages_go_out_between_the_chunks_of_a_stream()
+    {
+        var narrow = new TransportOptions { MaxFrameBytes = 4096, ObjectWindowBytes = 64 * 1024 };
+        var observer = new Observer();
+        var (client, server) = Pair(new NoHandler(), Small, narrow, observer);
+        var bytes = RandomBytes(16 << 20);
+        var stream = client.Streams.Receive((header, size) => new BytesSink(header.Format, header.Serializer, size));
+        observer.Watch(stream);
+
+        var sending = server.Streams.SendAsync(stream.Id, ValueBytes.From(new Value { Format = ValueFormat.Raw, Data = UnsafeByteOperations.UnsafeWrap(bytes) }), 4000, new Value { Format = ValueFormat.Raw }, CancellationToken.None);
+        await WaitUntilAsync(() => stream.Received > 0);
+
+        // Sent after the stream began: it waits behind at most the window's worth of chunks, not the 16 MiB.
+        server.Send(new Envelope { Heartbeat = new Heartbeat { NodeId = "small" } });
+        var receivedWhenSeen = await observer.Seen.Task.WaitAsync(Patience);
+        Assert.InRange(receivedWhenSeen, 1, bytes.Length - 1);
+
+        await sending.WaitAsync(Patience);
+        await WaitUntilAsync(() => stream.Received == bytes.Length);
+        Assert.Equal(bytes, ((BytesSink)stream.Complete(bytes.Length)).Bytes().ToValue().Data.ToByteArray());
+    }
+
+    [Fact]
     public void The_chunk_shortcut_reads_what_the_generic_parser_reads()
     {
         var data = RandomBytes(10_000);
@@ -262,11 +285,11 @@ public sealed class ObjectStreamTests : IDisposable
         }
     }
 
-    private (Connection Client, Connection Server) Pair(IMessageHandler serverHandler, TransportOptions clientOptions, TransportOptions serverOptions)
+    private (Connection Client, Connection Server) Pair(IMessageHandler serverHandler, TransportOptions clientOptions, TransportOptions serverOptions, IMessageHandler? clientHandler = null)
     {
         var toServer = new Pipe();
         var toClient = new Pipe();
-        var client = new Connection(new DuplexPipe(toClient.Reader, toServer.Writer), "holder", new NoHandler(), NullLogger.Instance, clientOptions);
+        var client = new Connection(new DuplexPipe(toClient.Reader, toServer.Writer), "holder", clientHandler ?? new NoHandler(), NullLogger.Instance, clientOptions);
         var server = new Connection(new DuplexPipe(toServer.Reader, toClient.Writer), "fetcher", serverHandler, NullLogger.Instance, serverOptions);
         _ = client.RunAsync();
         _ = server.RunAsync();
@@ -325,6 +348,26 @@ public sealed class ObjectStreamTests : IDisposable
                 connection.Close("the holder died mid-stream");
             });
             return new ValueTask<Envelope?>(new TaskCompletionSource<Envelope?>().Task);
+        }
+
+        public void OnClosed(Connection connection, string reason)
+        {
+        }
+    }
+
+    /// <summary>Notes how far a stream had come when the first other message arrived.</summary>
+    private sealed class Observer : IMessageHandler
+    {
+        private IncomingObjectStream? _stream;
+
+        public TaskCompletionSource<long> Seen { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public void Watch(IncomingObjectStream stream) => _stream = stream;
+
+        public ValueTask<Envelope?> HandleAsync(Connection connection, Envelope message)
+        {
+            Seen.TrySetResult(_stream!.Received);
+            return new((Envelope?)null);
         }
 
         public void OnClosed(Connection connection, string reason)
