@@ -6,8 +6,10 @@ using Granary.Benchmarks;
 
 // Granary's microbenchmarks, named after `ray microbenchmark` rows so figures compare row by row, with the
 // machine's floors and Dask measured in the same run.
-// Usage: dotnet run -c Release --project benchmarks/Granary.Benchmarks [-- --quick] [--json] [--embedded] [--no-dask]
+// Usage: dotnet run -c Release --project benchmarks/Granary.Benchmarks [-- --quick] [--json] [--embedded] [--no-dask] [--rows a,b]
 var quick = args.Contains("--quick");
+// --rows measures only the named rows (and skips the scale row), so one row can be re-measured without a full run.
+var only = args.SkipWhile(a => a != "--rows").Skip(1).FirstOrDefault()?.Split(',', StringSplitOptions.RemoveEmptyEntries).ToHashSet(StringComparer.Ordinal);
 var json = args.Contains("--json");
 var embedded = args.Contains("--embedded");
 var scale = quick ? 0.05 : 1.0;
@@ -33,6 +35,7 @@ var floors = new Dictionary<string, double>
 {
     ["loopback"] = await Measurement.MedianRateAsync(await LoopbackFloor.StartAsync(quick ? 2_000 : 20_000, stop.Token), warmups, rounds),
     ["memcpy"] = await Measurement.MedianRateAsync(MemcpyFloor.Round(64 << 20), warmups, rounds),
+    ["tcp"] = await Measurement.MedianRateAsync(await LoopbackBandwidth.StartAsync(64 << 20, stop.Token), warmups, rounds),
 };
 
 var daskTask = args.Contains("--no-dask")
@@ -64,7 +67,7 @@ var results = new JsonObject();
 var rows = await new Rows(client, others, scale).CreateAsync();
 Say(string.Empty);
 Say($"{"row",-46} {"Granary",14} {"unit",6} {"vs floor",9} {"Dask",12} {"Granary/Dask",13} {"Ray 2.37",10}");
-foreach (var row in rows)
+foreach (var row in rows.Where(r => only is null || only.Contains(r.Name)))
 {
     double value;
     try
@@ -81,25 +84,30 @@ foreach (var row in rows)
 }
 
 // The scale row: a million no-op tasks submitted as fast as the client can, wall time to every result.
-var total = quick ? 50_000 : 1_000_000;
-GC.Collect();
-var started = Stopwatch.GetTimestamp();
-for (var done = 0; done < total; done += 50_000)
+// --rows skips it.
+if (only is null)
 {
-    await client.GetAllAsync(Rows.Submit(client, Math.Min(50_000, total - done)));
+    var total = quick ? 50_000 : 1_000_000;
+    GC.Collect();
+    var started = Stopwatch.GetTimestamp();
+    for (var done = 0; done < total; done += 50_000)
+    {
+        await client.GetAllAsync(Rows.Submit(client, Math.Min(50_000, total - done)));
+    }
+
+    var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
+    var peaks = new List<string> { $"client {Process.GetCurrentProcess().PeakWorkingSet64 >> 20} MiB" };
+    foreach (var silo in processes?.Processes ?? [])
+    {
+        peaks.Add($"silo pid {silo.Id} {PeakMiB(silo.Id)} MiB");
+    }
+
+    Report($"scale_{(quick ? "50k" : "1m")}_tasks_seconds", seconds, "s", null);
+    Say($"  peak memory: {string.Join(", ", peaks)}");
 }
 
-var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
-var peaks = new List<string> { $"client {Process.GetCurrentProcess().PeakWorkingSet64 >> 20} MiB" };
-foreach (var silo in processes?.Processes ?? [])
-{
-    peaks.Add($"silo pid {silo.Id} {PeakMiB(silo.Id)} MiB");
-}
-
-Report($"scale_{(quick ? "50k" : "1m")}_tasks_seconds", seconds, "s", null);
-Say($"  peak memory: {string.Join(", ", peaks)}");
 Say(string.Empty);
-Say("Floors: loopback round trips " + floors["loopback"].ToString("N0", CultureInfo.InvariantCulture) + "/s, memcpy " + floors["memcpy"].ToString("0.00", CultureInfo.InvariantCulture) + " GB/s. " + daskNote + ".");
+Say("Floors: loopback round trips " + floors["loopback"].ToString("N0", CultureInfo.InvariantCulture) + "/s, memcpy " + floors["memcpy"].ToString("0.00", CultureInfo.InvariantCulture) + " GB/s, loopback TCP stream " + floors["tcp"].ToString("0.00", CultureInfo.InvariantCulture) + " GB/s. " + daskNote + ".");
 
 foreach (var other in others.Skip(1))
 {
@@ -117,7 +125,7 @@ if (json)
     var output = new JsonObject
     {
         ["machine"] = new JsonObject { ["cores"] = cores, ["memoryBytes"] = memory, ["dotnet"] = Environment.Version.ToString(), ["os"] = Environment.OSVersion.ToString(), ["quick"] = quick, ["cluster"] = embedded ? "embedded" : "processes" },
-        ["floors"] = new JsonObject { ["loopback_round_trips_per_s"] = floors["loopback"], ["memcpy_gb_per_s"] = floors["memcpy"] },
+        ["floors"] = new JsonObject { ["loopback_round_trips_per_s"] = floors["loopback"], ["memcpy_gb_per_s"] = floors["memcpy"], ["loopback_tcp_gb_per_s"] = floors["tcp"] },
         ["rows"] = results,
     };
     Console.WriteLine(output.ToJsonString());

@@ -79,14 +79,20 @@ internal sealed class ClientObjects : IObjectOwner, IAsyncDisposable
     /// <summary>Bytes of object values this client has pulled from silos' stores.</summary>
     public long BytesFetched => Interlocked.Read(ref _bytesFetched);
 
-    public async ValueTask<Value> FetchAsync(ObjectLocation location, CancellationToken cancellationToken)
+    public async ValueTask<Value> FetchAsync(ObjectLocation location, CancellationToken cancellationToken) =>
+        ((ValueBytes)(await FetchAsync(location, target: null, cancellationToken).ConfigureAwait(false))!).ToValue();
+
+    public ValueTask<object?> FetchObjectAsync(ObjectLocation location, Type type, CancellationToken cancellationToken) =>
+        FetchAsync(location, type, cancellationToken);
+
+    private async ValueTask<object?> FetchAsync(ObjectLocation location, Type? target, CancellationToken cancellationToken)
     {
         try
         {
             var connection = await pool.GetAsync(location.Address, cancellationToken).ConfigureAwait(false);
-            var reply = await connection.RequestAsync(new Envelope { GetObject = new GetObject { ObjectId = location.ObjectId } }, cancellationToken).ConfigureAwait(false);
-            Interlocked.Add(ref _bytesFetched, reply.ObjectPayload.Value.Data.Length);
-            return reply.ObjectPayload.Value;
+            var (value, bytes) = await ObjectTransfer.FetchAsync(connection, location, target, serializer, cancellationToken).ConfigureAwait(false);
+            Interlocked.Add(ref _bytesFetched, bytes);
+            return value;
         }
         catch (Exception ex) when (ex is ConnectionClosedException or System.Net.Sockets.SocketException)
         {

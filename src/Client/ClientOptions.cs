@@ -11,6 +11,13 @@ public sealed class ClientOptions
     /// <summary>Values Put() at most this size stay with the client and travel inline; larger ones go to a silo's store (Ray: 100 KiB).</summary>
     public int InlineThresholdBytes { get; set; } = 100 * 1024;
 
+    /// <summary>
+    /// Largest piece a large object moves in (puts and gets): 1 MiB makes per-chunk costs vanish next to the
+    /// copy, while a small call on the same connection waits behind a few chunks at most. A silo may ask for
+    /// smaller chunks (its own setting, or its frame limit).
+    /// </summary>
+    public int ObjectChunkBytes { get; set; } = 1024 * 1024;
+
     /// <summary>How long to wait for the head when connecting.</summary>
     public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(10);
 

@@ -92,7 +92,8 @@ public sealed partial class GranaryClient : IAsyncDisposable
             (connection, reason) => client?.OnConnectionClosed(connection, reason),
             died => poolRef?.TryGetOpen(died.Address)?.Close($"the head declared node {died.NodeId} dead: {died.Reason}"));
         Hello MakeHello() => new() { Role = PeerRole.Client, NodeId = jobId, JobId = jobId };
-        var pool = new ConnectionPool(MakeHello, handler, logger);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.ObjectChunkBytes, nameof(options.ObjectChunkBytes));
+        var pool = new ConnectionPool(MakeHello, handler, logger, new TransportOptions { ObjectChunkBytes = options.ObjectChunkBytes });
         poolRef = pool;
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(options.ConnectTimeout);

@@ -83,6 +83,7 @@ public sealed class LocalCluster : IAsyncDisposable
         Resources = head is null ? new Dictionary<string, double>() : new Dictionary<string, double>(options.ResourcesPerSilo),
         InlineThresholdBytes = options.InlineThresholdBytes,
         MaxFrameBytes = options.MaxFrameBytes,
+        ObjectChunkBytes = options.ObjectChunkBytes,
         LoggerFactory = options.LoggerFactory,
     };
 }

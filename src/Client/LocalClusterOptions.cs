@@ -35,8 +35,11 @@ public sealed class LocalClusterOptions
     /// <summary>Values larger than this stay in the producing silo's store instead of travelling inline.</summary>
     public int InlineThresholdBytes { get; set; } = 100 * 1024;
 
-    /// <summary>Largest frame a silo accepts.</summary>
+    /// <summary>Largest frame a silo accepts. Large objects move in chunks within it, so it does not bound their size.</summary>
     public int MaxFrameBytes { get; set; } = 256 * 1024 * 1024;
+
+    /// <summary>Largest piece a large object moves in, to and from each silo (see <see cref="ClientOptions.ObjectChunkBytes"/>).</summary>
+    public int ObjectChunkBytes { get; set; } = 1024 * 1024;
 
     public ILoggerFactory? LoggerFactory { get; set; }
 

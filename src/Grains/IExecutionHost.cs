@@ -1,3 +1,4 @@
+using Granary.Runtime.Serialization;
 using Granary.Runtime.Wire;
 
 namespace Granary.Grains;
@@ -12,8 +13,11 @@ internal interface IExecutionHost
     /// <summary>Values up to this size put by a task travel inside their refs; larger ones are stored.</summary>
     int InlineThresholdBytes { get; }
 
-    /// <summary>Gets an object's value from wherever it is stored.</summary>
+    /// <summary>Gets an object's value, in wire form, from wherever it is stored.</summary>
     ValueTask<Value> FetchObjectAsync(ObjectLocation location, CancellationToken cancellationToken);
+
+    /// <summary>Gets an object from wherever it is stored, as <paramref name="type"/> (a raw array decoded as it arrives).</summary>
+    ValueTask<object?> FetchArgumentAsync(ObjectLocation location, Type? type, ValueSerializer serializer, CancellationToken cancellationToken);
 
     /// <summary>Turns a result into a reply: inline, or kept in a store and named by location.</summary>
     TaskReply Completed(TaskSpec spec, Value value);

@@ -33,6 +33,9 @@ internal sealed class JobObjects : ITaskObjects
     public ValueTask<Value> FetchAsync(ObjectLocation location, CancellationToken cancellationToken) =>
         _host.FetchObjectAsync(location, cancellationToken);
 
+    public ValueTask<object?> FetchObjectAsync(ObjectLocation location, Type type, CancellationToken cancellationToken) =>
+        _host.FetchArgumentAsync(location, type, Serializer, cancellationToken);
+
     public void Release(ObjectLocation location) => _host.FreeObject(location);
 
     public ObjectEntry Put(object? value, Type declaredType)

@@ -1,3 +1,4 @@
+using Granary.Runtime.Objects;
 using Granary.Runtime.Serialization;
 using Granary.Runtime.Transport;
 using Granary.Runtime.Wire;
@@ -88,11 +89,16 @@ internal sealed partial class SiloMessageHandler(SiloRuntime silo) : IMessageHan
             case Envelope.BodyOneofCase.DeactivateActor:
                 silo.DeactivateActor(message.DeactivateActor.ActorId, message.DeactivateActor.Reason);
                 return Done();
-            case Envelope.BodyOneofCase.GetObject:
-                return new ValueTask<Envelope?>(GetObject(message.GetObject));
+            case Envelope.BodyOneofCase.GetObject when connection is not null:
+                return GetObject(connection, message.GetObject);
+            case Envelope.BodyOneofCase.PutObject when message.PutObject.StreamedSize > 0 && connection is not null:
+                // The bytes follow as chunks; nothing is stored until CommitObject finds all of them.
+                return new ValueTask<Envelope?>(ObjectTransfer.Accept(connection, message.PutObject));
             case Envelope.BodyOneofCase.PutObject:
                 silo.Store.Put(message.PutObject.ObjectId, message.PutObject.JobId, message.PutObject.Value);
                 return Done();
+            case Envelope.BodyOneofCase.CommitObject when connection is not null:
+                return new ValueTask<Envelope?>(ObjectTransfer.CommitAsync(connection, message.CommitObject, silo.Store, silo.NodeId));
             case Envelope.BodyOneofCase.FreeObjects:
                 foreach (var id in message.FreeObjects.ObjectIds)
                 {
@@ -124,10 +130,16 @@ internal sealed partial class SiloMessageHandler(SiloRuntime silo) : IMessageHan
         }
     }
 
-    private Envelope GetObject(GetObject request) =>
-        silo.Store.TryGet(request.ObjectId, out var value)
-            ? new Envelope { ObjectPayload = new ObjectPayload { ObjectId = request.ObjectId, Value = value } }
-            : new Envelope { Error = new ErrorInfo { Kind = ErrorKind.ObjectLost, Type = typeof(ObjectLostException).FullName, Message = $"Object {request.ObjectId} is not in node {silo.NodeId}'s store (it was freed, or its job ended).", NodeId = silo.NodeId } };
+    /// <summary>Serves a stored object: in the reply when it fits one chunk, else streamed ahead of the reply.</summary>
+    private ValueTask<Envelope?> GetObject(Connection connection, GetObject request)
+    {
+        if (!silo.Store.TryGetBytes(request.ObjectId, out var value))
+        {
+            return new ValueTask<Envelope?>(ObjectTransfer.Lost(request.ObjectId, $"Object {request.ObjectId} is not in node {silo.NodeId}'s store (it was freed, or its job ended).", silo.NodeId));
+        }
+
+        return new ValueTask<Envelope?>(ObjectTransfer.ServeAsync(connection, request, value, silo.Stopping));
+    }
 
     private Envelope NoSuchActor(ActorCall call) =>
         ActorGrain.DiedReply(silo.NodeId, $"Actor {call.ActorId} is not alive on node {silo.NodeId}; {call.Spec.Method.DisplayName} did not run.");

@@ -31,8 +31,11 @@ public sealed class SiloOptions
     /// <summary>Values at most this size travel inline in messages; larger ones stay in the producing silo's store (Ray uses 100 KiB).</summary>
     public int InlineThresholdBytes { get; set; } = 100 * 1024;
 
-    /// <summary>Largest frame accepted from a peer; a bigger one closes that connection only.</summary>
+    /// <summary>Largest frame accepted from a peer; a bigger one closes that connection only. Large objects move in chunks, so it does not bound their size.</summary>
     public int MaxFrameBytes { get; set; } = 256 * 1024 * 1024;
+
+    /// <summary>Largest piece a large object moves in, to and from this silo (also capped by MaxFrameBytes); see ClientOptions.ObjectChunkBytes.</summary>
+    public int ObjectChunkBytes { get; set; } = 1024 * 1024;
 
     /// <summary>GPUs to offer. Real devices come from NVML; without NVML this many are simulated (scheduling works the same).</summary>
     public int? Gpus { get; set; }
@@ -106,6 +109,11 @@ public sealed class SiloOptions
         if (MaxFrameBytes < 1024)
         {
             throw new ArgumentOutOfRangeException(nameof(MaxFrameBytes), MaxFrameBytes, "MaxFrameBytes must be at least 1024.");
+        }
+
+        if (ObjectChunkBytes < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(ObjectChunkBytes), ObjectChunkBytes, "ObjectChunkBytes must be at least 1.");
         }
     }
 }

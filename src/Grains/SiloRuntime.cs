@@ -4,6 +4,7 @@ using Granary.Runtime.Code;
 using Granary.Runtime.Gpus;
 using Granary.Runtime.Objects;
 using Granary.Runtime.Scheduling;
+using Granary.Runtime.Serialization;
 using Granary.Runtime.Transport;
 using Granary.Runtime.Wire;
 using Microsoft.Extensions.Logging;
@@ -18,6 +19,9 @@ namespace Granary.Grains;
 /// </summary>
 internal sealed partial class SiloRuntime : IExecutionHost, IAsyncDisposable
 {
+    // Fetching an object in wire form decodes nothing, so no job's serializer is needed.
+    private static readonly ValueSerializer _wireSerializer = new();
+
     private readonly ConcurrentDictionary<string, LeaseWorker> _leases = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, ActorGrain> _actors = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stopping = new();
@@ -35,7 +39,7 @@ internal sealed partial class SiloRuntime : IExecutionHost, IAsyncDisposable
         NodeId = options.NodeId ?? "node-" + Guid.NewGuid().ToString("N")[..12];
         LoggerFactory = options.LoggerFactory ?? NullLoggerFactory.Instance;
         _logger = LoggerFactory.CreateLogger("Granary.Silo");
-        Transport = new TransportOptions { MaxFrameBytes = options.MaxFrameBytes };
+        Transport = new TransportOptions { MaxFrameBytes = options.MaxFrameBytes, ObjectChunkBytes = options.ObjectChunkBytes };
         Handler = new SiloMessageHandler(this);
         Peers = new ConnectionPool(
             () => new Hello { Role = PeerRole.Silo, NodeId = NodeId, Address = Address },
@@ -363,12 +367,26 @@ internal sealed partial class SiloRuntime : IExecutionHost, IAsyncDisposable
         ThreadPool.UnsafeQueueUserWorkItem(static state => state.Store.Free(state.Id), (Store, Id: location.ObjectId), preferLocal: false);
     }
 
-    /// <summary>Gets an object's value from this silo's store or from the silo that holds it.</summary>
+    /// <summary>Gets an object's value in wire form (a ref read out of a value) from this silo's store or the silo that holds it.</summary>
     public async ValueTask<Value> FetchObjectAsync(ObjectLocation location, CancellationToken cancellationToken)
     {
         if (Store.TryGet(location.ObjectId, out var local))
         {
             return local;
+        }
+
+        return ((ValueBytes)(await FetchArgumentAsync(location, type: null, _wireSerializer, cancellationToken).ConfigureAwait(false))!).ToValue();
+    }
+
+    /// <summary>
+    /// Gets an object as <paramref name="type"/> (as <see cref="ValueBytes"/> when null) from this silo's store
+    /// or from the silo that holds it; a pulled raw array is decoded as its chunks arrive.
+    /// </summary>
+    public async ValueTask<object?> FetchArgumentAsync(ObjectLocation location, Type? type, ValueSerializer serializer, CancellationToken cancellationToken)
+    {
+        if (Store.TryGetBytes(location.ObjectId, out var local))
+        {
+            return type is null ? local : serializer.Deserialize(local, type);
         }
 
         if (location.NodeId == NodeId)
@@ -379,8 +397,7 @@ internal sealed partial class SiloRuntime : IExecutionHost, IAsyncDisposable
         try
         {
             var peer = await Peers.GetAsync(location.Address, cancellationToken).ConfigureAwait(false);
-            var reply = await peer.RequestAsync(new Envelope { GetObject = new GetObject { ObjectId = location.ObjectId } }, cancellationToken).ConfigureAwait(false);
-            return reply.ObjectPayload.Value;
+            return (await ObjectTransfer.FetchAsync(peer, location, type, serializer, cancellationToken).ConfigureAwait(false)).Value;
         }
         catch (Exception ex) when (ex is ConnectionClosedException or System.Net.Sockets.SocketException)
         {

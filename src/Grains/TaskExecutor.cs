@@ -76,10 +76,9 @@ internal sealed class TaskExecutor(IExecutionHost silo)
         for (var i = 0; i < values.Length; i++)
         {
             var argument = arguments[i];
-            var wire = argument.KindCase == Argument.KindOneofCase.Location
-                ? await silo.FetchObjectAsync(argument.Location, cancellationToken).ConfigureAwait(false)
-                : argument.Value;
-            values[i] = serializer.Deserialize(wire, types[i]);
+            values[i] = argument.KindCase == Argument.KindOneofCase.Location
+                ? await silo.FetchArgumentAsync(argument.Location, types[i], serializer, cancellationToken).ConfigureAwait(false)
+                : serializer.Deserialize(argument.Value, types[i]);
         }
 
         return values;

@@ -51,6 +51,7 @@ public sealed class SiloHost : IAsyncDisposable
         }
 
         builder.Services.AddSingleton(runtime);
+        builder.Services.AddSingleton<IMemoryPoolFactory<byte>, LargeBlockMemoryPoolFactory>();
         builder.Services.AddSingleton<Microsoft.Extensions.Hosting.IHostLifetime, PassiveHostLifetime>();
         var ip = IPAddress.TryParse(options.Host, out var parsed) ? parsed : IPAddress.Loopback;
         builder.WebHost.ConfigureKestrel(kestrel =>

@@ -3,12 +3,13 @@ using Microsoft.Extensions.Logging;
 
 namespace Granary.Silo;
 
-/// <summary>`granary worker --silo host:port --worker-id ID --node-id ID`: a silo's worker process (started by the silo, not by hand).</summary>
+/// <summary>`granary worker --silo host:port --worker-id ID --node-id ID [--inline-threshold BYTES]`: a silo's worker process (started by the silo, not by hand).</summary>
 internal static class WorkerCommand
 {
     public static async Task<int> RunAsync(string[] args)
     {
         string? silo = null, workerId = null, nodeId = null;
+        var inlineThreshold = 100 * 1024;
         for (var i = 0; i < args.Length; i++)
         {
             var flag = args[i];
@@ -24,6 +25,9 @@ internal static class WorkerCommand
                 case "--node-id":
                     nodeId = Next();
                     break;
+                case "--inline-threshold":
+                    inlineThreshold = int.Parse(Next(), System.Globalization.CultureInfo.InvariantCulture);
+                    break;
                 default:
                     throw new ArgumentException($"unknown flag '{flag}' for 'granary worker' (silos start workers themselves)");
             }
@@ -35,7 +39,7 @@ internal static class WorkerCommand
         }
 
         using var loggerFactory = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning));
-        var worker = new WorkerRuntime(silo, workerId, nodeId, loggerFactory);
+        var worker = new WorkerRuntime(silo, workerId, nodeId, inlineThreshold, loggerFactory);
         await worker.RunAsync(CancellationToken.None).ConfigureAwait(false);
         return 0;
     }

@@ -115,6 +115,9 @@ public sealed class ObjectRefJsonTests
         public ValueTask<Value> FetchAsync(ObjectLocation location, CancellationToken cancellationToken) =>
             throw new NotSupportedException();
 
+        public ValueTask<object?> FetchObjectAsync(ObjectLocation location, Type type, CancellationToken cancellationToken) =>
+            throw new NotSupportedException();
+
         public void Release(ObjectLocation location)
         {
         }

@@ -184,7 +184,8 @@ internal sealed partial class WorkerPool : IAsyncDisposable
         var id = $"{_silo.NodeId}-w{Interlocked.Increment(ref _next)}";
         var start = _silo.Options.WorkerStartInfo?.Invoke()
             ?? throw new InvalidOperationException("this silo has no worker executable configured (SiloOptions.WorkerStartInfo)");
-        foreach (var argument in new[] { "worker", "--silo", _silo.Address, "--worker-id", id, "--node-id", _silo.NodeId })
+        var inlineThreshold = _silo.Options.InlineThresholdBytes.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        foreach (var argument in new[] { "worker", "--silo", _silo.Address, "--worker-id", id, "--node-id", _silo.NodeId, "--inline-threshold", inlineThreshold })
         {
             start.ArgumentList.Add(argument);
         }

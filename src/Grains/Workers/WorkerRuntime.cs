@@ -1,4 +1,6 @@
 using Granary.Runtime.Code;
+using Granary.Runtime.Objects;
+using Granary.Runtime.Serialization;
 using Granary.Runtime.Transport;
 using Granary.Runtime.Wire;
 using Microsoft.Extensions.Logging;
@@ -7,19 +9,24 @@ namespace Granary.Grains.Workers;
 
 /// <summary>
 /// The inside of a worker process: it dials its silo, runs the tasks the silo pushes with the same executor
-/// a silo uses, and exits when the silo goes away. Results always travel back inline; the silo decides what
-/// to keep in its store.
+/// a silo uses, and exits when the silo goes away. Results up to the silo's inline threshold travel back in the
+/// reply; larger ones are streamed into the silo's store first, and the reply names where they are.
 /// </summary>
 internal sealed class WorkerRuntime : IExecutionHost, IMessageHandler
 {
+    // Fetching an object in wire form decodes nothing, so no job's serializer is needed.
+    private static readonly ValueSerializer _wireSerializer = new();
+
     private readonly string _siloAddress;
+    private readonly int _inlineThresholdBytes;
     private readonly ConnectionPool _pool;
     private readonly TaskExecutor _executor;
     private readonly TaskCompletionSource<string> _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public WorkerRuntime(string siloAddress, string workerId, string nodeId, ILoggerFactory loggerFactory)
+    public WorkerRuntime(string siloAddress, string workerId, string nodeId, int inlineThresholdBytes, ILoggerFactory loggerFactory)
     {
         _siloAddress = siloAddress;
+        _inlineThresholdBytes = inlineThresholdBytes;
         NodeId = nodeId;
         _pool = new ConnectionPool(() => new Hello { Role = PeerRole.Worker, NodeId = workerId }, this, loggerFactory.CreateLogger("Granary.Worker"));
         Jobs = new JobCodeRegistry(new SiloCodeSource(this), new AssemblyBlobCache(), code => new JobObjects(this, code));
@@ -54,11 +61,20 @@ internal sealed class WorkerRuntime : IExecutionHost, IMessageHandler
         }
     }
 
-    public async ValueTask<Value> FetchObjectAsync(ObjectLocation location, CancellationToken cancellationToken)
+    public async ValueTask<Value> FetchObjectAsync(ObjectLocation location, CancellationToken cancellationToken) =>
+        ((ValueBytes)(await FetchArgumentAsync(location, type: null, _wireSerializer, cancellationToken).ConfigureAwait(false))!).ToValue();
+
+    public async ValueTask<object?> FetchArgumentAsync(ObjectLocation location, Type? type, ValueSerializer serializer, CancellationToken cancellationToken)
     {
-        var peer = await _pool.GetAsync(location.Address, cancellationToken).ConfigureAwait(false);
-        var reply = await peer.RequestAsync(new Envelope { GetObject = new GetObject { ObjectId = location.ObjectId } }, cancellationToken).ConfigureAwait(false);
-        return reply.ObjectPayload.Value;
+        try
+        {
+            var peer = await _pool.GetAsync(location.Address, cancellationToken).ConfigureAwait(false);
+            return (await ObjectTransfer.FetchAsync(peer, location, type, serializer, cancellationToken).ConfigureAwait(false)).Value;
+        }
+        catch (Exception ex) when (ex is ConnectionClosedException or System.Net.Sockets.SocketException)
+        {
+            throw new ObjectLostException(location.ObjectId, $"Object {location.ObjectId} was on node {location.NodeId} ({location.Address}), which cannot be reached: {ex.Message}", ex);
+        }
     }
 
     public TaskReply Completed(TaskSpec spec, Value value) => new() { Value = value, NodeId = NodeId };
@@ -93,8 +109,39 @@ internal sealed class WorkerRuntime : IExecutionHost, IMessageHandler
         return await silo.RequestAsync(request, cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task<Envelope?> RunAsync(PushTask push) =>
-        new() { TaskReply = await _executor.RunTaskAsync(push.Spec, [.. push.GpuIds], CancellationToken.None).ConfigureAwait(false) };
+    private async Task<Envelope?> RunAsync(PushTask push)
+    {
+        var reply = await _executor.RunTaskAsync(push.Spec, [.. push.GpuIds], CancellationToken.None).ConfigureAwait(false);
+        if (reply.ResultCase == TaskReply.ResultOneofCase.Value && reply.Value.Data.Length > _inlineThresholdBytes)
+        {
+            reply = await StoreResultAsync(push.Spec, reply).ConfigureAwait(false);
+        }
+
+        return new Envelope { TaskReply = reply };
+    }
+
+    /// <summary>
+    /// A result the silo would keep in its store anyway is streamed there in chunks, and the reply names its
+    /// location: one large frame could exceed the frame limit, and would hold up the connection meanwhile.
+    /// </summary>
+    private async Task<TaskReply> StoreResultAsync(TaskSpec spec, TaskReply reply)
+    {
+        try
+        {
+            var silo = await _pool.GetAsync(_siloAddress, CancellationToken.None).ConfigureAwait(false);
+            await ObjectTransfer.PutAsync(silo, spec.TaskId, spec.JobId, ValueBytes.From(reply.Value), CancellationToken.None).ConfigureAwait(false);
+            return new TaskReply
+            {
+                NodeId = NodeId,
+                RunMicros = reply.RunMicros,
+                Location = new ObjectLocation { ObjectId = spec.TaskId, NodeId = NodeId, Address = _siloAddress, Size = reply.Value.Data.Length },
+            };
+        }
+        catch (Exception ex) when (ex is GranaryException or ConnectionClosedException or IOException or System.Net.Sockets.SocketException)
+        {
+            return _executor.Failed(ex, spec);
+        }
+    }
 
     private ValueTask<Envelope?> Ended(string jobId)
     {

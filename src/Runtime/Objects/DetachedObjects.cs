@@ -26,6 +26,10 @@ internal sealed class DetachedObjects : IObjectOwner
         ValueTask.FromException<Value>(new ObjectLostException(location.ObjectId,
             $"Object {location.ObjectId} is stored on node {location.NodeId}, but this ref was read outside a Granary client or task, so it cannot fetch it."));
 
+    public ValueTask<object?> FetchObjectAsync(ObjectLocation location, Type type, CancellationToken cancellationToken) =>
+        ValueTask.FromException<object?>(new ObjectLostException(location.ObjectId,
+            $"Object {location.ObjectId} is stored on node {location.NodeId}, but this ref was read outside a Granary client or task, so it cannot fetch it."));
+
     public void Release(ObjectLocation location)
     {
         // Detached refs are always borrowed: nothing here frees anything.

@@ -17,8 +17,14 @@ internal interface IObjectOwner
     /// <summary>The live entries of this process by object id, so a ref read back resolves to the same entry.</summary>
     ObjectRegistry Registry { get; }
 
-    /// <summary>Pulls a value that lives in a silo's object store.</summary>
+    /// <summary>Pulls a value that lives in a silo's object store, in wire form (at most 2 GiB).</summary>
     ValueTask<Value> FetchAsync(ObjectLocation location, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Pulls a value that lives in a silo's object store and decodes it as <paramref name="type"/> while it
+    /// arrives: a raw array lands in the final array with one copy, and may be larger than 2 GiB.
+    /// </summary>
+    ValueTask<object?> FetchObjectAsync(ObjectLocation location, Type type, CancellationToken cancellationToken);
 
     /// <summary>
     /// Nothing refers to the object any more: free it where it is stored. Called from a finalizer, so it

@@ -157,8 +157,10 @@ internal sealed class ObjectEntry
 
     private async ValueTask<T> GetSlowAsync<T>(CancellationToken cancellationToken)
     {
-        var value = await GetValueAsync(cancellationToken).ConfigureAwait(false);
-        return Owner.Serializer.Deserialize<T>(value);
+        await WaitAsync(cancellationToken).ConfigureAwait(false);
+        return Inline is { } inline
+            ? Owner.Serializer.Deserialize<T>(inline)
+            : (T)(await Owner.FetchObjectAsync(Location!, typeof(T), cancellationToken).ConfigureAwait(false))!;
     }
 
     private static long PressureOf(ObjectLocation location) => Math.Max(1, location.Size);

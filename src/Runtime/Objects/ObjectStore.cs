@@ -1,4 +1,3 @@
-using Google.Protobuf;
 using Granary.Runtime.Wire;
 
 namespace Granary.Runtime.Objects;
@@ -9,7 +8,8 @@ namespace Granary.Runtime.Objects;
 /// spill to files in the spill directory and come back transparently on the next get (an object larger
 /// than the whole capacity goes straight to disk). Objects are freed when their owner frees them or their
 /// job ends. A spill that cannot be written (disk full, no permission) fails the put with
-/// <see cref="ObjectStoreFullException"/> naming the directory; nothing retries. Thread-safe (one lock).
+/// <see cref="ObjectStoreFullException"/> naming the directory; nothing retries. Values are held as
+/// <see cref="ValueBytes"/>, so one may be larger than a byte array (2 GiB). Thread-safe (one lock).
 /// </summary>
 internal sealed class ObjectStore : IDisposable
 {
@@ -46,9 +46,11 @@ internal sealed class ObjectStore : IDisposable
     /// <summary>Bytes currently spilled to disk.</summary>
     public long SpilledBytes => Interlocked.Read(ref _spilledBytes);
 
-    public void Put(string objectId, string jobId, Value value)
+    public void Put(string objectId, string jobId, Value value) => Put(objectId, jobId, ValueBytes.From(value));
+
+    public void Put(string objectId, string jobId, ValueBytes value)
     {
-        var size = value.Data.Length;
+        var size = value.Length;
         lock (_gate)
         {
             if (_objects.ContainsKey(objectId))
@@ -78,7 +80,15 @@ internal sealed class ObjectStore : IDisposable
         }
     }
 
+    /// <summary>The value as one wire value (at most 2 GiB); see <see cref="TryGetBytes"/>.</summary>
     public bool TryGet(string objectId, out Value value)
+    {
+        var found = TryGetBytes(objectId, out var bytes);
+        value = found ? bytes.ToValue() : null!;
+        return found;
+    }
+
+    public bool TryGetBytes(string objectId, out ValueBytes value)
     {
         lock (_gate)
         {
@@ -97,12 +107,12 @@ internal sealed class ObjectStore : IDisposable
             }
 
             value = Restore(entry);
-            if (value.Data.Length <= CapacityBytes)
+            if (value.Length <= CapacityBytes)
             {
                 try
                 {
                     // Back in memory for the next reader; others may spill to make room.
-                    MakeRoomLocked(value.Data.Length);
+                    MakeRoomLocked(value.Length);
                     DeleteSpill(entry);
                     Admit(objectId, entry, value);
                 }
@@ -162,18 +172,18 @@ internal sealed class ObjectStore : IDisposable
         }
     }
 
-    private void Admit(string objectId, Entry entry, Value value)
+    private void Admit(string objectId, Entry entry, ValueBytes value)
     {
         entry.Value = value;
         entry.Node = _recency.AddFirst(objectId);
-        Interlocked.Add(ref _memoryBytes, value.Data.Length);
+        Interlocked.Add(ref _memoryBytes, value.Length);
     }
 
     private void Evict(Entry entry)
     {
         if (entry.Value is { } held)
         {
-            Interlocked.Add(ref _memoryBytes, -held.Data.Length);
+            Interlocked.Add(ref _memoryBytes, -held.Length);
             _recency.Remove(entry.Node!);
             entry.Value = null;
             entry.Node = null;
@@ -203,7 +213,7 @@ internal sealed class ObjectStore : IDisposable
         }
     }
 
-    private void SpillLocked(string objectId, Entry entry, Value value)
+    private void SpillLocked(string objectId, Entry entry, ValueBytes value)
     {
         var path = Path.Combine(SpillDirectory, objectId + ".obj");
         try
@@ -211,25 +221,33 @@ internal sealed class ObjectStore : IDisposable
             Directory.CreateDirectory(SpillDirectory);
             using (var file = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16))
             {
-                value.Data.WriteTo(file);
+                value.WriteTo(file);
             }
 
             entry.SpillPath = path;
-            entry.SpilledSize = value.Data.Length;
-            Interlocked.Add(ref _spilledBytes, value.Data.Length);
+            entry.SpilledSize = value.Length;
+            Interlocked.Add(ref _spilledBytes, value.Length);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             TryDelete(path);
             throw new ObjectStoreFullException(
-                $"The object store is full ({Bytes} of {CapacityBytes} bytes in memory) and spilling object {objectId} ({value.Data.Length} bytes) to '{SpillDirectory}' failed: {ex.Message} Free disk space there, point SiloOptions.SpillDirectory elsewhere, or raise ObjectStoreCapacityBytes.", ex);
+                $"The object store is full ({Bytes} of {CapacityBytes} bytes in memory) and spilling object {objectId} ({value.Length} bytes) to '{SpillDirectory}' failed: {ex.Message} Free disk space there, point SiloOptions.SpillDirectory elsewhere, or raise ObjectStoreCapacityBytes.", ex);
         }
     }
 
-    private static Value Restore(Entry entry)
+    private static ValueBytes Restore(Entry entry)
     {
-        var bytes = File.ReadAllBytes(entry.SpillPath!);
-        return new Value { Format = entry.Format, Serializer = entry.Serializer, Data = UnsafeByteOperations.UnsafeWrap(bytes) };
+        using var file = new FileStream(entry.SpillPath!, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+        var segments = new List<ReadOnlyMemory<byte>>();
+        foreach (var size in ValueBytes.SegmentSizes(file.Length))
+        {
+            var segment = GC.AllocateUninitializedArray<byte>(size);
+            file.ReadExactly(segment);
+            segments.Add(segment);
+        }
+
+        return new ValueBytes(entry.Format, entry.Serializer, segments);
     }
 
     private void DeleteSpill(Entry entry)
@@ -263,7 +281,7 @@ internal sealed class ObjectStore : IDisposable
 
         public string Serializer { get; } = serializer;
 
-        public Value? Value { get; set; }
+        public ValueBytes? Value { get; set; }
 
         public LinkedListNode<string>? Node { get; set; }
 

@@ -1,6 +1,10 @@
+using System.Buffers;
 using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Google.Protobuf;
+using Granary.Runtime.Objects;
+using Granary.Runtime.Wire;
 
 namespace Granary.Runtime.Serialization;
 
@@ -15,6 +19,15 @@ internal static class RawArrayCodec
 
     public static ByteString Encode(object array, Type type) => Codec(type)!.Encode((Array)array);
 
+    /// <summary>
+    /// The array's bytes copied once into fresh segments (no zeroing first), for values that may be larger
+    /// than one message or one byte array.
+    /// </summary>
+    public static ValueBytes EncodeBytes(object array, Type type, ArrayPool<byte>? pool = null) => Codec(type)!.EncodeBytes((Array)array, pool);
+
+    /// <summary>The array's size in bytes, without encoding it.</summary>
+    public static long ByteLength(object array, Type type) => Codec(type)!.ByteLength((Array)array);
+
     /// <summary>The array type for a primitive element type name such as System.Double; null for anything else.</summary>
     public static Type? ArrayTypeOf(string elementTypeName)
     {
@@ -23,6 +36,21 @@ internal static class RawArrayCodec
     }
 
     public static object Decode(ReadOnlySpan<byte> data, Type type) => Codec(type)!.Decode(data);
+
+    /// <summary>Decodes bytes held in segments into one array: one copy, and no 2 GiB limit on the bytes.</summary>
+    public static object Decode(ValueBytes bytes, Type type)
+    {
+        var sink = Codec(type)!.CreateSink(bytes.Length);
+        foreach (var segment in bytes.Segments)
+        {
+            sink.Write(segment.Span);
+        }
+
+        return sink.Result;
+    }
+
+    /// <summary>A destination that decodes a streamed array of <paramref name="type"/> as its bytes arrive.</summary>
+    public static ObjectSink CreateSink(Type type, long length) => Codec(type)!.CreateSink(length);
 
     private static IElementCodec? Codec(Type type) => _codecs.GetOrAdd(type, static t =>
     {
@@ -44,13 +72,46 @@ internal static class RawArrayCodec
     {
         ByteString Encode(Array array);
 
+        ValueBytes EncodeBytes(Array array, ArrayPool<byte>? pool);
+
+        long ByteLength(Array array);
+
         object Decode(ReadOnlySpan<byte> data);
+
+        ObjectSink CreateSink(long length);
     }
 
     private sealed class ElementCodec<T> : IElementCodec
         where T : unmanaged
     {
-        public ByteString Encode(Array array) => ByteString.CopyFrom(MemoryMarshal.AsBytes(((T[])array).AsSpan()));
+        public ByteString Encode(Array array)
+        {
+            // One copy into an array nobody else sees, so it can be wrapped; not zeroed first, since every byte is written.
+            var bytes = MemoryMarshal.AsBytes(((T[])array).AsSpan());
+            var copy = GC.AllocateUninitializedArray<byte>(bytes.Length);
+            bytes.CopyTo(copy);
+            return UnsafeByteOperations.UnsafeWrap(copy);
+        }
+
+        public unsafe long ByteLength(Array array) => (long)array.Length * sizeof(T);
+
+        public ValueBytes EncodeBytes(Array array, ArrayPool<byte>? pool)
+        {
+            var typed = (T[])array;
+            ref var start = ref Unsafe.As<T, byte>(ref MemoryMarshal.GetArrayDataReference(typed));
+            var sizes = ValueBytes.SegmentSizes(ByteLength(array)).ToList();
+            var arrays = sizes.Select(size => pool?.Rent(size) ?? GC.AllocateUninitializedArray<byte>(size)).ToArray();
+            long offset = 0;
+            for (var i = 0; i < sizes.Count; i++)
+            {
+                MemoryMarshal.CreateReadOnlySpan(ref Unsafe.AddByteOffset(ref start, (nint)offset), sizes[i]).CopyTo(arrays[i]);
+                offset += sizes[i];
+            }
+
+            return pool is null
+                ? new ValueBytes(ValueFormat.Raw, typeof(T).FullName!, [.. arrays.Select(a => (ReadOnlyMemory<byte>)a)])
+                : ValueBytes.Rented(ValueFormat.Raw, typeof(T).FullName!, pool, arrays, sizes);
+        }
 
         public unsafe object Decode(ReadOnlySpan<byte> data)
         {
@@ -63,5 +124,7 @@ internal static class RawArrayCodec
             data.CopyTo(MemoryMarshal.AsBytes(result.AsSpan()));
             return result;
         }
+
+        public ObjectSink CreateSink(long length) => new RawArraySink<T>(length);
     }
 }

@@ -74,14 +74,11 @@ internal sealed class ValueSerializer
         var type = declaredType == typeof(object) ? value.GetType() : declaredType;
         try
         {
-            foreach (var serializer in _custom)
+            if (FindCustom(type) is { } serializer)
             {
-                if (serializer.CanSerialize(type))
-                {
-                    var buffer = new ArrayBufferWriter<byte>();
-                    serializer.Serialize(buffer, value, type);
-                    return new Value { Format = ValueFormat.Custom, Serializer = SerializerName(serializer), Data = ByteString.CopyFrom(buffer.WrittenSpan) };
-                }
+                var buffer = new ArrayBufferWriter<byte>();
+                serializer.Serialize(buffer, value, type);
+                return new Value { Format = ValueFormat.Custom, Serializer = SerializerName(serializer), Data = ByteString.CopyFrom(buffer.WrittenSpan) };
             }
 
             if (RawArrayCodec.IsRaw(value.GetType()))
@@ -100,7 +97,74 @@ internal sealed class ValueSerializer
         }
     }
 
+    /// <summary>
+    /// Serializes a value that may be large (a Put): a raw array is copied once into segments, with no limit of
+    /// one message or one byte array; anything else serializes as <see cref="Serialize"/> does. A raw array of
+    /// more than <paramref name="rentAboveBytes"/> goes into arrays rented from <paramref name="pool"/>, which
+    /// the caller gives back (<see cref="ValueBytes.ReturnRented"/>) once nothing reads them.
+    /// </summary>
+    public ValueBytes SerializeBytes(object? value, Type declaredType, ArrayPool<byte>? pool = null, long rentAboveBytes = 0)
+    {
+        if (value is null || !RawArrayCodec.IsRaw(value.GetType()) || FindCustom(declaredType == typeof(object) ? value.GetType() : declaredType) is not null)
+        {
+            return ValueBytes.From(Serialize(value, declaredType));
+        }
+
+        try
+        {
+            var rent = pool is not null && RawArrayCodec.ByteLength(value, value.GetType()) > rentAboveBytes;
+            return RawArrayCodec.EncodeBytes(value, value.GetType(), rent ? pool : null);
+        }
+        catch (Exception ex) when (ex is OutOfMemoryException or OverflowException)
+        {
+            throw new ValueSerializationException(value.GetType(), $"A {value.GetType().Name} cannot be serialized: {ex.Message}", ex);
+        }
+    }
+
     public T Deserialize<T>(Value value) => (T)Deserialize(value, typeof(T))!;
+
+    /// <summary>Reads a value held as segments: a raw array straight from them (one copy, any size), else as one wire value.</summary>
+    public object? Deserialize(ValueBytes bytes, Type type)
+    {
+        try
+        {
+            return bytes.Format == ValueFormat.Raw && RawTarget(bytes.Serializer, type) is { } arrayType
+                ? RawArrayCodec.Decode(bytes, arrayType)
+                : Deserialize(bytes.ToValue(), type);
+        }
+        catch (Exception ex) when (ex is not ValueSerializationException)
+        {
+            throw new ValueSerializationException(type, $"A value could not be read as '{type.FullName}': {ex.Message}", ex);
+        }
+    }
+
+    /// <summary>
+    /// Where a streamed value should land, given its header: straight into the final array when it is a raw
+    /// array the caller can take, else into bytes for <see cref="Finish"/> to decode. A null target keeps bytes.
+    /// </summary>
+    public ObjectSink CreateSink(Value header, long size, Type? target)
+    {
+        if (target is null || header.Format != ValueFormat.Raw || RawTarget(header.Serializer, target) is not { } arrayType)
+        {
+            return new BytesSink(header.Format, header.Serializer, size);
+        }
+
+        try
+        {
+            return RawArrayCodec.CreateSink(arrayType, size);
+        }
+        catch (Exception ex) when (ex is InvalidDataException or OutOfMemoryException)
+        {
+            throw new ValueSerializationException(target, $"A value could not be read as '{target.FullName}': {ex.Message}", ex);
+        }
+    }
+
+    /// <summary>The value a completed sink holds, as <paramref name="target"/> (or as bytes when null).</summary>
+    public object? Finish(ObjectSink sink, Type? target) => sink switch
+    {
+        BytesSink bytes when target is not null => Deserialize(bytes.Bytes(), target),
+        _ => sink.Result,
+    };
 
     public object? Deserialize(Value value, Type type)
     {
@@ -129,6 +193,25 @@ internal sealed class ValueSerializer
             throw new ValueSerializationException(type, $"A value could not be read as '{type.FullName}': {ex.Message}", ex);
         }
     }
+
+    private ISerializer? FindCustom(Type type)
+    {
+        foreach (var serializer in _custom)
+        {
+            if (serializer.CanSerialize(type))
+            {
+                return serializer;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>The array type a raw value becomes for a caller asking for <paramref name="type"/>; null when it cannot.</summary>
+    private static Type? RawTarget(string elementTypeName, Type type) =>
+        RawArrayCodec.IsRaw(type) ? type
+        : RawArrayCodec.ArrayTypeOf(elementTypeName) is { } arrayType && type.IsAssignableFrom(arrayType) ? arrayType
+        : null;
 
     private ISerializer FindByName(string name)
     {

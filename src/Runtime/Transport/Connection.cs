@@ -166,6 +166,12 @@ internal sealed partial class Connection
 
                     while (FrameCodec.TryRead(ref buffer, _options.MaxFrameBytes, out var payload))
                     {
+                        if (TryHandleObjectFrame(payload))
+                        {
+                            // An object chunk or ack (Connection.Objects.cs).
+                            continue;
+                        }
+
                         var envelope = Parse(payload);
                         if (envelope is null)
                         {
@@ -378,6 +384,7 @@ internal sealed partial class Connection
 
                     FrameCodec.Write(output, envelope, size);
                     wrote = true;
+                    OnWritten(envelope);
                     unflushed += size + FrameCodec.HeaderSize;
                     if (unflushed >= _options.FlushThresholdBytes)
                     {

@@ -1,0 +1,55 @@
+using System.Buffers;
+
+namespace Granary.Runtime.Objects;
+
+/// <summary>
+/// Where a streamed value's bytes land: a destination of known size, preallocated (or allocated as it
+/// fills), into which each chunk is copied exactly once, in order. What it holds at the end is
+/// <see cref="Result"/>: the decoded array itself, or the bytes for a later decode. Written by one thread
+/// at a time (a connection's read loop); read once the stream is complete.
+/// </summary>
+internal abstract class ObjectSink
+{
+    protected ObjectSink(long length)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(length);
+        Length = length;
+    }
+
+    public long Length { get; }
+
+    public long Received { get; private set; }
+
+    public bool IsComplete => Received == Length;
+
+    /// <summary>The array the bytes were decoded into, or the <see cref="ValueBytes"/> they form.</summary>
+    public abstract object Result { get; }
+
+    public void Write(in ReadOnlySequence<byte> data)
+    {
+        CheckRoom(data.Length);
+        foreach (var piece in data)
+        {
+            Copy(Received, piece.Span);
+            Received += piece.Length;
+        }
+    }
+
+    public void Write(ReadOnlySpan<byte> data)
+    {
+        CheckRoom(data.Length);
+        Copy(Received, data);
+        Received += data.Length;
+    }
+
+    /// <summary>Copies <paramref name="data"/> to its place at <paramref name="offset"/> bytes into the value.</summary>
+    protected abstract void Copy(long offset, ReadOnlySpan<byte> data);
+
+    private void CheckRoom(long incoming)
+    {
+        if (incoming > Length - Received)
+        {
+            throw new InvalidDataException($"a chunk of {incoming} bytes at offset {Received} runs past the end of a {Length}-byte value.");
+        }
+    }
+}
