@@ -35,6 +35,7 @@ var floors = new Dictionary<string, double>
 {
     ["loopback"] = await Measurement.MedianRateAsync(await LoopbackFloor.StartAsync(quick ? 2_000 : 20_000, stop.Token), warmups, rounds),
     ["memcpy"] = await Measurement.MedianRateAsync(MemcpyFloor.Round(64 << 20), warmups, rounds),
+    ["fresh"] = await Measurement.MedianRateAsync(MemcpyFloor.FreshRound(64 << 20), warmups, rounds),
     ["tcp"] = await Measurement.MedianRateAsync(await LoopbackBandwidth.StartAsync(64 << 20, stop.Token), warmups, rounds),
 };
 
@@ -107,7 +108,7 @@ if (only is null)
 }
 
 Say(string.Empty);
-Say("Floors: loopback round trips " + floors["loopback"].ToString("N0", CultureInfo.InvariantCulture) + "/s, memcpy " + floors["memcpy"].ToString("0.00", CultureInfo.InvariantCulture) + " GB/s, loopback TCP stream " + floors["tcp"].ToString("0.00", CultureInfo.InvariantCulture) + " GB/s. " + daskNote + ".");
+Say("Floors: loopback round trips " + floors["loopback"].ToString("N0", CultureInfo.InvariantCulture) + "/s, memcpy " + floors["memcpy"].ToString("0.00", CultureInfo.InvariantCulture) + " GB/s (into fresh memory " + floors["fresh"].ToString("0.00", CultureInfo.InvariantCulture) + " GB/s), loopback TCP stream " + floors["tcp"].ToString("0.00", CultureInfo.InvariantCulture) + " GB/s. " + daskNote + ".");
 
 foreach (var other in others.Skip(1))
 {
@@ -125,7 +126,7 @@ if (json)
     var output = new JsonObject
     {
         ["machine"] = new JsonObject { ["cores"] = cores, ["memoryBytes"] = memory, ["dotnet"] = Environment.Version.ToString(), ["os"] = Environment.OSVersion.ToString(), ["quick"] = quick, ["cluster"] = embedded ? "embedded" : "processes" },
-        ["floors"] = new JsonObject { ["loopback_round_trips_per_s"] = floors["loopback"], ["memcpy_gb_per_s"] = floors["memcpy"], ["loopback_tcp_gb_per_s"] = floors["tcp"] },
+        ["floors"] = new JsonObject { ["loopback_round_trips_per_s"] = floors["loopback"], ["memcpy_gb_per_s"] = floors["memcpy"], ["memcpy_fresh_gb_per_s"] = floors["fresh"], ["loopback_tcp_gb_per_s"] = floors["tcp"] },
         ["rows"] = results,
     };
     Console.WriteLine(output.ToJsonString());
