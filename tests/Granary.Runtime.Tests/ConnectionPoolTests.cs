@@ -16,7 +16,9 @@ public sealed class ConnectionPoolTests
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         var address = $"127.0.0.1:{((IPEndPoint)listener.LocalEndpoint).Port}";
-        var serverSide = AcceptOneAsync(listener);
+        // The listener holds its answer to our hello until the peer's own connection has been adopted.
+        var answerHello = new TaskCompletionSource();
+        var serverSide = AcceptOneAsync(listener, answerHello.Task);
 
         var pool = new ConnectionPool(() => new Hello { NodeId = "dialer" }, new QuietHandler(), NullLogger.Instance);
 
@@ -26,6 +28,7 @@ public sealed class ConnectionPoolTests
         var adoptedPipe = new Pipe();
         var adopted = new Connection(new InMemoryPipe(adoptedPipe.Reader, new Pipe().Writer), address, new QuietHandler(), NullLogger.Instance);
         pool.Adopt(address, adopted);
+        answerHello.SetResult();
         var dialed = await dialing;
         Assert.Same(adopted, await pool.GetAsync(address, CancellationToken.None));
 
@@ -57,11 +60,11 @@ public sealed class ConnectionPoolTests
     }
 
     /// <summary>Accepts one socket and answers its Hello; the connection stays open until either side closes it.</summary>
-    private static async Task<Connection> AcceptOneAsync(TcpListener listener)
+    private static async Task<Connection> AcceptOneAsync(TcpListener listener, Task? answerHello = null)
     {
         var socket = await listener.AcceptSocketAsync();
         var stream = new NetworkStream(socket, ownsSocket: true);
-        var connection = new Connection(new InMemoryPipe(PipeReader.Create(stream), PipeWriter.Create(stream)), "dialer", new HelloHandler(), NullLogger.Instance);
+        var connection = new Connection(new InMemoryPipe(PipeReader.Create(stream), PipeWriter.Create(stream)), "dialer", new HelloHandler(answerHello ?? Task.CompletedTask), NullLogger.Instance);
         _ = connection.RunAsync();
         return connection;
     }
@@ -73,10 +76,13 @@ public sealed class ConnectionPoolTests
         public PipeWriter Output { get; } = output;
     }
 
-    private sealed class HelloHandler : IMessageHandler
+    private sealed class HelloHandler(Task answerHello) : IMessageHandler
     {
-        public ValueTask<Envelope?> HandleAsync(Connection connection, Envelope message) =>
-            new(message.BodyCase == Envelope.BodyOneofCase.Hello ? new Envelope { HelloReply = new HelloReply { NodeId = "listener" } } : null);
+        public async ValueTask<Envelope?> HandleAsync(Connection connection, Envelope message)
+        {
+            await answerHello;
+            return message.BodyCase == Envelope.BodyOneofCase.Hello ? new Envelope { HelloReply = new HelloReply { NodeId = "listener" } } : null;
+        }
 
         public void OnClosed(Connection connection, string reason)
         {
