@@ -12,7 +12,7 @@ internal static class StartCommand
 {
     public const string Usage =
         "granary start --head [--port P] [--host IP] [--redis host:port] [--cpus N] [--gpus N] [options]\n" +
-        "granary start --address head:port [--port P] [--host IP] [--cpus N] [--memory 32GB] [--gpus N] [--gpu-type H100] [--gpu-memory 80GB] [--resources name=amount,...] [--node-id ID]";
+        "granary start --address head:port [--port P] [--host IP] [--cpus N] [--memory 32GB] [--gpus N] [--gpu-type H100] [--gpu-memory 80GB] [--resources name=amount,...] [--object-store-memory 8GB] [--spill-dir PATH] [--node-id ID]";
 
     public static SiloOptions Parse(string[] args)
     {
@@ -56,6 +56,12 @@ internal static class StartCommand
                     break;
                 case "--gpu-memory":
                     options.GpuMemoryBytes = ByteSize.Parse(Next());
+                    break;
+                case "--object-store-memory":
+                    options.ObjectStoreCapacityBytes = ByteSize.Parse(Next());
+                    break;
+                case "--spill-dir":
+                    options.SpillDirectory = Next();
                     break;
                 case "--redis":
                     options.RedisAddress = Next();

@@ -26,6 +26,15 @@ public sealed class CommandLineTests
         Assert.Single(error.Trim().Split('\n'));
     }
 
+    [Fact]
+    public void Object_store_flags_set_the_capacity_and_the_spill_directory()
+    {
+        var options = StartCommand.Parse(["--address", "127.0.0.1:6380", "--object-store-memory", "2GB", "--spill-dir", "/tmp/granary-spill"]);
+        Assert.Equal(2L << 30, options.ObjectStoreCapacityBytes);
+        Assert.Equal("/tmp/granary-spill", options.SpillDirectory);
+        Assert.Contains("GB", Assert.Throws<FormatException>(() => StartCommand.Parse(["--address", "127.0.0.1:6380", "--object-store-memory", "lots"])).Message);
+    }
+
     [Theory]
     [InlineData("512MB", 512L << 20)]
     [InlineData("32GB", 32L << 30)]
