@@ -75,10 +75,26 @@ internal sealed class ObjectEntry
     /// <summary>Completes when the entry is ready or failed; never faults.</summary>
     public Task Completion => _done.Task;
 
-    public bool TrySetValue(Value value) => TryComplete(() => Inline = value);
-
-    public bool TrySetLocation(ObjectLocation location) => TryComplete(() =>
+    // Each completion claims the entry first, then assigns, then releases waiters: no closure per call,
+    // as these run once for every task and Put.
+    public bool TrySetValue(Value value)
     {
+        if (!TryClaim())
+        {
+            return false;
+        }
+
+        Inline = value;
+        return Release();
+    }
+
+    public bool TrySetLocation(ObjectLocation location)
+    {
+        if (!TryClaim())
+        {
+            return false;
+        }
+
         Location = location;
         if (!Borrowed)
         {
@@ -88,7 +104,9 @@ internal sealed class ObjectEntry
             GC.AddMemoryPressure(PressureOf(location));
             GC.ReRegisterForFinalize(this);
         }
-    });
+
+        return Release();
+    }
 
     /// <summary>
     /// Another process has taken over freeing this object (a task returned a ref it put; its caller owns it
@@ -104,11 +122,17 @@ internal sealed class ObjectEntry
         GC.SuppressFinalize(this);
     }
 
-    public bool TrySetError(Exception error, ErrorInfo info) => TryComplete(() =>
+    public bool TrySetError(Exception error, ErrorInfo info)
     {
+        if (!TryClaim())
+        {
+            return false;
+        }
+
         Error = error;
         ErrorInfo = info;
-    });
+        return Release();
+    }
 
     /// <summary>
     /// Completes the entry from a task's reply: its value, its location, or its error as a typed exception.
@@ -165,14 +189,10 @@ internal sealed class ObjectEntry
 
     private static long PressureOf(ObjectLocation location) => Math.Max(1, location.Size);
 
-    private bool TryComplete(Action assign)
-    {
-        if (Interlocked.Exchange(ref _completed, 1) != 0)
-        {
-            return false;
-        }
+    private bool TryClaim() => Interlocked.Exchange(ref _completed, 1) == 0;
 
-        assign();
+    private bool Release()
+    {
         _done.TrySetResult();
         return true;
     }
