@@ -33,7 +33,7 @@ internal sealed class TaskSubmitter : IAsyncDisposable
 
     public void Submit(PendingTask task)
     {
-        var sends = new List<(PendingTask, LeaseSlot)>();
+        List<(PendingTask, LeaseSlot)>? sends = null;
         SchedulingQueue? needsLease;
         lock (_gate)
         {
@@ -49,7 +49,7 @@ internal sealed class TaskSubmitter : IAsyncDisposable
             }
 
             queue.Waiting.Enqueue(task);
-            needsLease = PumpLocked(queue, sends);
+            needsLease = PumpLocked(queue, ref sends);
         }
 
         Dispatch(sends, needsLease);
@@ -82,7 +82,7 @@ internal sealed class TaskSubmitter : IAsyncDisposable
     }
 
     /// <summary>Hands waiting tasks to lease slots with room; says whether another lease is worth asking for.</summary>
-    private SchedulingQueue? PumpLocked(SchedulingQueue queue, List<(PendingTask, LeaseSlot)> sends)
+    private SchedulingQueue? PumpLocked(SchedulingQueue queue, ref List<(PendingTask, LeaseSlot)>? sends)
     {
         var depth = queue.Depth;
         while (queue.Waiting.Count > 0)
@@ -102,7 +102,7 @@ internal sealed class TaskSubmitter : IAsyncDisposable
             }
 
             best.InFlight++;
-            sends.Add((queue.Waiting.Dequeue(), best));
+            (sends ??= []).Add((queue.Waiting.Dequeue(), best));
         }
 
         if (queue.Waiting.Count > 0 && !queue.Requesting && queue.Leases.Count < MaxLeasesPerShape)
@@ -116,10 +116,11 @@ internal sealed class TaskSubmitter : IAsyncDisposable
         return null;
     }
 
-    private void Dispatch(List<(PendingTask Task, LeaseSlot Slot)> sends, SchedulingQueue? needsLease)
+    private void Dispatch(List<(PendingTask Task, LeaseSlot Slot)>? sends, SchedulingQueue? needsLease)
     {
-        foreach (var (task, slot) in sends)
+        for (var i = 0; sends is not null && i < sends.Count; i++)
         {
+            var (task, slot) = sends[i];
             var push = new PushTask { LeaseId = slot.Grant.LeaseId, Spec = task.Spec };
             push.GpuIds.AddRange(slot.Grant.GpuIds);
             var call = slot.Connection.CallAsync(new Envelope { PushTask = push }, inlineReply: true);
@@ -178,7 +179,7 @@ internal sealed class TaskSubmitter : IAsyncDisposable
             }
         }
 
-        var sends = new List<(PendingTask, LeaseSlot)>();
+        List<(PendingTask, LeaseSlot)>? sends = null;
         SchedulingQueue? needsLease;
         lock (_gate)
         {
@@ -191,7 +192,7 @@ internal sealed class TaskSubmitter : IAsyncDisposable
 
             queue.Leases.Add(slot);
             queue.Saturated = slot.Grant.Spare == 0;
-            needsLease = PumpLocked(queue, sends);
+            needsLease = PumpLocked(queue, ref sends);
         }
 
         Dispatch(sends, needsLease);
@@ -214,7 +215,7 @@ internal sealed class TaskSubmitter : IAsyncDisposable
 
     private void OnReply(PendingTask task, LeaseSlot slot, Task<Envelope> completed)
     {
-        var sends = new List<(PendingTask, LeaseSlot)>();
+        List<(PendingTask, LeaseSlot)>? sends = null;
         SchedulingQueue? needsLease = null;
         TaskReply? reply = completed.IsCompletedSuccessfully && completed.Result.BodyCase == Envelope.BodyOneofCase.TaskReply ? completed.Result.TaskReply : null;
         Exception? systemFailure = null;
@@ -261,7 +262,7 @@ internal sealed class TaskSubmitter : IAsyncDisposable
 
             if (queue is not null)
             {
-                needsLease = PumpLocked(queue, sends);
+                needsLease = PumpLocked(queue, ref sends);
             }
         }
 
