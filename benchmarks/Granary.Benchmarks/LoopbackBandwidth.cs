@@ -1,4 +1,3 @@
-using System.Net;
 using System.Net.Sockets;
 
 namespace Granary.Benchmarks;
@@ -12,13 +11,7 @@ internal static class LoopbackBandwidth
 {
     public static async Task<Func<Task<double>>> StartAsync(int bytes, CancellationToken cancellationToken)
     {
-        var listener = new Socket(SocketType.Stream, ProtocolType.Tcp);
-        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        listener.Listen();
-        var sender = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        await sender.ConnectAsync(listener.LocalEndPoint!, cancellationToken);
-        var receiver = await listener.AcceptAsync(cancellationToken);
-        listener.Dispose();
+        var (sender, receiver) = await LoopbackPair.ConnectAsync(cancellationToken);
         var source = new byte[bytes];
         Random.Shared.NextBytes(source);
         var sink = new byte[1 << 20];

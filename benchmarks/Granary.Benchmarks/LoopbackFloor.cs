@@ -1,4 +1,3 @@
-using System.Net;
 using System.Net.Sockets;
 
 namespace Granary.Benchmarks;
@@ -11,13 +10,7 @@ internal static class LoopbackFloor
 {
     public static async Task<Func<Task<double>>> StartAsync(int roundTrips, CancellationToken cancellationToken)
     {
-        var listener = new Socket(SocketType.Stream, ProtocolType.Tcp);
-        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        listener.Listen();
-        var client = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        await client.ConnectAsync(listener.LocalEndPoint!, cancellationToken);
-        var server = await listener.AcceptAsync(cancellationToken);
-        server.NoDelay = true;
+        var (client, server) = await LoopbackPair.ConnectAsync(cancellationToken);
         _ = EchoAsync(server, cancellationToken);
 
         var message = new byte[64];

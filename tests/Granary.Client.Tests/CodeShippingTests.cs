@@ -43,12 +43,7 @@ public sealed class CodeShippingTests
         await client.DisposeAsync();
 
         var worker = host.Cluster!.Silos[1];
-        for (var i = 0; i < 100 && (worker.Runtime.Jobs.LoadedJobs.Contains(client.JobId) || ContextAlive(contextName)); i++)
-        {
-            await Task.Delay(50);
-            GC.Collect();
-            GC.WaitForPendingFinalizers();
-        }
+        await Collector.CollectUntilAsync(() => !worker.Runtime.Jobs.LoadedJobs.Contains(client.JobId) && !ContextAlive(contextName));
 
         Assert.DoesNotContain(client.JobId, worker.Runtime.Jobs.LoadedJobs);
         Assert.False(ContextAlive(contextName), "the job's load context was not collected after the job ended");

@@ -16,13 +16,13 @@ public sealed class NestedRefLifetimeTests
         await PutOuterAsync(client, box, 3);
 
         // Only the outer ref is left: the inner ones must survive collection.
-        await CollectAsync(5);
+        await Collector.CollectAsync(5);
         Assert.Equal(3, store.Count);
         Assert.Equal(0, client.FreedObjects);
         Assert.Equal((0 + 1 + 2) * (long)Length, await SumInnerAsync(client, box));
 
         box.Value = null;
-        await CollectUntilAsync(() => store.Count == 0 && client.FreedObjects == 3);
+        await Collector.CollectUntilAsync(() => store.Count == 0 && client.FreedObjects == 3);
         Assert.Equal(0, store.Count);
         Assert.Equal(3, client.FreedObjects);
     }
@@ -36,12 +36,12 @@ public sealed class NestedRefLifetimeTests
         await GetReturnedRefsAsync(client, box);
 
         // The silo's own refs died with the task; the objects stay because the client holds the refs now.
-        await CollectAsync(5);
+        await Collector.CollectAsync(5);
         Assert.Equal(2, store.Count);
         Assert.Equal((long)Length, await SumRefsAsync(client, box));
 
         box.Value = null;
-        await CollectUntilAsync(() => store.Count == 0);
+        await Collector.CollectUntilAsync(() => store.Count == 0);
         Assert.Equal(0, store.Count);
         Assert.Equal(2, client.FreedObjects);
     }
@@ -54,12 +54,12 @@ public sealed class NestedRefLifetimeTests
         var box = new StrongBox<ObjectRef<ObjectRef<int[]>[]>?>();
         await GetNestedAsync(client, box);
 
-        await CollectAsync(5);
+        await Collector.CollectAsync(5);
         Assert.Equal(1, store.Count);
         Assert.Equal(7L * Length, await SumNestedAsync(box));
 
         box.Value = null;
-        await CollectUntilAsync(() => store.Count == 0);
+        await Collector.CollectUntilAsync(() => store.Count == 0);
         Assert.Equal(0, store.Count);
     }
 
@@ -69,7 +69,7 @@ public sealed class NestedRefLifetimeTests
         await using var client = await LocalCluster.StartAsync(new LocalClusterOptions { Silos = 1 });
         var store = client.Cluster!.Silos[1].Runtime.Store;
         Assert.Equal(Length, await client.Remote(() => NestedRefJobs.PutAndDrop(Length)));
-        await CollectUntilAsync(() => store.Count == 0);
+        await Collector.CollectUntilAsync(() => store.Count == 0);
         Assert.Equal(0, store.Count);
     }
 
@@ -117,23 +117,5 @@ public sealed class NestedRefLifetimeTests
     {
         var inner = await box.Value!;
         return (await inner[0]).Sum(v => (long)v);
-    }
-
-    private static async Task CollectAsync(int rounds)
-    {
-        for (var i = 0; i < rounds; i++)
-        {
-            GC.Collect();
-            GC.WaitForPendingFinalizers();
-            await Task.Delay(50);
-        }
-    }
-
-    private static async Task CollectUntilAsync(Func<bool> done)
-    {
-        for (var i = 0; i < 100 && !done(); i++)
-        {
-            await CollectAsync(1);
-        }
     }
 }

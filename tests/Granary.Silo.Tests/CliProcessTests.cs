@@ -10,41 +10,32 @@ namespace Granary.Silo.Tests;
 /// --json) and `stop`, each a separate process sharing one GRANARY_RUN_DIR; plus the exit codes of failures.
 /// </summary>
 [Collection(ProcessClusterCollection.Name)]
-public sealed class CliProcessTests(ITestOutputHelper output) : IAsyncLifetime
+public sealed class CliProcessTests(ITestOutputHelper output) : OwnClusterTest(output)
 {
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
-    private readonly ProcessCluster _cluster = new();
-
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    public async Task DisposeAsync()
-    {
-        await _cluster.DisposeAsync();
-        output.WriteLine(_cluster.AllOutput());
-    }
 
     [Fact]
     public async Task Start_then_status_then_stop()
     {
-        await _cluster.StartHeadAsync("--node-timeout", "10");
-        await _cluster.StartWorkerAsync("w1", "--cpus", "2", "--memory", "4GB", "--gpus", "1", "--gpu-type", "A100", "--resources", "slot=2");
+        await Cluster.StartHeadAsync("--node-timeout", "10");
+        await Cluster.StartWorkerAsync("w1", "--cpus", "2", "--memory", "4GB", "--gpus", "1", "--gpu-type", "A100", "--resources", "slot=2");
         // Another cluster with its own run directory, which `granary stop` of the first must leave alone.
         await using var other = new ProcessCluster();
         await other.StartHeadAsync();
 
-        await using (var client = await _cluster.ConnectAsync())
+        await using (var client = await Cluster.ConnectAsync())
         {
             var actor = await client.CreateActorAsync(() => new PlacedActor(), new ActorOptions { Name = "cli-actor" }).WaitAsync(Bound);
-            var gate = _cluster.NewGate();
+            var gate = Cluster.NewGate();
             var busy = Enumerable.Range(0, 2).Select(i => client.Remote(() => ClusterJobs.HoldUntilOpen(gate, i), new RemoteOptions { Cpus = 1 })).ToList();
             await ProcessCluster.WaitStartedAsync(gate, 2);
 
             // Text: one line per node, GPUs under their node, then actors and tasks.
-            var text = await _cluster.RunCliAsync("status");
+            var text = await Cluster.RunCliAsync("status");
             Assert.True(text.ExitCode == 0, text.ToString());
             Assert.Contains("Nodes: 2 alive, 0 dead", text.Stdout);
-            Assert.Contains(_cluster.HeadAddress, text.Stdout);
-            Assert.Contains(_cluster.Silo("w1").Address, text.Stdout);
+            Assert.Contains(Cluster.HeadAddress, text.Stdout);
+            Assert.Contains(Cluster.Silo("w1").Address, text.Stdout);
             Assert.Contains("GPU 0: A100", text.Stdout);
             Assert.Contains("Actors: 1 alive", text.Stdout);
             Assert.Contains("cli-actor", text.Stdout);
@@ -55,7 +46,7 @@ public sealed class CliProcessTests(ITestOutputHelper output) : IAsyncLifetime
             JsonNode json;
             while (true)
             {
-                var status = await _cluster.RunCliAsync("status", "--json");
+                var status = await Cluster.RunCliAsync("status", "--json");
                 Assert.True(status.ExitCode == 0, status.ToString());
                 json = JsonNode.Parse(status.Stdout)!;
                 if ((int)json["tasks"]!["running"]! == 2)
@@ -67,12 +58,12 @@ public sealed class CliProcessTests(ITestOutputHelper output) : IAsyncLifetime
                 await Task.Delay(100);
             }
 
-            Assert.Equal(_cluster.HeadAddress, (string?)json["head"]);
+            Assert.Equal(Cluster.HeadAddress, (string?)json["head"]);
             var nodes = json["nodes"]!.AsArray();
             Assert.Equal(["head", "w1"], nodes.Select(n => (string?)n!["id"]).Order());
             foreach (var node in nodes)
             {
-                Assert.Equal(_cluster.Silo((string)node!["id"]!).Address, (string?)node["address"]);
+                Assert.Equal(Cluster.Silo((string)node!["id"]!).Address, (string?)node["address"]);
                 Assert.Equal("alive", (string?)node["state"]);
                 Assert.Equal(JsonValueKind.Object, node["resources"]!["total"]!.GetValueKind());
                 Assert.Equal(JsonValueKind.Object, node["resources"]!["available"]!.GetValueKind());
@@ -113,7 +104,7 @@ public sealed class CliProcessTests(ITestOutputHelper output) : IAsyncLifetime
         }
 
         // Stop: every silo of this run directory exits, workers first.
-        var stop = await _cluster.RunCliAsync("stop");
+        var stop = await Cluster.RunCliAsync("stop");
         Assert.True(stop.ExitCode == 0, stop.ToString());
         Assert.Contains("stopped worker silo w1", stop.Stdout);
         Assert.Contains("stopped head silo head", stop.Stdout);
@@ -121,15 +112,15 @@ public sealed class CliProcessTests(ITestOutputHelper output) : IAsyncLifetime
         foreach (var id in new[] { "head", "w1" })
         {
             using var exited = new CancellationTokenSource(Bound);
-            await _cluster.Silo(id).Process.WaitForExitAsync(exited.Token);
-            Assert.Equal(0, _cluster.Silo(id).Process.ExitCode);
+            await Cluster.Silo(id).Process.WaitForExitAsync(exited.Token);
+            Assert.Equal(0, Cluster.Silo(id).Process.ExitCode);
         }
 
-        Assert.Empty(Directory.GetFiles(_cluster.RunDirectory, "silo-*.json"));
+        Assert.Empty(Directory.GetFiles(Cluster.RunDirectory, "silo-*.json"));
 
         // Status now fails with a one-line reason: no head recorded, or (given its address) none reachable.
-        AssertOneLineFailure(await _cluster.RunCliAsync("status"));
-        var unreachable = await _cluster.RunCliAsync("status", "--json", "--address", _cluster.HeadAddress);
+        AssertOneLineFailure(await Cluster.RunCliAsync("status"));
+        var unreachable = await Cluster.RunCliAsync("status", "--json", "--address", Cluster.HeadAddress);
         Assert.Equal(1, unreachable.ExitCode);
         AssertOneLineFailure(unreachable);
         Assert.Contains("cannot reach the head", unreachable.Stderr);
@@ -142,7 +133,7 @@ public sealed class CliProcessTests(ITestOutputHelper output) : IAsyncLifetime
     [Fact]
     public async Task Stop_with_nothing_running_succeeds()
     {
-        var stop = await _cluster.RunCliAsync("stop");
+        var stop = await Cluster.RunCliAsync("stop");
         Assert.True(stop.ExitCode == 0, stop.ToString());
         Assert.Contains("no silos", stop.Stdout);
     }
@@ -150,11 +141,11 @@ public sealed class CliProcessTests(ITestOutputHelper output) : IAsyncLifetime
     [Fact]
     public async Task Start_with_an_unreachable_head_exits_non_zero_with_a_one_line_reason()
     {
-        var start = await _cluster.RunCliAsync(Bound, "start", "--address", "127.0.0.1:1", "--port", "0", "--node-id", "lonely");
+        var start = await Cluster.RunCliAsync(Bound, "start", "--address", "127.0.0.1:1", "--port", "0", "--node-id", "lonely");
         Assert.NotEqual(0, start.ExitCode);
         Assert.NotEqual(2, start.ExitCode);
         AssertOneLineFailure(start);
-        Assert.Empty(Directory.GetFiles(_cluster.RunDirectory, "silo-*.json"));
+        Assert.Empty(Directory.GetFiles(Cluster.RunDirectory, "silo-*.json"));
     }
 
     [Theory]
@@ -170,7 +161,7 @@ public sealed class CliProcessTests(ITestOutputHelper output) : IAsyncLifetime
     [InlineData("frobnicate")]
     public async Task A_bad_flag_exits_2_with_a_one_line_reason(params string[] args)
     {
-        var result = await _cluster.RunCliAsync(args);
+        var result = await Cluster.RunCliAsync(args);
         Assert.True(result.ExitCode == 2, result.ToString());
         AssertOneLineFailure(result);
     }

@@ -9,25 +9,16 @@ namespace Granary.Silo.Tests;
 /// and a head that restarts. Each test starts its own cluster (heartbeat 0.2 s, node timeout 2 s).
 /// </summary>
 [Collection(ProcessClusterCollection.Name)]
-public sealed class NodeFailureProcessTests(ITestOutputHelper output) : IAsyncLifetime
+public sealed class NodeFailureProcessTests(ITestOutputHelper output) : OwnClusterTest(output)
 {
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan NodeTimeout = TimeSpan.FromSeconds(2);
-    private readonly ProcessCluster _cluster = new();
-
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    public async Task DisposeAsync()
-    {
-        await _cluster.DisposeAsync();
-        output.WriteLine(_cluster.AllOutput());
-    }
 
     [Fact]
     public async Task Killing_a_worker_mid_workload_delivers_every_result_exactly_once()
     {
         await StartAsync("w1", "w2", "w3");
-        await using var client = await _cluster.ConnectAsync();
+        await using var client = await Cluster.ConnectAsync();
         const int count = 2000;
         var retrying = new RemoteOptions { MaxRetries = 3 };
         var refs = client.Map(Enumerable.Range(0, count), i => ClusterJobs.Stamp(i, 2), retrying);
@@ -40,12 +31,12 @@ public sealed class NodeFailureProcessTests(ITestOutputHelper output) : IAsyncLi
             await Task.Delay(5);
         }
 
-        await _cluster.KillAsync("w2");
+        await Cluster.KillAsync("w2");
         var readyAtKill = refs.Count(r => r.IsReady);
         Assert.True(readyAtKill < count, "the workload finished before the kill; the test did not exercise a failure");
 
         var stamps = await client.GetAllAsync(refs).WaitAsync(TimeSpan.FromSeconds(60));
-        output.WriteLine($"ready at kill: {readyAtKill}; per node: {string.Join(", ", stamps.GroupBy(s => s.NodeId).OrderBy(g => g.Key).Select(g => $"{g.Key} {g.Count()}"))}; retried: {stamps.Count(s => s.Attempt > 0)}");
+        Output.WriteLine($"ready at kill: {readyAtKill}; per node: {string.Join(", ", stamps.GroupBy(s => s.NodeId).OrderBy(g => g.Key).Select(g => $"{g.Key} {g.Count()}"))}; retried: {stamps.Count(s => s.Attempt > 0)}");
 
         // Every result arrived, once, in order, and is the right one.
         Assert.Equal(Enumerable.Range(0, count), stamps.Select(s => s.Index));
@@ -63,14 +54,14 @@ public sealed class NodeFailureProcessTests(ITestOutputHelper output) : IAsyncLi
     public async Task After_a_kill_status_shows_the_node_dead_and_calls_to_its_actor_fail()
     {
         await StartAsync("w1", "w2");
-        await using var client = await _cluster.ConnectAsync();
+        await using var client = await Cluster.ConnectAsync();
         var actor = await client.CreateActorAsync(() => new PlacedActor(), new ActorOptions { Placement = new NodeAffinityPlacement("w2") }).WaitAsync(Bound);
         Assert.Equal("w2", await actor.Call(a => a.Where()).GetAsync().AsTask().WaitAsync(Bound));
         var inFlight = actor.Call(a => a.SleepAsync(60_000));
         await Task.Delay(200);
 
         var killed = Stopwatch.StartNew();
-        await _cluster.KillAsync("w2");
+        await Cluster.KillAsync("w2");
 
         // Neither the call in flight nor a later one hangs.
         await Assert.ThrowsAsync<ActorDiedException>(async () => await inFlight.GetAsync().AsTask().WaitAsync(Bound));
@@ -80,7 +71,7 @@ public sealed class NodeFailureProcessTests(ITestOutputHelper output) : IAsyncLi
         JsonNode? w2;
         while (true)
         {
-            var status = await _cluster.RunCliAsync("status", "--json");
+            var status = await Cluster.RunCliAsync("status", "--json");
             Assert.True(status.ExitCode == 0, status.ToString());
             var json = JsonNode.Parse(status.Stdout)!;
             w2 = json["nodes"]!.AsArray().Single(n => (string?)n!["id"] == "w2");
@@ -95,7 +86,7 @@ public sealed class NodeFailureProcessTests(ITestOutputHelper output) : IAsyncLi
             await Task.Delay(200);
         }
 
-        output.WriteLine($"w2 declared dead {killed.Elapsed.TotalSeconds:0.0} s after SIGKILL: {w2["deathReason"]}");
+        Output.WriteLine($"w2 declared dead {killed.Elapsed.TotalSeconds:0.0} s after SIGKILL: {w2["deathReason"]}");
         Assert.False(string.IsNullOrEmpty((string?)w2["deathReason"]));
 
         // Later calls fail at once, and new work goes to the live worker.
@@ -109,8 +100,8 @@ public sealed class NodeFailureProcessTests(ITestOutputHelper output) : IAsyncLi
     public async Task A_worker_stopped_with_sigterm_finishes_its_work_and_leaves()
     {
         await StartAsync("w1", "w2");
-        await using var client = await _cluster.ConnectAsync();
-        var markers = Directory.CreateDirectory(Path.Combine(_cluster.RunDirectory, "markers")).FullName;
+        await using var client = await Cluster.ConnectAsync();
+        var markers = Directory.CreateDirectory(Path.Combine(Cluster.RunDirectory, "markers")).FullName;
         var onW2 = new RemoteOptions { Placement = new NodeAffinityPlacement("w2", soft: true), MaxRetries = 3 };
         var refs = Enumerable.Range(0, 4).Select(i => client.Remote(() => ClusterJobs.MarkThenStamp(i, 1500, markers), onW2)).ToList();
 
@@ -123,11 +114,11 @@ public sealed class NodeFailureProcessTests(ITestOutputHelper output) : IAsyncLi
             await Task.Delay(20);
         }
 
-        Assert.Equal(0, await _cluster.StopAsync("w2"));
+        Assert.Equal(0, await Cluster.StopAsync("w2"));
         var stamps = await client.GetAllAsync(refs).WaitAsync(Bound);
-        output.WriteLine($"running on w2 at SIGTERM: {string.Join(", ", runningOnW2)}; ran on: {string.Join(", ", stamps.Select(s => $"{s.Index}@{s.NodeId}#{s.Attempt}"))}");
+        Output.WriteLine($"running on w2 at SIGTERM: {string.Join(", ", runningOnW2)}; ran on: {string.Join(", ", stamps.Select(s => $"{s.Index}@{s.NodeId}#{s.Attempt}"))}");
         Assert.Equal([0, 1, 2, 3], stamps.Select(s => s.Index));
-        Assert.Contains("stopped", _cluster.Silo("w2").Output);
+        Assert.Contains("stopped", Cluster.Silo("w2").Output);
 
         // Work that was running on w2 when it got SIGTERM finished there, on its first attempt.
         Assert.All(runningOnW2, marker => Assert.Contains(marker, stamps.Select(s => $"{s.Index}@{s.NodeId}#{s.Attempt}")));
@@ -141,7 +132,7 @@ public sealed class NodeFailureProcessTests(ITestOutputHelper output) : IAsyncLi
             await Task.Delay(100);
         }
 
-        output.WriteLine($"w2 counted out {stopped.Elapsed.TotalSeconds:0.0} s after its process exited");
+        Output.WriteLine($"w2 counted out {stopped.Elapsed.TotalSeconds:0.0} s after its process exited");
         Assert.Equal("w1", await client.Remote(() => ClusterJobs.Where()).GetAsync().AsTask().WaitAsync(Bound));
     }
 
@@ -149,13 +140,13 @@ public sealed class NodeFailureProcessTests(ITestOutputHelper output) : IAsyncLi
     public async Task Workers_join_a_restarted_head_again()
     {
         await StartAsync("w1");
-        await _cluster.RestartHeadAsync();
+        await Cluster.RestartHeadAsync();
 
         // The new head knows nothing; w1's heartbeats make it register again.
         var deadline = Stopwatch.StartNew();
         while (true)
         {
-            var status = await _cluster.RunCliAsync("status", "--json", "--address", _cluster.HeadAddress);
+            var status = await Cluster.RunCliAsync("status", "--json", "--address", Cluster.HeadAddress);
             if (status.ExitCode == 0 && JsonNode.Parse(status.Stdout)!["nodes"]!.AsArray().Any(n => (string?)n!["id"] == "w1" && (string?)n["state"] == "alive"))
             {
                 break;
@@ -165,13 +156,13 @@ public sealed class NodeFailureProcessTests(ITestOutputHelper output) : IAsyncLi
             await Task.Delay(200);
         }
 
-        await using var client = await _cluster.ConnectAsync();
+        await using var client = await Cluster.ConnectAsync();
         Assert.Equal("w1", await client.Remote(() => ClusterJobs.Where()).GetAsync().AsTask().WaitAsync(Bound));
     }
 
     private async Task StartAsync(params string[] workers)
     {
-        await _cluster.StartHeadAsync();
-        await Task.WhenAll(workers.Select(w => _cluster.StartWorkerAsync(w, "--cpus", "2")));
+        await Cluster.StartHeadAsync();
+        await Task.WhenAll(workers.Select(w => Cluster.StartWorkerAsync(w, "--cpus", "2")));
     }
 }
