@@ -1,6 +1,5 @@
 using Granary.Runtime.Objects;
 using Granary.Runtime.Serialization;
-using Granary.Runtime.Transport;
 using Granary.Runtime.Wire;
 
 namespace Granary.Client;
@@ -13,18 +12,20 @@ namespace Granary.Client;
 internal sealed class ClientObjects : IObjectOwner, IAsyncDisposable
 {
     private readonly ValueSerializer serializer;
-    private readonly ConnectionPool pool;
+    private readonly NodeChannels nodes;
+    private readonly int chunkBytes;
     private readonly System.Collections.Concurrent.ConcurrentQueue<ObjectLocation> _released = new();
     private readonly Timer _flush;
     private long _bytesFetched;
     private long _freed;
 
-    public ClientObjects(string jobId, ValueSerializer serializer, ConnectionPool pool)
+    public ClientObjects(string jobId, ValueSerializer serializer, NodeChannels nodes, int chunkBytes)
     {
         OwnerId = jobId;
         Registry = new ObjectRegistry(this);
         this.serializer = serializer;
-        this.pool = pool;
+        this.nodes = nodes;
+        this.chunkBytes = chunkBytes;
         serializer.Owner = this;
         _flush = new Timer(_ => Flush(), null, TimeSpan.FromMilliseconds(100), TimeSpan.FromMilliseconds(100));
     }
@@ -44,7 +45,7 @@ internal sealed class ClientObjects : IObjectOwner, IAsyncDisposable
         Flush();
     }
 
-    /// <summary>Sends the queued frees, one message per silo, to the silos the client is connected to.</summary>
+    /// <summary>Sends the queued frees, one message per node, to the nodes still alive.</summary>
     private void Flush()
     {
         if (_released.IsEmpty)
@@ -52,23 +53,24 @@ internal sealed class ClientObjects : IObjectOwner, IAsyncDisposable
             return;
         }
 
-        var byAddress = new Dictionary<string, FreeObjects>(StringComparer.Ordinal);
+        var byNode = new Dictionary<string, FreeObjects>(StringComparer.Ordinal);
         while (_released.TryDequeue(out var location))
         {
-            if (!byAddress.TryGetValue(location.Address, out var batch))
+            if (!byNode.TryGetValue(location.NodeId, out var batch))
             {
-                byAddress[location.Address] = batch = new FreeObjects();
+                byNode[location.NodeId] = batch = new FreeObjects();
             }
 
             batch.ObjectIds.Add(location.ObjectId);
         }
 
-        foreach (var (address, batch) in byAddress)
+        foreach (var (nodeId, batch) in byNode)
         {
-            // A silo we are no longer connected to has dropped the job's objects already, or is gone.
-            if (pool.TryGetOpen(address) is { } connection)
+            // A dead node's objects are gone with it.
+            var node = nodes.Get(nodeId);
+            if (!node.IsDead)
             {
-                connection.Send(new Envelope { FreeObjects = batch });
+                _ = node.Grain.FreeObjects(batch);
                 Interlocked.Add(ref _freed, batch.ObjectIds.Count);
             }
         }
@@ -87,16 +89,10 @@ internal sealed class ClientObjects : IObjectOwner, IAsyncDisposable
 
     private async ValueTask<object?> FetchAsync(ObjectLocation location, Type? target, CancellationToken cancellationToken)
     {
-        try
-        {
-            var connection = await pool.GetAsync(location.Address, cancellationToken).ConfigureAwait(false);
-            var (value, bytes) = await ObjectTransfer.FetchAsync(connection, location, target, serializer, cancellationToken).ConfigureAwait(false);
-            Interlocked.Add(ref _bytesFetched, bytes);
-            return value;
-        }
-        catch (Exception ex) when (ex is ConnectionClosedException or System.Net.Sockets.SocketException)
-        {
-            throw new ObjectLostException(location.ObjectId, $"Object {location.ObjectId} was on node {location.NodeId} ({location.Address}), which cannot be reached: {ex.Message}", ex);
-        }
+        var node = nodes.Get(location.NodeId);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, node.Died);
+        var (value, bytes) = await ObjectTransfer.FetchAsync(node.Grain, location, target, serializer, chunkBytes, linked.Token).ConfigureAwait(false);
+        Interlocked.Add(ref _bytesFetched, bytes);
+        return value;
     }
 }

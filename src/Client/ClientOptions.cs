@@ -9,23 +9,26 @@ public sealed class ClientOptions
     public IList<ISerializer> Serializers { get; } = new List<ISerializer>();
 
     /// <summary>Values Put() at most this size stay with the client and travel inline; larger ones go to a silo's store (Ray: 100 KiB).</summary>
-    public int InlineThresholdBytes { get; set; } = 100 * 1024;
+    public int InlineThresholdBytes { get; set; } = GranaryDefaults.InlineThresholdBytes;
 
     /// <summary>
     /// Largest piece a large object moves in (puts and gets): 1 MiB makes per-chunk costs vanish next to the
     /// copy, while a small call on the same connection waits behind a few chunks at most. A silo may ask for
     /// smaller chunks (its own setting, or its frame limit).
     /// </summary>
-    public int ObjectChunkBytes { get; set; } = 1024 * 1024;
+    public int ObjectChunkBytes { get; set; } = GranaryDefaults.ObjectChunkBytes;
 
     /// <summary>How long to wait for the head when connecting.</summary>
-    public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(10);
+    public TimeSpan ConnectTimeout { get; set; } = GranaryDefaults.ConnectTimeout;
 
     /// <summary>The node this client counts as local for <see cref="PreferLocalPlacement"/> (e.g. the silo on the client's machine).</summary>
     public string? LocalNodeId { get; set; }
 
     /// <summary>How often the client checks in with the head, reconnecting after a head restart.</summary>
-    public TimeSpan KeepAliveInterval { get; set; } = TimeSpan.FromSeconds(2);
+    public TimeSpan KeepAliveInterval { get; set; } = GranaryDefaults.KeepAliveInterval;
 
     public ILoggerFactory? LoggerFactory { get; set; }
+
+    /// <summary>Orleans cluster id of the cluster to join; Granary's silos use the same default.</summary>
+    public string ClusterId { get; set; } = GranaryDefaults.ClusterId;
 }

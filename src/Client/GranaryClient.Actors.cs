@@ -38,8 +38,8 @@ public sealed partial class GranaryClient
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         ThrowIfDisposed();
-        var reply = await RequestHeadAsync(new Envelope { GetNamedActor = new GetNamedActor { Name = name } }, cancellationToken).ConfigureAwait(false);
-        return Handle<T>(reply.ActorInfo);
+        var reply = await Head.GetNamedActor(name, cancellationToken).ConfigureAwait(false);
+        return Handle<T>(reply);
     }
 
     private ActorHandle<T> Handle<T>(ActorInfo info)
@@ -53,7 +53,7 @@ public sealed partial class GranaryClient
         where T : class
     {
         ArgumentNullException.ThrowIfNull(actor);
-        await RequestHeadAsync(new Envelope { KillActor = new KillActor { ActorId = actor.Id } }, cancellationToken).ConfigureAwait(false);
+        await Head.KillActor(actor.Id, cancellationToken).ConfigureAwait(false);
     }
 
     internal ObjectEntry CallActor(ActorInfo actor, ActorCallQueue queue, LambdaExpression call)
@@ -70,7 +70,7 @@ public sealed partial class GranaryClient
         return entry;
     }
 
-    internal ActorCallQueue NewCallQueue(ActorInfo actor) => new(actor, _pool, _disposing.Token);
+    internal ActorCallQueue NewCallQueue(ActorInfo actor) => new(actor, _nodes.Get(actor.NodeId));
 
     private async Task<ActorHandle<T>> CreateActorCoreAsync<T>(LambdaExpression factory, ActorOptions options, bool getIfExists, CancellationToken cancellationToken)
         where T : class
@@ -102,11 +102,11 @@ public sealed partial class GranaryClient
         }
 
         spec.Args.AddRange(staging.Args);
-        var reply = await RequestHeadAsync(new Envelope { CreateActor = new CreateActor { Spec = spec } }, cancellationToken).ConfigureAwait(false);
+        var reply = await Head.CreateActor(spec, cancellationToken).ConfigureAwait(false);
 
         // The constructor has run by now; only then may the owner free the values its arguments borrowed.
         GC.KeepAlive(borrowed);
-        return Handle<T>(reply.ActorInfo);
+        return Handle<T>(reply);
     }
 
     private static ActorOptions Copy(ActorOptions source) => new()

@@ -181,11 +181,11 @@ public sealed partial class GranaryClient
             }
 
             var node = nodes[(int)((uint)Interlocked.Increment(ref _putRoundRobin) % (uint)nodes.Count)];
-            var connection = await _pool.GetAsync(node.Address, _disposing.Token).ConfigureAwait(false);
-            await ObjectTransfer.PutAsync(connection, entry.Id, JobId, data, _disposing.Token).ConfigureAwait(false);
+            var channel = _nodes.Get(node.NodeId);
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(_disposing.Token, channel.Died);
+            await ObjectTransfer.PutAsync(channel.Grain, entry.Id, JobId, data, _options.ObjectChunkBytes, linked.Token).ConfigureAwait(false);
 
-            // The commit was answered, so every chunk has been written: nothing reads the pooled copy any more.
-            // After a failure chunks may still sit in the connection's queue, so the copy is left to the GC then.
+            // Each chunk was copied into its own call's array, so nothing reads the pooled copy any more.
             data.ReturnRented();
             entry.TrySetLocation(new ObjectLocation { ObjectId = entry.Id, NodeId = node.NodeId, Address = node.Address, Size = data.Length });
         }

@@ -43,8 +43,8 @@ public sealed partial class GranaryClient
             throw new ArgumentException("A placement group needs at least one bundle.", nameof(bundles));
         }
 
-        var reply = await RequestHeadAsync(new Envelope { CreatePlacementGroup = spec }, cancellationToken).ConfigureAwait(false);
-        var info = reply.PlacementGroupInfo;
+        var reply = await Head.CreatePlacementGroup(spec, cancellationToken).ConfigureAwait(false);
+        var info = reply;
         return new PlacementGroup(info.GroupId, name, strategy, info.Bundles
             .Select(b => new PlacementBundle(b.Index, b.NodeId, b.Resources.Amounts.ToDictionary(), [.. b.GpuIds]))
             .ToList());
@@ -54,6 +54,6 @@ public sealed partial class GranaryClient
     public async Task RemovePlacementGroupAsync(PlacementGroup group, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(group);
-        await RequestHeadAsync(new Envelope { RemovePlacementGroup = new RemovePlacementGroup { GroupId = group.Id } }, cancellationToken).ConfigureAwait(false);
+        await Head.RemovePlacementGroup(group.Id, cancellationToken).ConfigureAwait(false);
     }
 }

@@ -2,10 +2,10 @@ using Granary.Client;
 using Granary.Client.Code;
 using Granary.Client.Submission;
 using Granary.Runtime.Serialization;
-using Granary.Runtime.Transport;
+using Granary.Grains.Hosting;
+using Granary.Runtime.Grains;
 using Granary.Runtime.Wire;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
+using Orleans;
 
 namespace Granary;
 
@@ -20,8 +20,9 @@ public sealed partial class GranaryClient : IAsyncDisposable
     private long _idCounter;
 
     private readonly Timer _keepAlive;
-    private Connection _head;
-    private readonly ConnectionPool _pool;
+    private readonly ClusterClientHost _cluster;
+    private readonly NodeChannels _nodes;
+    private readonly IJobObserver _observer;
     private readonly CodeShipper _code;
     private readonly TaskSubmitter _submitter;
     private readonly ClientObjects _objects;
@@ -31,35 +32,47 @@ public sealed partial class GranaryClient : IAsyncDisposable
     private ClusterView _view;
     private int _disposed;
 
-    private GranaryClient(string headAddress, string jobId, Connection head, ConnectionPool pool, ValueSerializer serializer, ClientOptions options, ClusterView view)
+    private GranaryClient(string headAddress, string jobId, ClusterClientHost cluster, ValueSerializer serializer, ClientOptions options, ClusterView view)
     {
         HeadAddress = headAddress;
         JobId = jobId;
-        _head = head;
-        _pool = pool;
+        _cluster = cluster;
         _options = options;
         _view = view;
-        _objects = new ClientObjects(jobId, serializer, pool);
-        _code = new CodeShipper(jobId, RequestHeadAsync, [.. options.Serializers.Select(s => s.GetType())]);
-        _submitter = new TaskSubmitter(jobId, RequestHeadAsync, pool);
+        _nodes = new NodeChannels(cluster.Client);
+        _observer = cluster.Client.CreateObjectReference<IJobObserver>(new JobObserver(_nodes));
+        _objects = new ClientObjects(jobId, serializer, _nodes, options.ObjectChunkBytes);
+        _code = new CodeShipper(jobId, () => Head, [.. options.Serializers.Select(s => s.GetType())]);
+        _submitter = new TaskSubmitter(jobId, () => Head, _nodes);
         _keepAlive = new Timer(_ => _ = KeepAliveAsync(), null, options.KeepAliveInterval, options.KeepAliveInterval);
     }
 
-    /// <summary>Keeps the job known to the head: after a head restart the client reconnects and the job carries on.</summary>
+    /// <summary>The head grain, through this client's Orleans connection.</summary>
+    internal IHeadGrain Head => _cluster.Client.GetGrain<IHeadGrain>(IHeadGrain.HeadGrainKey);
+
+    /// <summary>The Orleans client underneath, for calling your own grains in the same cluster.</summary>
+    public IClusterClient ClusterClient => _cluster.Client;
+
+    /// <summary>
+    /// Keeps the job alive at the head, and after a head restart registers it again (with its observer), so
+    /// the job carries on. A head that hears nothing from the job for its grace period ends it.
+    /// </summary>
     private async Task KeepAliveAsync()
     {
-        if (!_head.IsClosed || Volatile.Read(ref _disposed) != 0)
+        if (Volatile.Read(ref _disposed) != 0)
         {
             return;
         }
 
         try
         {
-            _head = await _pool.GetAsync(HeadAddress, _disposing.Token).ConfigureAwait(false);
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_disposing.Token);
+            timeout.CancelAfter(_options.KeepAliveInterval);
+            await Head.JobConnected(JobId, _observer, timeout.Token).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is OperationCanceledException or System.Net.Sockets.SocketException or ConnectionClosedException)
+        catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException || TransientErrors.IsTransient(ex))
         {
-            // The head is still away; try again on the next tick.
+            // The head is away for now; the next tick tries again.
         }
     }
 
@@ -86,34 +99,25 @@ public sealed partial class GranaryClient : IAsyncDisposable
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(headAddress);
         options ??= new ClientOptions();
-        var jobId = "job-" + Guid.NewGuid().ToString("N")[..16];
-        var logger = (options.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger("Granary.Client");
-        var serializer = new ValueSerializer([.. options.Serializers]);
-        GranaryClient? client = null;
-        ConnectionPool? poolRef = null;
-        var handler = new ClientMessageHandler(
-            (connection, reason) => client?.OnConnectionClosed(connection, reason),
-            died => poolRef?.TryGetOpen(died.Address)?.Close($"the head declared node {died.NodeId} dead: {died.Reason}"));
-        Hello MakeHello() => new() { Role = PeerRole.Client, NodeId = jobId, JobId = jobId };
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.ObjectChunkBytes, nameof(options.ObjectChunkBytes));
-        var pool = new ConnectionPool(MakeHello, handler, logger, new TransportOptions { ObjectChunkBytes = options.ObjectChunkBytes });
-        poolRef = pool;
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(options.ConnectTimeout);
-        Connection head;
+        var jobId = "job-" + Guid.NewGuid().ToString("N")[..16];
+        var serializer = new ValueSerializer([.. options.Serializers]);
+        var cluster = await ClusterClientHost.ConnectAsync(headAddress, options.ClusterId, options.ConnectTimeout, options.LoggerFactory, configure: null, cancellationToken).ConfigureAwait(false);
         try
         {
-            head = await pool.GetAsync(headAddress, timeout.Token).ConfigureAwait(false);
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(options.ConnectTimeout);
+            var head = cluster.Head;
+            var view = await head.GetClusterView(timeout.Token).ConfigureAwait(false);
+            var client = new GranaryClient(headAddress, jobId, cluster, serializer, options, view);
+            await head.JobConnected(jobId, client._observer, timeout.Token).ConfigureAwait(false);
+            return client;
         }
-        catch (Exception ex) when (ex is System.Net.Sockets.SocketException or OperationCanceledException or ConnectionClosedException)
+        catch (Exception ex) when (ex is not GranaryException)
         {
-            await pool.DisposeAsync().ConfigureAwait(false);
-            throw new GranaryException($"Cannot reach the Granary head at {headAddress}: {ex.Message}. Is 'granary start --head' running there?", ex);
+            await cluster.DisposeAsync().ConfigureAwait(false);
+            throw new GranaryException($"Cannot reach the Granary head at {headAddress}: {ex.Message.TrimEnd('.')}. Is 'granary start --head' running there?", ex);
         }
-
-        var view = (await head.RequestAsync(new Envelope { GetClusterView = new GetClusterView() }, timeout.Token).ConfigureAwait(false)).ClusterView;
-        client = new GranaryClient(headAddress, jobId, head, pool, serializer, options, view);
-        return client;
     }
 
     /// <summary>Ends the job: owned actors die, objects are freed, leases return. Stops the embedded cluster if this client started it.</summary>
@@ -125,11 +129,12 @@ public sealed partial class GranaryClient : IAsyncDisposable
         }
 
         await _keepAlive.DisposeAsync().ConfigureAwait(false);
-        await SayGoodbyeAsync().ConfigureAwait(false);
-        await _disposing.CancelAsync().ConfigureAwait(false);
         await _submitter.DisposeAsync().ConfigureAwait(false);
         await _objects.DisposeAsync().ConfigureAwait(false);
-        await _pool.DisposeAsync().ConfigureAwait(false);
+        await SayGoodbyeAsync().ConfigureAwait(false);
+        await _disposing.CancelAsync().ConfigureAwait(false);
+        _cluster.Client.DeleteObjectReference<IJobObserver>(_observer);
+        await _cluster.DisposeAsync().ConfigureAwait(false);
         if (_ownedCluster is not null)
         {
             await _ownedCluster.DisposeAsync().ConfigureAwait(false);
@@ -138,38 +143,23 @@ public sealed partial class GranaryClient : IAsyncDisposable
 
     internal void OwnCluster(LocalCluster cluster) => _ownedCluster = cluster;
 
-    /// <summary>Ends the job at the head right away; without it the head waits out a reconnect grace period.</summary>
+    /// <summary>Ends the job at the head right away; without it the head waits out the job's grace period.</summary>
     private async Task SayGoodbyeAsync()
     {
-        if (_head.IsClosed)
-        {
-            return;
-        }
-
         try
         {
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-            await _head.RequestAsync(new Envelope { JobEnded = new JobEnded { JobId = JobId } }, timeout.Token).ConfigureAwait(false);
+            await Head.JobFinished(JobId, timeout.Token).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is OperationCanceledException or ConnectionClosedException or GranaryException)
+        catch (Exception ex) when (ex is OperationCanceledException or GranaryException || TransientErrors.IsTransient(ex))
         {
-            // The head is gone or slow; it ends the job when the connection drops and the grace period passes.
+            // The head is gone or slow; it ends the job when the grace period passes.
         }
-    }
-
-    /// <summary>Calls the head, re-dialing it if its connection dropped (e.g. the head restarted with --redis).</summary>
-    internal async Task<Envelope> RequestHeadAsync(Envelope request, CancellationToken cancellationToken)
-    {
-        var head = _head.IsClosed ? await _pool.GetAsync(HeadAddress, cancellationToken).ConfigureAwait(false) : _head;
-        return await head.RequestAsync(request, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The nodes as the head last described them.</summary>
-    internal async Task<ClusterView> RefreshViewAsync(CancellationToken cancellationToken)
-    {
-        var reply = await RequestHeadAsync(new Envelope { GetClusterView = new GetClusterView() }, cancellationToken).ConfigureAwait(false);
-        return _view = reply.ClusterView;
-    }
+    internal async Task<ClusterView> RefreshViewAsync(CancellationToken cancellationToken) =>
+        _view = await Head.GetClusterView(cancellationToken).ConfigureAwait(false);
 
     /// <summary>Lists the nodes of the cluster with their resources.</summary>
     public async Task<IReadOnlyList<NodeDescription>> GetNodesAsync(CancellationToken cancellationToken = default)
@@ -179,11 +169,6 @@ public sealed partial class GranaryClient : IAsyncDisposable
     }
 
     private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
-
-    private void OnConnectionClosed(Connection connection, string reason)
-    {
-        // Calls on the connection already failed with the reason; nothing else holds state per connection.
-    }
 
     /// <summary>
     /// A fresh id: this client's random stem plus a counter. Unique across clients (the stem is 64 random

@@ -33,13 +33,13 @@ public sealed class LocalClusterOptions
     public IDictionary<string, double> ResourcesPerSilo { get; set; } = new Dictionary<string, double>();
 
     /// <summary>Values larger than this stay in the producing silo's store instead of travelling inline.</summary>
-    public int InlineThresholdBytes { get; set; } = 100 * 1024;
+    public int InlineThresholdBytes { get; set; } = GranaryDefaults.InlineThresholdBytes;
 
     /// <summary>Largest frame a silo accepts. Large objects move in chunks within it, so it does not bound their size.</summary>
-    public int MaxFrameBytes { get; set; } = 256 * 1024 * 1024;
+    public int MaxFrameBytes { get; set; } = GranaryDefaults.MaxMessageBytes;
 
     /// <summary>Largest piece a large object moves in, to and from each silo (see <see cref="ClientOptions.ObjectChunkBytes"/>).</summary>
-    public int ObjectChunkBytes { get; set; } = 1024 * 1024;
+    public int ObjectChunkBytes { get; set; } = GranaryDefaults.ObjectChunkBytes;
 
     public ILoggerFactory? LoggerFactory { get; set; }
 

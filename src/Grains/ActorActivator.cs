@@ -6,7 +6,7 @@ namespace Granary.Grains;
 /// <summary>Creates an actor activation on this silo from its spec: runs the constructor or factory in the job's code.</summary>
 internal static class ActorActivator
 {
-    public static async Task<Envelope?> ActivateAsync(SiloRuntime silo, ActivateActor request)
+    public static async Task ActivateAsync(SiloRuntime silo, ActivateActor request)
     {
         var spec = request.Spec;
         try
@@ -28,11 +28,11 @@ internal static class ActorActivator
             }
 
             silo.AddActor(new ActorGrain(spec, code, instance, [.. request.GpuIds], silo));
-            return null;
         }
         catch (Exception ex)
         {
-            return new Envelope { Error = ErrorConverter.FromException(ex, silo.NodeId, spec.Factory.DisplayName) };
+            // Reported under the factory's name, as a task's failure is under its method's.
+            throw new ErrorInfoException(ErrorConverter.FromException(ex, silo.NodeId, spec.Factory.DisplayName));
         }
     }
 }

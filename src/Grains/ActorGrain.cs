@@ -12,8 +12,8 @@ namespace Granary.Grains;
 /// </summary>
 internal sealed class ActorGrain
 {
-    private readonly Channel<(TaskSpec Spec, TaskCompletionSource<Envelope?> Reply)> _mailbox =
-        Channel.CreateUnbounded<(TaskSpec, TaskCompletionSource<Envelope?>)>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Channel<(TaskSpec Spec, TaskCompletionSource<TaskReply> Reply)> _mailbox =
+        Channel.CreateUnbounded<(TaskSpec, TaskCompletionSource<TaskReply>)>(new UnboundedChannelOptions { SingleReader = true });
 
     private readonly SiloRuntime _silo;
     private readonly SemaphoreSlim? _slots;
@@ -38,17 +38,16 @@ internal sealed class ActorGrain
 
     public object Instance { get; }
 
-    public ValueTask<Envelope?> Enqueue(TaskSpec spec)
+    public Task<TaskReply> Enqueue(TaskSpec spec)
     {
-        // Completed on the thread that ran the call, whose only continuation writes the reply to the
-        // connection: sending from here saves a thread hop per call.
-        var reply = new TaskCompletionSource<Envelope?>();
+        // Completed on the thread that ran the call: Orleans only queues the reply from there.
+        var reply = new TaskCompletionSource<TaskReply>();
         if (!_mailbox.Writer.TryWrite((spec, reply)))
         {
             reply.SetResult(Died(spec));
         }
 
-        return new ValueTask<Envelope?>(reply.Task);
+        return reply.Task;
     }
 
     public void Deactivate(string reason)
@@ -92,7 +91,7 @@ internal sealed class ActorGrain
         _silo.ActorFinished(this);
     }
 
-    private async Task RunAndFreeSlotAsync(TaskSpec spec, TaskCompletionSource<Envelope?> reply)
+    private async Task RunAndFreeSlotAsync(TaskSpec spec, TaskCompletionSource<TaskReply> reply)
     {
         try
         {
@@ -104,7 +103,7 @@ internal sealed class ActorGrain
         }
     }
 
-    private async Task RunCallAsync(TaskSpec spec, TaskCompletionSource<Envelope?> reply)
+    private async Task RunCallAsync(TaskSpec spec, TaskCompletionSource<TaskReply> reply)
     {
         TaskReply result;
         try
@@ -117,20 +116,17 @@ internal sealed class ActorGrain
             result = _silo.Executor.Failed(ex, spec);
         }
 
-        reply.TrySetResult(new Envelope { TaskReply = result });
+        reply.TrySetResult(result);
     }
 
     /// <summary>The reply to a call that reached no live activation; callers see <see cref="ActorDiedException"/>.</summary>
-    public static Envelope DiedReply(string nodeId, string message) => new()
+    public static TaskReply DiedReply(string nodeId, string message) => new()
     {
-        TaskReply = new TaskReply
-        {
-            NodeId = nodeId,
-            Error = new ErrorInfo { Kind = ErrorKind.ActorDied, Type = typeof(ActorDiedException).FullName, Message = message, NodeId = nodeId },
-        },
+        NodeId = nodeId,
+        Error = new ErrorInfo { Kind = ErrorKind.ActorDied, Type = typeof(ActorDiedException).FullName, Message = message, NodeId = nodeId },
     };
 
-    private Envelope Died(TaskSpec spec) =>
+    private TaskReply Died(TaskSpec spec) =>
         DiedReply(_silo.NodeId, $"Actor {Spec.ActorId} ({Spec.TypeName}) is dead: {_deathReason ?? "deactivated"}; {spec.Method.DisplayName} did not run.");
 
     private async Task DisposeInstanceAsync()

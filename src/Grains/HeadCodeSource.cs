@@ -1,20 +1,14 @@
 using Granary.Runtime.Code;
+using Granary.Runtime.Grains;
 using Granary.Runtime.Wire;
 
 namespace Granary.Grains;
 
 /// <summary>Fetches job manifests and assembly bytes from the head, which keeps what clients uploaded.</summary>
-internal sealed class HeadCodeSource(HeadChannel head) : ICodeSource
+internal sealed class HeadCodeSource(Func<IHeadGrain> head) : ICodeSource
 {
-    public async Task<JobManifest> GetManifestAsync(string jobId, CancellationToken cancellationToken)
-    {
-        var reply = await head.RequestAsync(new Envelope { GetJobManifest = new GetJobManifest { JobId = jobId } }, cancellationToken).ConfigureAwait(false);
-        return reply.JobManifest;
-    }
+    public Task<JobManifest> GetManifestAsync(string jobId, CancellationToken cancellationToken) => head().GetJobManifest(jobId, cancellationToken);
 
-    public async Task<byte[]> FetchAssemblyAsync(string hash, CancellationToken cancellationToken)
-    {
-        var reply = await head.RequestAsync(new Envelope { FetchAssembly = new FetchAssembly { Hash = hash } }, cancellationToken).ConfigureAwait(false);
-        return reply.AssemblyBlob.Content.ToByteArray();
-    }
+    public async Task<byte[]> FetchAssemblyAsync(string hash, CancellationToken cancellationToken) =>
+        (await head().FetchAssembly(hash, cancellationToken).ConfigureAwait(false)).Content.ToByteArray();
 }

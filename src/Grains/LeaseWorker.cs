@@ -10,8 +10,8 @@ namespace Granary.Grains;
 /// </summary>
 internal sealed class LeaseWorker
 {
-    private readonly Channel<(TaskSpec Spec, TaskCompletionSource<Envelope?> Reply)> _queue =
-        Channel.CreateUnbounded<(TaskSpec, TaskCompletionSource<Envelope?>)>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Channel<(TaskSpec Spec, TaskCompletionSource<TaskReply> Reply)> _queue =
+        Channel.CreateUnbounded<(TaskSpec, TaskCompletionSource<TaskReply>)>(new UnboundedChannelOptions { SingleReader = true });
 
     private readonly SiloRuntime _silo;
 
@@ -37,19 +37,18 @@ internal sealed class LeaseWorker
 
     public string JobId { get; }
 
-    public ValueTask<Envelope?> Enqueue(TaskSpec spec)
+    public Task<TaskReply> Enqueue(TaskSpec spec)
     {
-        // Completed on the thread that ran the call, whose only continuation writes the reply to the
-        // connection: sending from here saves a thread hop per call.
-        var reply = new TaskCompletionSource<Envelope?>();
+        // Completed on the thread that ran the call: Orleans only queues the reply from there.
+        var reply = new TaskCompletionSource<TaskReply>();
         Interlocked.Increment(ref _queued);
         if (!_queue.Writer.TryWrite((spec, reply)))
         {
             Interlocked.Decrement(ref _queued);
-            reply.SetResult(new Envelope { TaskReply = _silo.Executor.Failed(new InvalidOperationException($"lease {LeaseId} was already released; the owner must request a new lease."), spec) });
+            reply.SetResult(_silo.Executor.Failed(new InvalidOperationException($"lease {LeaseId} was already released; the owner must request a new lease."), spec));
         }
 
-        return new ValueTask<Envelope?>(reply.Task);
+        return reply.Task;
     }
 
     /// <summary>No more tasks will come: finish the queued ones, then return the lease.</summary>
@@ -65,7 +64,7 @@ internal sealed class LeaseWorker
                 ? await _silo.Workers.RunAsync(spec, GpuIds, _silo.Stopping).ConfigureAwait(false)
                 : await _silo.Executor.RunTaskAsync(spec, GpuIds, _silo.Stopping).ConfigureAwait(false);
             Running = false;
-            reply.TrySetResult(new Envelope { TaskReply = result });
+            reply.TrySetResult(result);
         }
 
         _silo.LeaseFinished(this);

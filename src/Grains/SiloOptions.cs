@@ -13,11 +13,20 @@ public sealed class SiloOptions
     /// <summary>Address to listen on; loopback by default so nothing is exposed by accident.</summary>
     public string Host { get; set; } = "127.0.0.1";
 
-    /// <summary>Port to listen on; 0 picks a free one (the embedded cluster uses that).</summary>
+    /// <summary>Port of this silo's Orleans gateway, where clients connect; 0 picks a free one (the embedded cluster uses that).</summary>
     public int Port { get; set; }
 
-    /// <summary>The head silo's host:port; null makes this silo the head.</summary>
+    /// <summary>Port for silo-to-silo traffic; 0 means <see cref="Port"/> + 1 when a port is given, else a free one.</summary>
+    public int SiloPort { get; set; }
+
+    /// <summary>The head silo's host:port (its gateway); null makes this silo the head.</summary>
     public string? HeadAddress { get; set; }
+
+    /// <summary>Orleans cluster id; clients must use the same one.</summary>
+    public string ClusterId { get; set; } = GranaryDefaults.ClusterId;
+
+    /// <summary>Orleans service id; names Granary's data in shared providers such as Redis.</summary>
+    public string ServiceId { get; set; } = GranaryDefaults.ServiceId;
 
     /// <summary>CPUs offered to work. Null means all of this machine's.</summary>
     public double? Cpus { get; set; }
@@ -29,13 +38,13 @@ public sealed class SiloOptions
     public IDictionary<string, double> Resources { get; set; } = new Dictionary<string, double>();
 
     /// <summary>Values at most this size travel inline in messages; larger ones stay in the producing silo's store (Ray uses 100 KiB).</summary>
-    public int InlineThresholdBytes { get; set; } = 100 * 1024;
+    public int InlineThresholdBytes { get; set; } = GranaryDefaults.InlineThresholdBytes;
 
-    /// <summary>Largest frame accepted from a peer; a bigger one closes that connection only. Large objects move in chunks, so it does not bound their size.</summary>
-    public int MaxFrameBytes { get; set; } = 256 * 1024 * 1024;
+    /// <summary>Largest Orleans message this silo accepts; a bigger one fails only that call. Large objects move in chunks, so it does not bound their size.</summary>
+    public int MaxFrameBytes { get; set; } = GranaryDefaults.MaxMessageBytes;
 
     /// <summary>Largest piece a large object moves in, to and from this silo (also capped by MaxFrameBytes); see ClientOptions.ObjectChunkBytes.</summary>
-    public int ObjectChunkBytes { get; set; } = 1024 * 1024;
+    public int ObjectChunkBytes { get; set; } = GranaryDefaults.ObjectChunkBytes;
 
     /// <summary>GPUs to offer. Real devices come from NVML; without NVML this many are simulated (scheduling works the same).</summary>
     public int? Gpus { get; set; }
@@ -46,14 +55,31 @@ public sealed class SiloOptions
     /// <summary>Memory of each simulated GPU in bytes (real devices report their own).</summary>
     public long? GpuMemoryBytes { get; set; }
 
-    /// <summary>How often a silo tells the head it is alive.</summary>
+    /// <summary>How often a silo reports its load (running and queued tasks, store figures) to the head.</summary>
     public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(1);
 
-    /// <summary>On the head: a node silent this long is declared dead (Ray uses 30 s; the brief asks for at most 10 s).</summary>
-    public TimeSpan NodeDeadTimeout { get; set; } = TimeSpan.FromSeconds(10);
+    /// <summary>
+    /// A silo that stops answering Orleans' probes is declared dead within about this long; Granary then
+    /// fails or retries its work in flight at once. It also bounds how long the head waits for restored
+    /// nodes and for clients that lost the cluster.
+    /// </summary>
+    public TimeSpan NodeDeadTimeout { get; set; } = GranaryDefaults.NodeDeadTimeout;
 
-    /// <summary>On the head: a Redis server (host:port) where the head's tables persist, so a restarted head recovers them.</summary>
+    /// <summary>How often clients keep their jobs alive; the head ends a job silent for three of these (or the node timeout, if longer).</summary>
+    public TimeSpan JobKeepAliveInterval { get; set; } = GranaryDefaults.KeepAliveInterval;
+
+    /// <summary>
+    /// A Redis server (host:port, or a StackExchange.Redis configuration string): every silo keeps Orleans
+    /// membership there, and the head its tables, so a restarted head recovers them. Null: the head is the
+    /// primary silo of Orleans development clustering and keeps its tables in memory.
+    /// </summary>
     public string? RedisAddress { get; set; }
+
+    /// <summary>The head's table store, when the host connected one before starting the silo.</summary>
+    internal Head.Persistence.IHeadStore? HeadStore { get; set; }
+
+    /// <summary>How long a worker silo waits for the head when it starts before it gives up naming the address.</summary>
+    public TimeSpan JoinTimeout { get; set; } = TimeSpan.FromSeconds(20);
 
     /// <summary>How long a stopping silo lets running work finish before it leaves anyway.</summary>
     public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(30);

@@ -5,7 +5,7 @@ using Granary.Runtime.Gpus;
 using Granary.Runtime.Objects;
 using Granary.Runtime.Scheduling;
 using Granary.Runtime.Serialization;
-using Granary.Runtime.Transport;
+using Granary.Runtime.Grains;
 using Granary.Runtime.Wire;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -13,9 +13,10 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace Granary.Grains;
 
 /// <summary>
-/// Everything one silo runs, apart from its listener: the head grain (on the head silo), the lease
-/// workers (task grains), actor grains, the object store, the jobs' code, and connections to peers.
-/// Thread-safe.
+/// Everything Granary runs on one silo: the head's state (on the head silo), the lease workers (one per
+/// task lease), actor activations, the object store, the jobs' code and the worker processes. Orleans
+/// carries every call in and out (<see cref="NodeGrain"/>, <see cref="Head.HeadGrain"/>); this holds the
+/// state those grains work on, so it outlives any one activation. Thread-safe.
 /// </summary>
 internal sealed partial class SiloRuntime : IExecutionHost, IAsyncDisposable
 {
@@ -28,37 +29,25 @@ internal sealed partial class SiloRuntime : IExecutionHost, IAsyncDisposable
     private readonly ILogger _logger;
     private static readonly object _threadGate = new();
     private static int _reservedThreads;
-    private int _accepted;
     private Task _heartbeats = Task.CompletedTask;
+    private Task _membership = Task.CompletedTask;
     private readonly CancellationTokenSource _heartbeatStop = new();
 
-    public SiloRuntime(SiloOptions options, Head.Persistence.IHeadStore? headStore = null)
+    public SiloRuntime(SiloOptions options, Head.Persistence.IHeadStore? headStore = null, ILoggerFactory? hostLogging = null)
     {
         options.Validate();
         Options = options;
         NodeId = options.NodeId ?? "node-" + Guid.NewGuid().ToString("N")[..12];
-        LoggerFactory = options.LoggerFactory ?? NullLoggerFactory.Instance;
+        LoggerFactory = options.LoggerFactory ?? hostLogging ?? NullLoggerFactory.Instance;
         _logger = LoggerFactory.CreateLogger("Granary.Silo");
-        Transport = new TransportOptions { MaxFrameBytes = options.MaxFrameBytes, ObjectChunkBytes = options.ObjectChunkBytes };
-        Handler = new SiloMessageHandler(this);
-        Peers = new ConnectionPool(
-            () => new Hello { Role = PeerRole.Silo, NodeId = NodeId, Address = Address },
-            Handler,
-            LoggerFactory.CreateLogger("Granary.Transport"),
-            Transport);
         Blobs = new AssemblyBlobCache();
         Executor = new TaskExecutor(this);
         if (options.IsHead)
         {
-            Head = new HeadGrain(this, headStore ?? new Head.Persistence.MemoryHeadStore());
-            HeadChannel = HeadChannel.Local(Head);
-        }
-        else
-        {
-            HeadChannel = HeadChannel.Remote(Peers, options.HeadAddress!);
+            Head = new HeadService(this, headStore ?? new Head.Persistence.MemoryHeadStore());
         }
 
-        Jobs = new JobCodeRegistry(new HeadCodeSource(HeadChannel), Blobs, code => new JobObjects(this, code));
+        Jobs = new JobCodeRegistry(new HeadCodeSource(() => HeadGrain), Blobs, code => new JobObjects(this, code));
         Gpus = GpuInventory.Detect(options.Gpus, options.GpuType, options.GpuMemoryBytes);
         ReserveThreadsForBlockingWork(OfferedResources()[ResourceSet.Cpu]);
         Workers = new Workers.WorkerPool(this);
@@ -77,24 +66,33 @@ internal sealed partial class SiloRuntime : IExecutionHost, IAsyncDisposable
 
     public string NodeId { get; }
 
-    /// <summary>host:port this silo listens on; set once the listener is bound.</summary>
+    /// <summary>host:port of this silo's Orleans gateway, where clients and worker processes connect; set at start.</summary>
     public string Address { get; private set; } = string.Empty;
+
+    /// <summary>host:port of this silo's silo-to-silo endpoint; set at start.</summary>
+    public string SiloEndpoint { get; private set; } = string.Empty;
 
     public ILoggerFactory LoggerFactory { get; }
 
-    public TransportOptions Transport { get; }
+    /// <summary>Orleans' grain factory of this silo; set at start.</summary>
+    public IGrainFactory GrainFactory { get; private set; } = null!;
 
-    public SiloMessageHandler Handler { get; }
+    public IHeadGrain HeadGrain => GrainFactory.GetGrain<IHeadGrain>(IHeadGrain.HeadGrainKey);
 
-    public ConnectionPool Peers { get; }
+    /// <summary>The grain of a node: this one or any other, addressed by node id.</summary>
+    public INodeGrain Node(string nodeId) => GrainFactory.GetGrain<INodeGrain>(nodeId);
+
+    /// <summary>Chunked puts arriving here.</summary>
+    public IncomingPuts IncomingPuts { get; } = new();
+
+    /// <summary>Objects being sent from here in chunks.</summary>
+    public ServedObjects Served { get; } = new();
 
     public AssemblyBlobCache Blobs { get; }
 
     public TaskExecutor Executor { get; }
 
-    public HeadGrain? Head { get; }
-
-    public HeadChannel HeadChannel { get; }
+    public HeadService? Head { get; }
 
     public JobCodeRegistry Jobs { get; }
 
@@ -102,10 +100,8 @@ internal sealed partial class SiloRuntime : IExecutionHost, IAsyncDisposable
 
     public CancellationToken Stopping => _stopping.Token;
 
-    /// <summary>Connections peers opened to this silo (dialed ones not counted).</summary>
-    public int AcceptedConnections => Volatile.Read(ref _accepted);
-
-    public void ConnectionAccepted() => Interlocked.Increment(ref _accepted);
+    /// <summary>Set when the silo is stopped as a crash would stop it: no draining, no goodbye to the head.</summary>
+    public bool Killed { get; set; }
 
     public IEnumerable<ActorGrain> Actors => _actors.Values;
 
@@ -129,13 +125,19 @@ internal sealed partial class SiloRuntime : IExecutionHost, IAsyncDisposable
         return new ResourceSet(amounts);
     }
 
-    /// <summary>Called once the listener is bound: registers this node with the head and starts heartbeating.</summary>
-    public async Task StartAsync(string address, CancellationToken cancellationToken)
+    /// <summary>
+    /// Called once the silo has joined the cluster: the head restores its tables, then this node registers
+    /// with the head and starts reporting its load.
+    /// </summary>
+    public async Task StartAsync(IGrainFactory grainFactory, IClusterMembershipService membership, string address, string siloEndpoint, CancellationToken cancellationToken)
     {
+        GrainFactory = grainFactory;
         Address = address;
+        SiloEndpoint = siloEndpoint;
         if (Head is not null)
         {
             await Head.RestoreAsync(cancellationToken).ConfigureAwait(false);
+            _membership = Head.FollowMembershipAsync(membership);
         }
 
         await RegisterAsync(cancellationToken).ConfigureAwait(false);
@@ -154,8 +156,7 @@ internal sealed partial class SiloRuntime : IExecutionHost, IAsyncDisposable
         return info;
     }
 
-    private Task RegisterAsync(CancellationToken cancellationToken) =>
-        HeadChannel.RequestAsync(new Envelope { RegisterNode = new RegisterNode { Node = Describe() } }, cancellationToken);
+    private Task RegisterAsync(CancellationToken cancellationToken) => HeadGrain.RegisterNode(Describe(), cancellationToken);
 
     /// <summary>
     /// Tells the head this node lives. When the head does not know it (the head restarted, or declared this
@@ -174,8 +175,8 @@ internal sealed partial class SiloRuntime : IExecutionHost, IAsyncDisposable
                 await Task.Delay(Options.HeartbeatInterval, stop).ConfigureAwait(false);
                 var (running, queued) = TaskCounts();
                 var store = new ObjectStoreStats { Objects = Store.Count, MemoryBytes = Store.Bytes, SpilledBytes = Store.SpilledBytes, CapacityBytes = Store.CapacityBytes };
-                var reply = await HeadChannel.RequestAsync(new Envelope { Heartbeat = new Heartbeat { NodeId = NodeId, RunningTasks = running, QueuedTasks = queued, Store = store } }, stop).ConfigureAwait(false);
-                if (!reply.HeartbeatReply.Known && !stop.IsCancellationRequested)
+                var reply = await HeadGrain.Heartbeat(new Heartbeat { NodeId = NodeId, RunningTasks = running, QueuedTasks = queued, Store = store }, stop).ConfigureAwait(false);
+                if (!reply.Known && !stop.IsCancellationRequested)
                 {
                     ForgetWork("the head no longer knew this node (it restarted or declared the node dead)");
                     await RegisterAsync(stop).ConfigureAwait(false);
@@ -259,7 +260,7 @@ internal sealed partial class SiloRuntime : IExecutionHost, IAsyncDisposable
 
         try
         {
-            await HeadChannel.RequestAsync(new Envelope { Drain = new Drain { NodeId = NodeId } }, cancellationToken).ConfigureAwait(false);
+            await HeadGrain.Drain(NodeId, cancellationToken).ConfigureAwait(false);
             var deadline = Environment.TickCount64 + (long)Options.DrainTimeout.TotalMilliseconds;
             while (Environment.TickCount64 < deadline && TaskCounts() is not (0, 0))
             {
@@ -269,7 +270,7 @@ internal sealed partial class SiloRuntime : IExecutionHost, IAsyncDisposable
             // Heartbeats stop first: one answered "unknown" after the goodbye would register the node again.
             await _heartbeatStop.CancelAsync().ConfigureAwait(false);
             await _heartbeats.ConfigureAwait(false);
-            await HeadChannel.RequestAsync(new Envelope { Deregister = new Deregister { NodeId = NodeId } }, cancellationToken).ConfigureAwait(false);
+            await HeadGrain.Deregister(NodeId, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -394,27 +395,7 @@ internal sealed partial class SiloRuntime : IExecutionHost, IAsyncDisposable
             throw new ObjectLostException(location.ObjectId, $"Object {location.ObjectId} is no longer in node {NodeId}'s store (it was freed).");
         }
 
-        try
-        {
-            var peer = await Peers.GetAsync(location.Address, cancellationToken).ConfigureAwait(false);
-            return (await ObjectTransfer.FetchAsync(peer, location, type, serializer, cancellationToken).ConfigureAwait(false)).Value;
-        }
-        catch (Exception ex) when (ex is ConnectionClosedException or System.Net.Sockets.SocketException)
-        {
-            throw new ObjectLostException(location.ObjectId, $"Object {location.ObjectId} was on node {location.NodeId} ({location.Address}), which cannot be reached: {ex.Message}", ex);
-        }
-    }
-
-    /// <summary>Sends a message to a node: in process when it is this node, else over the peer connection.</summary>
-    public async Task<Envelope> RequestNodeAsync(string address, Envelope message, CancellationToken cancellationToken)
-    {
-        if (address == Address)
-        {
-            return Runtime.Serialization.ErrorConverter.Unwrap(await Handler.HandleLocalAsync(message).ConfigureAwait(false));
-        }
-
-        var connection = await Peers.GetAsync(address, cancellationToken).ConfigureAwait(false);
-        return await connection.RequestAsync(message, cancellationToken).ConfigureAwait(false);
+        return (await ObjectTransfer.FetchAsync(Node(location.NodeId), location, type, serializer, Options.ObjectChunkBytes, cancellationToken).ConfigureAwait(false)).Value;
     }
 
     public async ValueTask DisposeAsync()
@@ -432,8 +413,8 @@ internal sealed partial class SiloRuntime : IExecutionHost, IAsyncDisposable
 
         await Workers.DisposeAsync().ConfigureAwait(false);
         Store.Dispose();
-        await Peers.DisposeAsync().ConfigureAwait(false);
         await _heartbeats.ConfigureAwait(false);
+        await _membership.ConfigureAwait(false);
         if (Head is not null)
         {
             await Head.DisposeAsync().ConfigureAwait(false);
@@ -444,15 +425,15 @@ internal sealed partial class SiloRuntime : IExecutionHost, IAsyncDisposable
     {
         try
         {
-            await HeadChannel.SendAsync(new Envelope { ReturnLease = new ReturnLease { LeaseId = leaseId } }, Stopping).ConfigureAwait(false);
+            await HeadGrain.ReturnLease(leaseId).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is OperationCanceledException or ConnectionClosedException or System.Net.Sockets.SocketException)
+        catch (Exception ex)
         {
             LogReturnLeaseFailed(leaseId, ex.Message);
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Silo {NodeId} listening on {Address} as {Role}, offering {Resources}; GPUs: {Gpus}")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "Silo {NodeId} serving clients on {Address} as {Role}, offering {Resources}; GPUs: {Gpus}")]
     private partial void LogStarted(string nodeId, string address, string role, string resources, string gpus);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Silo {NodeId} cannot reach the head: {Reason}")]

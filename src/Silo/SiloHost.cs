@@ -1,31 +1,34 @@
 using System.Net;
+using System.Net.Sockets;
 using Granary.Grains;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Connections;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
+using Granary.Grains.Hosting;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Orleans.Configuration;
+using Orleans.Hosting;
+using SiloOptions = Granary.Grains.SiloOptions;
 
 namespace Granary.Silo;
 
 /// <summary>
-/// A running silo: Kestrel listening for Granary connections, over the silo runtime. The embedded cluster
-/// and the `granary start` command both use this, so they run the same code over the same TCP transport.
+/// A running Granary silo: a Generic Host with an Orleans silo and <c>UseGranary</c>. The embedded cluster
+/// and `granary start` both use this, so they run the same code over the same Orleans messaging. The head
+/// is the primary silo of Orleans development clustering, or with Redis every silo keeps membership there;
+/// a worker asks the head which, before it starts its silo.
 /// </summary>
 public sealed class SiloHost : IAsyncDisposable
 {
-    private readonly WebApplication _app;
+    private readonly IHost _host;
     private int _stopped;
 
-    private SiloHost(WebApplication app, SiloRuntime runtime)
+    private SiloHost(IHost host)
     {
-        _app = app;
-        Runtime = runtime;
+        _host = host;
+        Runtime = host.Services.GetRequiredService<SiloRuntime>();
     }
 
-    /// <summary>host:port this silo listens on.</summary>
+    /// <summary>host:port of this silo's gateway, where clients connect.</summary>
     public string Address => Runtime.Address;
 
     public string NodeId => Runtime.NodeId;
@@ -34,47 +37,91 @@ public sealed class SiloHost : IAsyncDisposable
 
     internal SiloRuntime Runtime { get; }
 
+    /// <summary>The silo's services (Orleans' and Granary's), for tests and embedding.</summary>
+    public IServiceProvider Services => _host.Services;
+
     public static async Task<SiloHost> StartAsync(SiloOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.WorkerStartInfo ??= WorkerStartInfo;
         options.Validate();
-        var store = options.IsHead && options.RedisAddress is { } redis
-            ? await Grains.Head.Persistence.RedisHeadStore.ConnectAsync(redis, cancellationToken).ConfigureAwait(false)
-            : null;
-        var runtime = new SiloRuntime(options, store);
-        var builder = WebApplication.CreateSlimBuilder();
+        var ip = ResolveHost(options.Host);
+        var join = options.IsHead ? null : await JoinAsync(options, cancellationToken).ConfigureAwait(false);
+        if (options.IsHead && options.RedisAddress is { } redis && options.HeadStore is null)
+        {
+            options.HeadStore = await Grains.Head.Persistence.RedisHeadStore.ConnectAsync(redis, cancellationToken).ConfigureAwait(false);
+        }
+
+        var gatewayPort = options.Port != 0 ? options.Port : FreePort(ip);
+        var siloPort = options.SiloPort != 0 ? options.SiloPort : options.Port != 0 ? options.Port + 1 : FreePort(ip);
+        var redisAddress = options.IsHead ? options.RedisAddress : join!.Redis is { Length: > 0 } r ? r : null;
+
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Logging.ClearProviders();
         if (options.LoggerFactory is not null)
         {
             builder.Services.AddSingleton(options.LoggerFactory);
         }
 
-        builder.Services.AddSingleton(runtime);
-        builder.Services.AddSingleton<IMemoryPoolFactory<byte>, LargeBlockMemoryPoolFactory>();
-        builder.Services.AddSingleton<Microsoft.Extensions.Hosting.IHostLifetime, PassiveHostLifetime>();
-        var ip = IPAddress.TryParse(options.Host, out var parsed) ? parsed : IPAddress.Loopback;
-        builder.WebHost.ConfigureKestrel(kestrel =>
+        // An embedded silo must not stop when its host application is signalled; `granary start` handles signals itself.
+        builder.Services.AddSingleton<IHostLifetime, PassiveHostLifetime>();
+        builder.UseOrleans(silo =>
         {
-            kestrel.Listen(ip, options.Port, listen => listen.UseConnectionHandler<SiloConnectionHandler>());
-            kestrel.AddServerHeader = false;
+            silo.Configure<ClusterOptions>(o =>
+            {
+                o.ClusterId = options.ClusterId;
+                o.ServiceId = options.ServiceId;
+            });
+            silo.ConfigureEndpoints(ip, siloPort, gatewayPort, listenOnAnyHostAddress: false);
+            if (redisAddress is not null)
+            {
+                silo.UseRedisClustering(redisAddress);
+            }
+            else
+            {
+                var primary = options.IsHead ? new IPEndPoint(ip, siloPort) : ClusterClientHost.ParseEndpoint(join!.PrimarySiloEndpoint);
+                silo.UseDevelopmentClustering(primary);
+            }
+
+            silo.Configure<ClusterMembershipOptions>(o => FailureDetection.Configure(o, options.NodeDeadTimeout));
+            silo.Configure<SiloMessagingOptions>(o => o.MaxMessageBodySize = options.MaxFrameBytes);
+            silo.UseGranary(options);
         });
-        var app = builder.Build();
-        await app.StartAsync(cancellationToken).ConfigureAwait(false);
-        var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        var port = new Uri(bound).Port;
-        var host = new SiloHost(app, runtime);
+        var host = builder.Build();
         try
         {
-            await runtime.StartAsync($"{options.Host}:{port}", cancellationToken).ConfigureAwait(false);
+            await host.StartAsync(cancellationToken).ConfigureAwait(false);
         }
         catch
         {
-            await host.DisposeAsync().ConfigureAwait(false);
+            host.Dispose();
             throw;
         }
 
-        return host;
+        return new SiloHost(host);
+    }
+
+    /// <summary>Asks the head, as a client of its gateway, how to join: the cluster's membership and ids.</summary>
+    private static async Task<Runtime.Wire.ClusterConfig> JoinAsync(SiloOptions options, CancellationToken cancellationToken)
+    {
+        var cluster = await ClusterClientHost.ConnectAsync(options.HeadAddress!, options.ClusterId, options.JoinTimeout, options.LoggerFactory, configure: null, cancellationToken).ConfigureAwait(false);
+        await using (cluster.ConfigureAwait(false))
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(options.JoinTimeout);
+            return await cluster.Head.GetClusterConfig(timeout.Token).ConfigureAwait(false);
+        }
+    }
+
+    private static IPAddress ResolveHost(string host) =>
+        IPAddress.TryParse(host, out var parsed) ? parsed : ClusterClientHost.ParseEndpoint(host + ":1").Address;
+
+    /// <summary>A port free right now: Orleans needs a fixed port, so "any free port" is chosen here.</summary>
+    private static int FreePort(IPAddress ip)
+    {
+        using var probe = new TcpListener(ip, 0);
+        probe.Start();
+        return ((IPEndPoint)probe.LocalEndpoint).Port;
     }
 
     /// <summary>Stops at once, as a crash would (no draining, no goodbye to the head); for failure tests.</summary>
@@ -85,9 +132,17 @@ public sealed class SiloHost : IAsyncDisposable
             return;
         }
 
-        await Runtime.DisposeAsync().ConfigureAwait(false);
-        await _app.StopAsync(new CancellationToken(canceled: true)).ConfigureAwait(false);
-        await _app.DisposeAsync().ConfigureAwait(false);
+        Runtime.Killed = true;
+        try
+        {
+            await _host.StopAsync(new CancellationToken(canceled: true)).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // An ungraceful stop ends early by design.
+        }
+
+        _host.Dispose();
     }
 
     /// <summary>The `granary` executable beside this assembly, run directly or through the dotnet host.</summary>
@@ -100,8 +155,8 @@ public sealed class SiloHost : IAsyncDisposable
             return new System.Diagnostics.ProcessStartInfo(apphost);
         }
 
-        var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host
-            ? host
+        var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } dotnetHost
+            ? dotnetHost
             : Path.GetFullPath(Path.Combine(System.Runtime.InteropServices.RuntimeEnvironment.GetRuntimeDirectory(), "..", "..", "..", "dotnet"));
         var start = new System.Diagnostics.ProcessStartInfo(dotnet);
         start.ArgumentList.Add(Path.Combine(directory, "granary.dll"));
@@ -116,10 +171,16 @@ public sealed class SiloHost : IAsyncDisposable
             return;
         }
 
-        await Runtime.DrainAsync(CancellationToken.None).ConfigureAwait(false);
-        await Runtime.DisposeAsync().ConfigureAwait(false);
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-        await _app.StopAsync(timeout.Token).ConfigureAwait(false);
-        await _app.DisposeAsync().ConfigureAwait(false);
+        using var timeout = new CancellationTokenSource(Runtime.Options.DrainTimeout + TimeSpan.FromSeconds(10));
+        try
+        {
+            await _host.StopAsync(timeout.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopping took too long; what is left stops with the host.
+        }
+
+        _host.Dispose();
     }
 }

@@ -29,7 +29,7 @@ internal static class StartCommand
                     break;
                 case "--address":
                     options.HeadAddress = Next();
-                    Runtime.Transport.SocketConnector.ParseEndpoint(options.HeadAddress);
+                    Grains.Hosting.ClusterClientHost.ParseEndpoint(options.HeadAddress);
                     break;
                 case "--port":
                     options.Port = Int(flag, Next());
@@ -65,7 +65,7 @@ internal static class StartCommand
                     break;
                 case "--redis":
                     options.RedisAddress = Next();
-                    Runtime.Transport.SocketConnector.ParseEndpoint(options.RedisAddress);
+                    Grains.Hosting.ClusterClientHost.ParseEndpoint(options.RedisAddress);
                     break;
                 case "--node-id":
                     options.NodeId = Next();

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Granary.Runtime.Transport;
+using Granary.Grains.Hosting;
 using Granary.Runtime.Wire;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -35,30 +35,31 @@ internal static class StatusCommand
         address ??= Environment.GetEnvironmentVariable("GRANARY_ADDRESS") is { Length: > 0 } env ? env : null;
         address ??= RunFiles.Live().Select(r => r.Record).FirstOrDefault(r => r.IsHead)?.Address
             ?? throw new ArgumentException("no head address: pass --address head:port (or set GRANARY_ADDRESS)");
-        SocketConnector.ParseEndpoint(address);
+        ClusterClientHost.ParseEndpoint(address);
 
         var report = await FetchAsync(address).ConfigureAwait(false);
         Console.WriteLine(json ? ToJson(report, address).ToJsonString(new JsonSerializerOptions { WriteIndented = false }) : ToText(report, address));
         return 0;
     }
 
-    public static async Task<StatusReport> FetchAsync(string address)
+    /// <summary>Asks the head for its report as an observer: no job starts.</summary>
+    public static async Task<StatusReport> FetchAsync(string address, string clusterId = GranaryDefaults.ClusterId)
     {
-        var handler = new ObserverHandler();
-        await using var pool = new ConnectionPool(() => new Hello { Role = PeerRole.Client }, handler, NullLogger.Instance);
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        Connection head;
+        ClusterClientHost cluster;
         try
         {
-            head = await pool.GetAsync(address, timeout.Token).ConfigureAwait(false);
+            cluster = await ClusterClientHost.ConnectAsync(address, clusterId, TimeSpan.FromSeconds(10), logging: null, configure: null, CancellationToken.None).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is System.Net.Sockets.SocketException or OperationCanceledException or ConnectionClosedException)
+        catch (GranaryException ex)
         {
-            throw new InvalidOperationException($"cannot reach the head at {address}: {ex.Message}", ex);
+            throw new InvalidOperationException(ex.Message, ex);
         }
 
-        var reply = await head.RequestAsync(new Envelope { GetStatus = new GetStatus() }, timeout.Token).ConfigureAwait(false);
-        return reply.StatusReport;
+        await using (cluster.ConfigureAwait(false))
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            return await cluster.Head.GetStatus(timeout.Token).ConfigureAwait(false);
+        }
     }
 
     public static JsonObject ToJson(StatusReport report, string address)
@@ -192,14 +193,5 @@ internal static class StatusCommand
         }
 
         return json;
-    }
-
-    private sealed class ObserverHandler : IMessageHandler
-    {
-        public ValueTask<Envelope?> HandleAsync(Connection connection, Envelope message) => new((Envelope?)null);
-
-        public void OnClosed(Connection connection, string reason)
-        {
-        }
     }
 }

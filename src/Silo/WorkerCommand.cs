@@ -3,12 +3,14 @@ using Microsoft.Extensions.Logging;
 
 namespace Granary.Silo;
 
-/// <summary>`granary worker --silo host:port --worker-id ID --node-id ID [--inline-threshold BYTES]`: a silo's worker process (started by the silo, not by hand).</summary>
+/// <summary>`granary worker --silo host:port --worker-id ID --node-id ID --parent-pid PID [--cluster-id ID] [--inline-threshold BYTES]`: a silo's worker process (started by the silo, not by hand).</summary>
 internal static class WorkerCommand
 {
     public static async Task<int> RunAsync(string[] args)
     {
         string? silo = null, workerId = null, nodeId = null;
+        var clusterId = GranaryDefaults.ClusterId;
+        var parentPid = 0;
         var inlineThreshold = 100 * 1024;
         for (var i = 0; i < args.Length; i++)
         {
@@ -25,6 +27,12 @@ internal static class WorkerCommand
                 case "--node-id":
                     nodeId = Next();
                     break;
+                case "--cluster-id":
+                    clusterId = Next();
+                    break;
+                case "--parent-pid":
+                    parentPid = int.Parse(Next(), System.Globalization.CultureInfo.InvariantCulture);
+                    break;
                 case "--inline-threshold":
                     inlineThreshold = int.Parse(Next(), System.Globalization.CultureInfo.InvariantCulture);
                     break;
@@ -33,14 +41,14 @@ internal static class WorkerCommand
             }
         }
 
-        if (silo is null || workerId is null || nodeId is null)
+        if (silo is null || workerId is null || nodeId is null || parentPid == 0)
         {
-            throw new ArgumentException("granary worker needs --silo, --worker-id and --node-id (silos start workers themselves)");
+            throw new ArgumentException("granary worker needs --silo, --worker-id, --node-id and --parent-pid (silos start workers themselves)");
         }
 
         using var loggerFactory = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning));
-        var worker = new WorkerRuntime(silo, workerId, nodeId, inlineThreshold, loggerFactory);
-        await worker.RunAsync(CancellationToken.None).ConfigureAwait(false);
+        var worker = new WorkerRuntime(silo, workerId, nodeId, inlineThreshold);
+        await worker.RunAsync(clusterId, parentPid, loggerFactory, CancellationToken.None).ConfigureAwait(false);
         return 0;
     }
 }

@@ -1,7 +1,6 @@
 using Granary.Client.Calls;
 using Granary.Runtime.Objects;
 using Granary.Runtime.Serialization;
-using Granary.Runtime.Transport;
 using Granary.Runtime.Wire;
 
 namespace Granary.Client.Actors;
@@ -11,7 +10,7 @@ namespace Granary.Client.Actors;
 /// waits for an ObjectRef argument: a call goes out only after every call before it went out. Calls that
 /// are ready and have nothing ahead of them are sent at once, without an async hop. Thread-safe.
 /// </summary>
-internal sealed class ActorCallQueue(ActorInfo actor, ConnectionPool pool, CancellationToken stopping)
+internal sealed class ActorCallQueue(ActorInfo actor, NodeChannel node)
 {
     private readonly object _gate = new();
     private Task _tail = Task.CompletedTask;
@@ -20,9 +19,9 @@ internal sealed class ActorCallQueue(ActorInfo actor, ConnectionPool pool, Cance
     {
         lock (_gate)
         {
-            if (_tail.IsCompleted && dependencies is null && codeReady.IsCompletedSuccessfully && pool.TryGetOpen(actor.Address) is { } open)
+            if (_tail.IsCompleted && dependencies is null && codeReady.IsCompletedSuccessfully)
             {
-                Send(open, call, result, borrowed);
+                Send(call, result, borrowed);
                 return;
             }
 
@@ -38,24 +37,12 @@ internal sealed class ActorCallQueue(ActorInfo actor, ConnectionPool pool, Cance
             return;
         }
 
-        Connection connection;
-        try
-        {
-            connection = await pool.GetAsync(actor.Address, stopping).ConfigureAwait(false);
-        }
-        catch (Exception ex)
-        {
-            var error = new ActorDiedException(actor.ActorId, $"Actor {actor.ActorId} on node {actor.NodeId} ({actor.Address}) cannot be reached: {ex.Message}", ex);
-            result.TrySetError(error, ErrorConverter.FromException(error, actor.NodeId, name));
-            return;
-        }
-
-        Send(connection, call, result, borrowed);
+        Send(call, result, borrowed);
     }
 
-    private void Send(Connection connection, ActorCall call, ObjectEntry result, List<ObjectEntry>? borrowed)
+    private void Send(ActorCall call, ObjectEntry result, List<ObjectEntry>? borrowed)
     {
-        connection.CallAsync(new Envelope { ActorCall = call }, inlineReply: true).ContinueWith(static (completed, state) =>
+        node.Grain.CallActor(call, node.Died).ContinueWith(static (completed, state) =>
         {
             var (self, call, result, borrowed) = ((ActorCallQueue, ActorCall, ObjectEntry, List<ObjectEntry>?))state!;
             self.Complete(call, result, completed);
@@ -65,25 +52,19 @@ internal sealed class ActorCallQueue(ActorInfo actor, ConnectionPool pool, Cance
         }, (this, call, result, borrowed), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
     }
 
-    private void Complete(ActorCall call, ObjectEntry result, Task<Envelope> completed)
+    private void Complete(ActorCall call, ObjectEntry result, Task<TaskReply> completed)
     {
         if (!completed.IsCompletedSuccessfully)
         {
-            var reason = completed.Exception?.InnerException?.Message ?? "cancelled";
-            var error = new ActorDiedException(actor.ActorId, $"Actor {actor.ActorId} on node {actor.NodeId} is unreachable: {reason}; {call.Spec.Method.DisplayName} may not have run.", completed.Exception?.InnerException);
+            var failure = node.Failure(completed.Exception?.InnerException ?? new OperationCanceledException("the call was cancelled"), $"calling actor {actor.ActorId}");
+            var error = failure is NodeDiedException
+                ? new ActorDiedException(actor.ActorId, $"Actor {actor.ActorId} on node {actor.NodeId} is unreachable: {failure.Message}; {call.Spec.Method.DisplayName} may not have run.", failure)
+                : failure;
             result.TrySetError(error, ErrorConverter.FromException(error, actor.NodeId, call.Spec.Method.DisplayName));
             return;
         }
 
-        var envelope = completed.Result;
-        if (envelope.BodyCase != Envelope.BodyOneofCase.TaskReply)
-        {
-            var info = envelope.Error ?? ErrorConverter.System("empty reply", actor.NodeId);
-            result.TrySetError(ErrorConverter.ToException(info), info);
-            return;
-        }
-
-        result.TryComplete(envelope.TaskReply, error => error.Kind == ErrorKind.ActorDied
+        result.TryComplete(completed.Result, error => error.Kind == ErrorKind.ActorDied
             ? new ActorDiedException(actor.ActorId, error.Message)
             : ErrorConverter.ToException(error));
     }

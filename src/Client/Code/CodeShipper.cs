@@ -19,7 +19,7 @@ internal sealed class CodeShipper
     private static readonly ConcurrentDictionary<Assembly, AssemblyRef?> _describe = new();
     private static readonly string _sharedFrameworkRoot = Path.GetFullPath(Path.Combine(RuntimeEnvironment.GetRuntimeDirectory(), "..", ".."));
 
-    private readonly Func<Envelope, CancellationToken, Task<Envelope>> _requestHead;
+    private readonly Func<Granary.Runtime.Grains.IHeadGrain> _head;
     private readonly string _jobId;
     private readonly object _gate = new();
     private readonly HashSet<Assembly> _seen = [];
@@ -31,10 +31,10 @@ internal sealed class CodeShipper
 
     private IReadOnlyList<Type> _serializerTypes;
 
-    public CodeShipper(string jobId, Func<Envelope, CancellationToken, Task<Envelope>> requestHead, IReadOnlyList<Type> serializerTypes)
+    public CodeShipper(string jobId, Func<Granary.Runtime.Grains.IHeadGrain> head, IReadOnlyList<Type> serializerTypes)
     {
         _jobId = jobId;
-        _requestHead = requestHead;
+        _head = head;
         _serializerTypes = serializerTypes;
     }
 
@@ -152,12 +152,12 @@ internal sealed class CodeShipper
         var request = new RegisterJobCode { JobId = _jobId };
         request.Assemblies.AddRange(assemblies);
         request.Serializers.AddRange(serializers);
-        var reply = await _requestHead(new Envelope { RegisterJobCode = request }, CancellationToken.None).ConfigureAwait(false);
-        foreach (var hash in reply.MissingAssemblies.Hashes)
+        var missing = await _head().RegisterJobCode(request, CancellationToken.None).ConfigureAwait(false);
+        foreach (var hash in missing.Hashes)
         {
             var assembly = _describe.First(kv => kv.Value?.Hash == hash).Key;
             var bytes = await File.ReadAllBytesAsync(assembly.Location).ConfigureAwait(false);
-            await _requestHead(new Envelope { UploadAssembly = new UploadAssembly { Hash = hash, Content = ByteString.CopyFrom(bytes) } }, CancellationToken.None).ConfigureAwait(false);
+            await _head().UploadAssembly(new UploadAssembly { Hash = hash, Content = ByteString.CopyFrom(bytes) }, CancellationToken.None).ConfigureAwait(false);
             Interlocked.Increment(ref _uploadedCount);
             Interlocked.Add(ref _uploadedBytes, bytes.Length);
         }

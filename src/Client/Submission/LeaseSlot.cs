@@ -1,14 +1,16 @@
-using Granary.Runtime.Transport;
 using Granary.Runtime.Wire;
 
 namespace Granary.Client.Submission;
 
 /// <summary>One lease the client holds: a resource shape reserved on one node, and the tasks in flight on it.</summary>
-internal sealed class LeaseSlot(LeaseGrant grant, Connection connection)
+internal sealed class LeaseSlot(LeaseGrant grant, NodeChannel node)
 {
     public LeaseGrant Grant { get; } = grant;
 
-    public Connection Connection { get; } = connection;
+    public NodeChannel Node { get; } = node;
+
+    /// <summary>Gives the lease back: the node finishes what it has, then returns it to the head.</summary>
+    public void Release() => _ = Node.Grain.ReleaseLease(Grant.LeaseId);
 
     public int InFlight { get; set; }
 

@@ -1,5 +1,5 @@
 using Granary.Runtime.Serialization;
-using Granary.Runtime.Transport;
+using Granary.Runtime.Grains;
 using Granary.Runtime.Wire;
 
 namespace Granary.Client.Submission;
@@ -17,17 +17,17 @@ internal sealed class TaskSubmitter : IAsyncDisposable
 
     private readonly object _gate = new();
     private readonly Dictionary<string, SchedulingQueue> _queues = new(StringComparer.Ordinal);
-    private readonly Func<Envelope, CancellationToken, Task<Envelope>> _requestHead;
-    private readonly ConnectionPool _pool;
+    private readonly Func<IHeadGrain> _head;
+    private readonly NodeChannels _nodes;
     private readonly string _jobId;
     private readonly Timer _sweep;
     private bool _disposed;
 
-    public TaskSubmitter(string jobId, Func<Envelope, CancellationToken, Task<Envelope>> requestHead, ConnectionPool pool)
+    public TaskSubmitter(string jobId, Func<IHeadGrain> head, NodeChannels nodes)
     {
         _jobId = jobId;
-        _requestHead = requestHead;
-        _pool = pool;
+        _head = head;
+        _nodes = nodes;
         _sweep = new Timer(_ => ReleaseIdleLeases(), null, _leaseLinger, _leaseLinger);
     }
 
@@ -67,7 +67,7 @@ internal sealed class TaskSubmitter : IAsyncDisposable
                 queue.Waiting.Clear();
                 foreach (var slot in queue.Leases)
                 {
-                    slot.Connection.Send(new Envelope { ReleaseLease = new ReleaseLease { LeaseId = slot.Grant.LeaseId } });
+                    slot.Release();
                 }
 
                 queue.Leases.Clear();
@@ -90,7 +90,7 @@ internal sealed class TaskSubmitter : IAsyncDisposable
             LeaseSlot? best = null;
             foreach (var slot in queue.Leases)
             {
-                if (slot.InFlight < depth && !slot.Connection.IsClosed && (best is null || slot.InFlight < best.InFlight))
+                if (slot.InFlight < depth && !slot.Node.IsDead && (best is null || slot.InFlight < best.InFlight))
                 {
                     best = slot;
                 }
@@ -123,7 +123,7 @@ internal sealed class TaskSubmitter : IAsyncDisposable
             var (task, slot) = sends[i];
             var push = new PushTask { LeaseId = slot.Grant.LeaseId, Spec = task.Spec };
             push.GpuIds.AddRange(slot.Grant.GpuIds);
-            var call = slot.Connection.CallAsync(new Envelope { PushTask = push }, inlineReply: true);
+            var call = slot.Node.Grain.PushTask(push, slot.Node.Died);
             call.ContinueWith(static (completed, state) =>
             {
                 var (self, task, slot) = ((TaskSubmitter, PendingTask, LeaseSlot))state!;
@@ -145,11 +145,16 @@ internal sealed class TaskSubmitter : IAsyncDisposable
             LeaseGrant? grant = null;
             try
             {
-                grant = (await _requestHead(new Envelope { RequestLease = new RequestLease { JobId = _jobId, Request = queue.Request } }, CancellationToken.None).ConfigureAwait(false)).LeaseGrant;
-                var connection = await _pool.GetAsync(grant.Address, CancellationToken.None).ConfigureAwait(false);
-                slot = new LeaseSlot(grant, connection);
+                grant = await _head().RequestLease(new RequestLease { JobId = _jobId, Request = queue.Request }, CancellationToken.None).ConfigureAwait(false);
+                var node = _nodes.Get(grant.NodeId);
+                if (node.IsDead)
+                {
+                    throw new TimeoutException($"node {grant.NodeId} was granted but has died");
+                }
+
+                slot = new LeaseSlot(grant, node);
             }
-            catch (Exception ex) when (IsTransient(ex) && !_disposed)
+            catch (Exception ex) when (TransientErrors.IsTransient(ex) && !_disposed)
             {
                 if (grant is not null)
                 {
@@ -186,7 +191,7 @@ internal sealed class TaskSubmitter : IAsyncDisposable
             queue.Requesting = false;
             if (_disposed)
             {
-                slot.Connection.Send(new Envelope { ReleaseLease = new ReleaseLease { LeaseId = slot.Grant.LeaseId } });
+                slot.Release();
                 return;
             }
 
@@ -198,32 +203,28 @@ internal sealed class TaskSubmitter : IAsyncDisposable
         Dispatch(sends, needsLease);
     }
 
-    private static bool IsTransient(Exception error) =>
-        error is ConnectionClosedException or System.Net.Sockets.SocketException or IOException or TimeoutException;
-
     private async Task ReturnQuietlyAsync(string leaseId)
     {
         try
         {
-            await _requestHead(new Envelope { ReturnLease = new ReturnLease { LeaseId = leaseId } }, CancellationToken.None).ConfigureAwait(false);
+            await _head().ReturnLease(leaseId).ConfigureAwait(false);
         }
-        catch (Exception ex) when (IsTransient(ex))
+        catch (Exception ex) when (TransientErrors.IsTransient(ex))
         {
             // The head is away; it drops the lease when the job or the node goes.
         }
     }
 
-    private void OnReply(PendingTask task, LeaseSlot slot, Task<Envelope> completed)
+    private void OnReply(PendingTask task, LeaseSlot slot, Task<TaskReply> completed)
     {
         List<(PendingTask, LeaseSlot)>? sends = null;
         SchedulingQueue? needsLease = null;
-        TaskReply? reply = completed.IsCompletedSuccessfully && completed.Result.BodyCase == Envelope.BodyOneofCase.TaskReply ? completed.Result.TaskReply : null;
+        var reply = completed.IsCompletedSuccessfully ? completed.Result : null;
         Exception? systemFailure = null;
         if (reply is null)
         {
-            systemFailure = completed.IsCompletedSuccessfully
-                ? ErrorConverter.ToException(completed.Result.Error ?? ErrorConverter.System("empty reply", slot.Grant.NodeId))
-                : new NodeDiedException(slot.Grant.NodeId, $"Node {slot.Grant.NodeId} ({slot.Grant.Address}) failed while running {task.Spec.Method.DisplayName}: {completed.Exception?.InnerException?.Message}", completed.Exception?.InnerException);
+            var error = completed.Exception?.InnerException ?? new OperationCanceledException("the call was cancelled");
+            systemFailure = slot.Node.Failure(error, $"running {task.Spec.Method.DisplayName}");
         }
 
         var retry = false;
@@ -236,7 +237,7 @@ internal sealed class TaskSubmitter : IAsyncDisposable
                 slot.IdleSince = Environment.TickCount64;
             }
 
-            if (!completed.IsCompletedSuccessfully && !slot.Dead)
+            if (systemFailure is NodeDiedException && !slot.Dead)
             {
                 slot.Dead = true;
                 queue?.Leases.Remove(slot);
@@ -313,7 +314,7 @@ internal sealed class TaskSubmitter : IAsyncDisposable
                 {
                     queue.Leases.RemoveAt(i);
                     queue.Saturated = false;
-                    slot.Connection.Send(new Envelope { ReleaseLease = new ReleaseLease { LeaseId = slot.Grant.LeaseId } });
+                    slot.Release();
                 }
             }
         }

@@ -120,7 +120,7 @@ internal sealed class ActorDirectory(SiloRuntime silo, ResourceScheduler schedul
         await store.RemoveActorAsync(actorId, cancellationToken).ConfigureAwait(false);
         try
         {
-            await silo.RequestNodeAsync(info.Address, new Envelope { DeactivateActor = new DeactivateActor { ActorId = actorId, Reason = reason } }, cancellationToken).ConfigureAwait(false);
+            await silo.Node(info.NodeId).DeactivateActor(actorId, reason, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -220,7 +220,7 @@ internal sealed class ActorDirectory(SiloRuntime silo, ResourceScheduler schedul
         {
             var activate = new ActivateActor { Spec = spec, LeaseId = grant.LeaseId };
             activate.GpuIds.AddRange(grant.GpuIds);
-            await silo.RequestNodeAsync(grant.Address, new Envelope { ActivateActor = activate }, cancellationToken).ConfigureAwait(false);
+            await silo.Node(grant.NodeId).ActivateActor(activate, cancellationToken).ConfigureAwait(false);
         }
         catch
         {

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using Granary.Runtime.Serialization;
-using Granary.Runtime.Transport;
+using Granary.Runtime.Grains;
 using Granary.Runtime.Wire;
 using Microsoft.Extensions.Logging;
 
@@ -44,26 +44,26 @@ internal sealed partial class WorkerPool : IAsyncDisposable
         }
     }
 
-    /// <summary>Binds a connection from one of this silo's workers; false for another silo's worker (it only fetches objects).</summary>
-    public bool TryAttach(string workerId, Connection connection)
+    /// <summary>Binds the observer of one of this silo's workers; false for a worker id this silo never started.</summary>
+    public bool TryAttach(string workerId, IWorkerObserver observer)
     {
         if (!_all.TryGetValue(workerId, out var worker))
         {
             return false;
         }
 
-        worker.Attach(connection);
+        worker.Attach(observer);
         return true;
     }
 
     public async Task<TaskReply> RunAsync(TaskSpec spec, int[] gpuIds, CancellationToken cancellationToken)
     {
         WorkerProcess worker;
-        Connection connection;
+        IWorkerObserver observer;
         try
         {
             worker = Acquire(spec.JobId, gpuIds);
-            connection = await worker.Connected.WaitAsync(TimeSpan.FromSeconds(60), cancellationToken).ConfigureAwait(false);
+            observer = await worker.Connected.WaitAsync(TimeSpan.FromSeconds(60), cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -74,15 +74,24 @@ internal sealed partial class WorkerPool : IAsyncDisposable
         {
             var push = new PushTask { LeaseId = worker.Id, Spec = spec };
             push.GpuIds.AddRange(gpuIds);
-            var reply = (await connection.RequestAsync(new Envelope { PushTask = push }, cancellationToken).ConfigureAwait(false)).TaskReply;
+            using var call = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, worker.Exited);
+            var reply = await observer.RunTask(push, call.Token).ConfigureAwait(false);
             reply.NodeId = _silo.NodeId;
             return reply.ResultCase == TaskReply.ResultOneofCase.Value ? Stamp(_silo.Completed(spec, reply.Value), reply) : reply;
         }
-        catch (ConnectionClosedException)
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
         {
+            // The process died (its exit cancelled the call), or it can no longer be reached: either way
+            // the task did not finish there, and that worker is not used again.
+            if (!worker.Exited.IsCancellationRequested)
+            {
+                worker.Kill();
+            }
+
             await WaitForExitAsync(worker).ConfigureAwait(false);
-            LogCrashed(worker.Process.Id, worker.ExitDescription(), spec.Method.DisplayName);
-            return Crashed(spec, $"worker process {worker.Process.Id} {worker.ExitDescription()} while running {TaskExecutor.TaskName(spec)}");
+            var exit = worker.Process.HasExited ? worker.ExitDescription() : $"stopped answering ({ex.Message})";
+            LogCrashed(worker.Process.Id, exit, spec.Method.DisplayName);
+            return Crashed(spec, $"worker process {worker.Process.Id} {exit} while running {TaskExecutor.TaskName(spec)}");
         }
         finally
         {
@@ -185,7 +194,12 @@ internal sealed partial class WorkerPool : IAsyncDisposable
         var start = _silo.Options.WorkerStartInfo?.Invoke()
             ?? throw new InvalidOperationException("this silo has no worker executable configured (SiloOptions.WorkerStartInfo)");
         var inlineThreshold = _silo.Options.InlineThresholdBytes.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        foreach (var argument in new[] { "worker", "--silo", _silo.Address, "--worker-id", id, "--node-id", _silo.NodeId, "--inline-threshold", inlineThreshold })
+        string[] arguments =
+        [
+            "worker", "--silo", _silo.Address, "--worker-id", id, "--node-id", _silo.NodeId, "--inline-threshold", inlineThreshold,
+            "--cluster-id", _silo.Options.ClusterId, "--parent-pid", Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ];
+        foreach (var argument in arguments)
         {
             start.ArgumentList.Add(argument);
         }
@@ -200,7 +214,7 @@ internal sealed partial class WorkerPool : IAsyncDisposable
         _all[id] = worker;
         process.OutputDataReceived += (_, e) => Forward(id, e.Data);
         process.ErrorDataReceived += (_, e) => Forward(id, e.Data);
-        process.Exited += (_, _) => worker.Fail($"worker process {id} exited before it connected");
+        process.Exited += (_, _) => worker.OnExited($"worker process {id} exited before it connected");
         process.Start();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();

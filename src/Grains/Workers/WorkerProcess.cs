@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using Granary.Runtime.Transport;
+using Granary.Runtime.Grains;
 
 namespace Granary.Grains.Workers;
 
@@ -9,7 +9,8 @@ namespace Granary.Grains.Workers;
 /// </summary>
 internal sealed class WorkerProcess(string id, Process process, int[] gpuIds)
 {
-    private readonly TaskCompletionSource<Connection> _connected = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource<IWorkerObserver> _connected = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly CancellationTokenSource _exited = new();
 
     public string Id { get; } = id;
 
@@ -20,13 +21,22 @@ internal sealed class WorkerProcess(string id, Process process, int[] gpuIds)
     /// <summary>The job whose code this worker has loaded; null until first used.</summary>
     public string? JobId { get; set; }
 
-    public Task<Connection> Connected => _connected.Task;
+    /// <summary>The worker's observer, once the process has started its client and attached.</summary>
+    public Task<IWorkerObserver> Connected => _connected.Task;
 
-    public bool IsAlive => !Process.HasExited && !(Connected.IsCompletedSuccessfully && Connected.Result.IsClosed);
+    /// <summary>Cancelled when the process exits: a call in flight to it fails at once instead of waiting.</summary>
+    public CancellationToken Exited => _exited.Token;
 
-    public void Attach(Connection connection) => _connected.TrySetResult(connection);
+    public bool IsAlive => !_exited.IsCancellationRequested && !Process.HasExited;
 
-    public void Fail(string reason) => _connected.TrySetException(new InvalidOperationException(reason));
+    public void Attach(IWorkerObserver worker) => _connected.TrySetResult(worker);
+
+    /// <summary>The process exited (or will not be used again).</summary>
+    public void OnExited(string reason)
+    {
+        _connected.TrySetException(new InvalidOperationException(reason));
+        _exited.Cancel();
+    }
 
     public bool Serves(string jobId, int[] gpuIds) => JobId == jobId && GpuIds.SequenceEqual(gpuIds);
 
@@ -34,7 +44,7 @@ internal sealed class WorkerProcess(string id, Process process, int[] gpuIds)
     {
         try
         {
-            return Process.HasExited ? $"exited with code {Process.ExitCode}" : "lost its connection";
+            return Process.HasExited ? $"exited with code {Process.ExitCode}" : "stopped answering";
         }
         catch (InvalidOperationException)
         {

@@ -6,7 +6,7 @@ namespace Granary.Runtime.Objects;
 /// Where a streamed value's bytes land: a destination of known size, preallocated (or allocated as it
 /// fills), into which each chunk is copied exactly once, in order. What it holds at the end is
 /// <see cref="Result"/>: the decoded array itself, or the bytes for a later decode. Written by one thread
-/// at a time (a connection's read loop); read once the stream is complete.
+/// at a time; read once the stream is complete.
 /// </summary>
 internal abstract class ObjectSink
 {
@@ -39,6 +39,21 @@ internal abstract class ObjectSink
     {
         CheckRoom(data.Length);
         Copy(Received, data);
+        Received += data.Length;
+    }
+
+    /// <summary>
+    /// Writes a chunk that names its own place, for puts whose chunks may arrive out of order. Each offset
+    /// comes once; the value is complete when every byte has been written.
+    /// </summary>
+    public void WriteAt(long offset, ReadOnlySpan<byte> data)
+    {
+        if (offset < 0 || data.Length > Length - offset)
+        {
+            throw new InvalidDataException($"a chunk of {data.Length} bytes at offset {offset} runs past the end of a {Length}-byte value.");
+        }
+
+        Copy(offset, data);
         Received += data.Length;
     }
 

@@ -1,142 +1,123 @@
+using Granary.Runtime.Grains;
 using Granary.Runtime.Serialization;
-using Granary.Runtime.Transport;
 using Granary.Runtime.Wire;
 
 namespace Granary.Runtime.Objects;
 
 /// <summary>
-/// Gets and puts of stored objects over a connection, both sides, for clients, silos and worker processes.
-/// A value larger than one chunk moves as a stream of chunks (<see cref="ObjectStreams"/>); a fetch decodes
-/// it as it lands (a raw array straight into the final array). Every failure ends the call with a typed
-/// exception and leaves nothing half-received anywhere. Thread-safe.
+/// Gets and puts of stored objects through the holder's node grain, for clients, silos and worker
+/// processes. A value larger than one chunk moves as chunk calls, a few in flight at once so the
+/// round trips overlap; a fetch decodes it as it lands (a raw array straight into the final array). Every
+/// failure ends the call with a typed exception and leaves nothing half-stored anywhere. Thread-safe.
 /// </summary>
 internal static class ObjectTransfer
 {
+    /// <summary>Chunk calls in flight per transfer: enough to hide the round trip behind the bytes.</summary>
+    public const int Window = 4;
+
     /// <summary>
-    /// Pulls an object from the silo at the other end of <paramref name="connection"/> as
-    /// <paramref name="target"/> (as <see cref="ValueBytes"/> when null). Returns the value and its size in bytes.
+    /// Pulls an object from <paramref name="holder"/> as <paramref name="target"/> (as
+    /// <see cref="ValueBytes"/> when null). Returns the value and its size in bytes.
     /// </summary>
-    public static async Task<(object? Value, long Bytes)> FetchAsync(Connection connection, ObjectLocation location, Type? target, ValueSerializer serializer, CancellationToken cancellationToken)
+    public static async Task<(object? Value, long Bytes)> FetchAsync(INodeGrain holder, ObjectLocation location, Type? target, ValueSerializer serializer, int chunkBytes, CancellationToken cancellationToken)
     {
-        var streams = connection.Streams;
-        var stream = streams.Receive((header, size) => serializer.CreateSink(header, size, target));
-        var complete = false;
         try
         {
-            var request = new GetObject { ObjectId = location.ObjectId, StreamId = stream.Id, ChunkBytes = streams.ChunkBytes };
-            var payload = (await connection.RequestAsync(new Envelope { GetObject = request }, cancellationToken).ConfigureAwait(false)).ObjectPayload;
+            var payload = await holder.GetObject(new GetObject { ObjectId = location.ObjectId, ChunkBytes = chunkBytes }, cancellationToken).ConfigureAwait(false);
             if (!payload.Streamed)
             {
-                // Small enough for one message, or a holder from before chunked transfer.
-                complete = true;
                 var value = target is null ? ValueBytes.From(payload.Value) : serializer.Deserialize(payload.Value, target);
                 return (value, payload.Value.Data.Length);
             }
 
-            var sink = stream.Complete(payload.Size);
-            complete = true;
+            var sink = serializer.CreateSink(payload.Value, payload.Size, target);
+            var pending = new Queue<Task<byte[]>>();
+            long next = 0;
+            void Ask()
+            {
+                var count = (int)Math.Min(chunkBytes, payload.Size - next);
+                pending.Enqueue(holder.ReadObjectChunk(location.ObjectId, next, count, cancellationToken));
+                next += count;
+            }
+
+            while (next < payload.Size && pending.Count < Window)
+            {
+                Ask();
+            }
+
+            while (pending.Count > 0)
+            {
+                sink.Write(await pending.Dequeue().ConfigureAwait(false));
+                if (next < payload.Size)
+                {
+                    Ask();
+                }
+            }
+
+            if (!sink.IsComplete)
+            {
+                throw new InvalidDataException($"received {sink.Received} of {sink.Length} bytes");
+            }
+
             return (serializer.Finish(sink, target), payload.Size);
         }
         catch (ObjectLostException ex) when (ex.ObjectId.Length == 0)
         {
-            // The holder's error reply names the object in its message only.
+            // The holder's error names the object in its message only.
             throw new ObjectLostException(location.ObjectId, ex.Message, ex);
         }
-        catch (Exception ex) when (ex is ConnectionClosedException or IOException or InvalidDataException)
+        catch (Exception ex) when (ex is not ObjectLostException and not OperationCanceledException and not ValueSerializationException and not OutOfMemoryException)
         {
             throw new ObjectLostException(location.ObjectId, $"Object {location.ObjectId} could not be fetched from node {location.NodeId} ({location.Address}): {ex.Message}", ex);
         }
-        finally
-        {
-            streams.Forget(stream, complete);
-        }
     }
 
     /// <summary>
-    /// Stores <paramref name="value"/> in the silo at the other end of <paramref name="connection"/>: opens a
-    /// stream with PutObject, sends the chunks, and commits. Throws <see cref="ObjectStoreFullException"/>
-    /// when the silo cannot keep it.
+    /// Stores <paramref name="value"/> in <paramref name="holder"/>'s store: whole when it fits one chunk,
+    /// else a put opened with its size, the chunks, and a commit. Throws <see cref="ObjectStoreFullException"/>
+    /// when the node cannot keep it.
     /// </summary>
-    public static async Task PutAsync(Connection connection, string objectId, string jobId, ValueBytes value, CancellationToken cancellationToken)
+    public static async Task PutAsync(INodeGrain holder, string objectId, string jobId, ValueBytes value, int chunkBytes, CancellationToken cancellationToken)
     {
-        if (value.Length == 0)
+        if (value.Length <= chunkBytes)
         {
-            await connection.RequestAsync(new Envelope { PutObject = new PutObject { ObjectId = objectId, JobId = jobId, Value = value.ToValue() } }, cancellationToken).ConfigureAwait(false);
+            await holder.PutObject(new PutObject { ObjectId = objectId, JobId = jobId, Value = value.ToValue() }, cancellationToken).ConfigureAwait(false);
             return;
         }
 
-        var opened = await connection.RequestAsync(new Envelope { PutObject = new PutObject { ObjectId = objectId, JobId = jobId, Value = value.Header(), StreamedSize = value.Length } }, cancellationToken).ConfigureAwait(false);
-        if (opened.BodyCase != Envelope.BodyOneofCase.ObjectStream)
+        await holder.PutObject(new PutObject { ObjectId = objectId, JobId = jobId, Value = value.Header(), StreamedSize = value.Length }, cancellationToken).ConfigureAwait(false);
+        var pending = new Queue<Task>();
+        for (long offset = 0; offset < value.Length;)
         {
-            throw new GranaryException($"{connection.Peer} did not open a stream for object {objectId} (it answered {opened.BodyCase}); it predates chunked object transfer.");
-        }
-
-        var stream = opened.ObjectStream;
-        await connection.Streams.SendAsync(stream.StreamId, value, stream.ChunkBytes, header: null, cancellationToken).ConfigureAwait(false);
-        await connection.RequestAsync(new Envelope { CommitObject = new CommitObject { StreamId = stream.StreamId } }, cancellationToken).ConfigureAwait(false);
-    }
-
-    /// <summary>
-    /// The holder's side of a GetObject: a value that fits one chunk goes back in the reply; a larger one
-    /// streams first (when the asker asked for a stream) and the reply then carries only its header.
-    /// </summary>
-    public static async Task<Envelope?> ServeAsync(Connection connection, GetObject request, ValueBytes value, CancellationToken cancellationToken)
-    {
-        var chunkBytes = Math.Min(request.ChunkBytes > 0 ? request.ChunkBytes : int.MaxValue, connection.Streams.ChunkBytes);
-        if (request.StreamId == 0 || value.Length <= chunkBytes)
-        {
-            var inline = new Envelope { ObjectPayload = new ObjectPayload { ObjectId = request.ObjectId, Value = value.ToValue() } };
-            if (request.StreamId == 0 || inline.CalculateSize() <= chunkBytes)
+            var chunk = value.Slice(offset, (int)Math.Min(chunkBytes, value.Length - offset));
+            pending.Enqueue(holder.WriteObjectChunk(objectId, offset, chunk.ToArray(), cancellationToken));
+            offset += chunk.Length;
+            if (pending.Count >= Window)
             {
-                return inline;
+                await pending.Dequeue().ConfigureAwait(false);
             }
         }
 
-        await connection.Streams.SendAsync(request.StreamId, value, chunkBytes, value.Header(), cancellationToken).ConfigureAwait(false);
-        return new Envelope { ObjectPayload = new ObjectPayload { ObjectId = request.ObjectId, Value = value.Header(), Streamed = true, Size = value.Length } };
+        while (pending.Count > 0)
+        {
+            await pending.Dequeue().ConfigureAwait(false);
+        }
+
+        await holder.CommitObject(objectId, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
-    /// The holder's side of a streamed PutObject: opens a stream into fresh memory and tells the putter its
-    /// id. Nothing reaches the store until the commit finds every byte there.
+    /// The holder's side of a GetObject: a value that fits one chunk goes back whole; a larger one only as
+    /// its header and size, and the asker reads the chunks.
     /// </summary>
-    public static Envelope Accept(Connection connection, PutObject request)
+    public static ObjectPayload Serve(GetObject request, ValueBytes value, int chunkBytes)
     {
-        var sink = new BytesSink(request.Value?.Format ?? ValueFormat.Null, request.Value?.Serializer ?? string.Empty, request.StreamedSize);
-        var stream = connection.Streams.Receive(sink, request);
-        return new Envelope { ObjectStream = new ObjectStream { StreamId = stream.Id, ChunkBytes = connection.Streams.ChunkBytes } };
+        var limit = Math.Min(request.ChunkBytes > 0 ? request.ChunkBytes : int.MaxValue, chunkBytes);
+        return value.Length <= limit
+            ? new ObjectPayload { ObjectId = request.ObjectId, Value = value.ToValue() }
+            : new ObjectPayload { ObjectId = request.ObjectId, Value = value.Header(), Streamed = true, Size = value.Length };
     }
 
-    /// <summary>
-    /// The end of a streamed put: stores the value once all of it has arrived. Runs off the read loop, since
-    /// a store that spills writes to disk.
-    /// </summary>
-    public static Task<Envelope?> CommitAsync(Connection connection, CommitObject request, ObjectStore store, string nodeId)
-    {
-        if (!connection.Streams.TryTake(request.StreamId, out var stream) || stream.State is not PutObject put)
-        {
-            return Task.FromResult<Envelope?>(Lost(string.Empty, $"object stream {request.StreamId} is not open on node {nodeId}: it failed (the sender was told to stop) or never opened.", nodeId));
-        }
-
-        ObjectSink sink;
-        try
-        {
-            sink = stream.Complete(put.StreamedSize);
-        }
-        catch (Exception ex) when (ex is InvalidDataException or IOException or ConnectionClosedException)
-        {
-            return Task.FromResult<Envelope?>(Lost(put.ObjectId, $"Object {put.ObjectId} did not arrive whole at node {nodeId}: {ex.Message}", nodeId));
-        }
-
-        var bytes = ((BytesSink)sink).Bytes();
-        return Task.Run(() =>
-        {
-            store.Put(put.ObjectId, put.JobId, bytes);
-            return (Envelope?)null;
-        });
-    }
-
-    /// <summary>The error reply for an object that is not (or no longer) where it was asked for.</summary>
-    public static Envelope Lost(string objectId, string message, string nodeId) =>
-        new() { Error = new ErrorInfo { Kind = ErrorKind.ObjectLost, Type = typeof(ObjectLostException).FullName, Message = message, NodeId = nodeId } };
+    /// <summary>The error for an object that is not (or no longer) where it was asked for.</summary>
+    public static ObjectLostException Lost(string objectId, string message) => new(objectId, message);
 }

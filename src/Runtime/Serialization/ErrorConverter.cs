@@ -39,6 +39,12 @@ internal static class ErrorConverter
             info.TaskName = taskName;
         }
 
+        if (exception is ActorNotFoundException notFound)
+        {
+            // The typed exception is rebuilt from the name, which its constructor turns into the message.
+            info.Message = notFound.Name;
+        }
+
         if (exception is RemoteTaskException { InnerException: { } cause } && info.Cause is null)
         {
             info.Cause = FromException(cause, nodeId, taskName);
@@ -65,15 +71,6 @@ internal static class ErrorConverter
             _ => new GranaryException(info.Message, cause),
         };
     }
-
-    /// <summary>
-    /// The reply as a result: an error reply becomes its typed exception, no reply at all means "ok". Both the
-    /// wire path and the in-process path (a silo calling its own head or node) answer calls through this.
-    /// </summary>
-    public static Envelope Unwrap(Envelope? reply) =>
-        reply is null ? new Envelope { Ok = new Empty() }
-        : reply.BodyCase == Envelope.BodyOneofCase.Error ? throw ToException(reply.Error)
-        : reply;
 
     public static ErrorInfo System(string message, string nodeId) =>
         new() { Kind = ErrorKind.System, Type = "Granary.SystemError", Message = message, NodeId = nodeId };

@@ -1,0 +1,14 @@
+using Granary.Runtime.Grains;
+using Granary.Runtime.Wire;
+
+namespace Granary.Client;
+
+/// <summary>What the head tells this client, as an Orleans grain observer. Thread-safe.</summary>
+internal sealed class JobObserver(NodeChannels channels) : IJobObserver
+{
+    public Task NodeDied(NodeDied notice)
+    {
+        channels.OnNodeDied(notice.NodeId, notice.Reason);
+        return Task.CompletedTask;
+    }
+}

@@ -1,0 +1,132 @@
+using System.Net;
+using Granary.Runtime.Grains;
+using Granary.Runtime.Serialization;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Orleans;
+using Orleans.Configuration;
+using Orleans.Hosting;
+
+namespace Granary.Grains.Hosting;
+
+/// <summary>
+/// An Orleans client connected to a Granary cluster through one gateway: what `granary status`, a joining
+/// silo, a worker process and <c>GranaryClient.ConnectAsync</c> use. Connecting retries until the timeout,
+/// so a cluster still starting is waited for, and a cluster that is not there fails with one line naming
+/// the address and what to start. Disposing disconnects.
+/// </summary>
+internal sealed class ClusterClientHost : IAsyncDisposable
+{
+    private readonly IHost _host;
+
+    private ClusterClientHost(IHost host)
+    {
+        _host = host;
+        Client = host.Services.GetRequiredService<IClusterClient>();
+    }
+
+    public IClusterClient Client { get; }
+
+    public IServiceProvider Services => _host.Services;
+
+    public IHeadGrain Head => Client.GetGrain<IHeadGrain>(IHeadGrain.HeadGrainKey);
+
+    /// <summary>Connects to the gateway at <paramref name="address"/> (host:port), waiting up to <paramref name="timeout"/>.</summary>
+    public static async Task<ClusterClientHost> ConnectAsync(string address, string clusterId, TimeSpan timeout, ILoggerFactory? logging, Action<IClientBuilder>? configure, CancellationToken cancellationToken)
+    {
+        var endpoint = ParseEndpoint(address);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(timeout);
+        Exception? last = null;
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Logging.ClearProviders();
+        if (logging is not null)
+        {
+            builder.Services.AddSingleton(logging);
+        }
+
+        builder.UseOrleansClient(client =>
+        {
+            client.UseStaticClustering(endpoint);
+            client.Configure<ClusterOptions>(o =>
+            {
+                o.ClusterId = clusterId;
+                o.ServiceId = GranaryDefaults.ServiceId;
+            });
+            client.Configure<MessagingOptions>(o => o.MaxMessageBodySize = GranaryDefaults.MaxMessageBytes);
+            client.Services.AddGranaryMessages();
+            client.AddOutgoingGrainCallFilter<FaultUnwrappingFilter>();
+            client.UseConnectionRetryFilter(async (exception, token) =>
+            {
+                last = exception;
+                if (deadline.IsCancellationRequested)
+                {
+                    return false;
+                }
+
+                await Task.Delay(200, token).ConfigureAwait(false);
+                return !deadline.IsCancellationRequested;
+            });
+            configure?.Invoke(client);
+        });
+        var host = builder.Build();
+        try
+        {
+            await host.StartAsync(deadline.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            host.Dispose();
+            var reason = deadline.IsCancellationRequested
+                ? $"timed out after {timeout.TotalSeconds:0.#} s" + (last is null ? string.Empty : $" ({Reason(last)})")
+                : Reason(ex);
+            throw new GranaryException($"Cannot reach the Granary head at {address}: {reason}. Is 'granary start --head' running there?", ex);
+        }
+
+        return new ClusterClientHost(host);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            await _host.StopAsync(timeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException)
+        {
+            // Stopping is best effort; the process may be going away.
+        }
+
+        _host.Dispose();
+    }
+
+    /// <summary>"host:port" as an endpoint; a host name is resolved once, here.</summary>
+    public static IPEndPoint ParseEndpoint(string address)
+    {
+        var colon = address.LastIndexOf(':');
+        if (colon <= 0 || !int.TryParse(address.AsSpan(colon + 1), System.Globalization.CultureInfo.InvariantCulture, out var port) || port is < 1 or > 65535)
+        {
+            throw new ArgumentException($"'{address}' is not host:port (for example 127.0.0.1:6380).", nameof(address));
+        }
+
+        var host = address[..colon].Trim('[', ']');
+        var ip = IPAddress.TryParse(host, out var parsed)
+            ? parsed
+            : Dns.GetHostAddresses(host).FirstOrDefault(a => a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork)
+                ?? throw new ArgumentException($"'{host}' does not resolve to an IPv4 address.", nameof(address));
+        return new IPEndPoint(ip, port);
+    }
+
+    private static string Reason(Exception exception)
+    {
+        var inner = exception;
+        while (inner.InnerException is not null && inner is AggregateException or OrleansException)
+        {
+            inner = inner.InnerException;
+        }
+
+        return inner.Message.TrimEnd('.');
+    }
+}

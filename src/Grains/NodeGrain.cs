@@ -1,0 +1,132 @@
+using Granary.Grains.SiloPlacement;
+using Granary.Grains.Hosting;
+using Granary.Runtime.Grains;
+using Granary.Runtime.Objects;
+using Granary.Runtime.Wire;
+using Orleans;
+using Orleans.Concurrency;
+
+namespace Granary.Grains;
+
+/// <summary>
+/// A node's grain, on that node's silo only (<see cref="NodePlacementAttribute"/>): the entry point of
+/// tasks, actor calls and object transfers. It holds no state of its own; the silo's
+/// <see cref="SiloRuntime"/> does, so an activation collected when idle loses nothing. Reentrant: lease
+/// workers and actor mailboxes order the work, not Orleans turns.
+/// </summary>
+[NodePlacement]
+[Reentrant]
+internal sealed class NodeGrain(SiloRuntime silo) : Grain, INodeGrain
+{
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        var key = this.GetPrimaryKeyString();
+        return key == silo.NodeId
+            ? Task.CompletedTask
+            : throw new NodeDiedException(key, $"Node grain {key} was placed on node {silo.NodeId}; node grains never move.");
+    }
+
+    public Task<TaskReply> PushTask(PushTask push, CancellationToken cancellationToken) =>
+        silo.LeaseFor(push.LeaseId, push.Spec.JobId, push.GpuIds).Enqueue(push.Spec);
+
+    public Task ReleaseLease(string leaseId)
+    {
+        silo.ReleaseLease(leaseId);
+        return Task.CompletedTask;
+    }
+
+    public Task ActivateActor(ActivateActor request, CancellationToken cancellationToken) => ActorActivator.ActivateAsync(silo, request);
+
+    public Task<TaskReply> CallActor(ActorCall call, CancellationToken cancellationToken) =>
+        silo.TryGetActor(call.ActorId, out var actor)
+            ? actor.Enqueue(call.Spec)
+            : Task.FromResult(ActorGrain.DiedReply(silo.NodeId, $"Actor {call.ActorId} is not alive on node {silo.NodeId}; {call.Spec.Method.DisplayName} did not run."));
+
+    public Task DeactivateActor(string actorId, string reason, CancellationToken cancellationToken)
+    {
+        silo.DeactivateActor(actorId, reason);
+        return Task.CompletedTask;
+    }
+
+    public Task<ObjectPayload> GetObject(GetObject request, CancellationToken cancellationToken)
+    {
+        var value = Stored(request.ObjectId);
+        var payload = ObjectTransfer.Serve(request, value, silo.Options.ObjectChunkBytes);
+        if (payload.Streamed)
+        {
+            silo.Served.Add(request.ObjectId, value);
+        }
+
+        return Task.FromResult(payload);
+    }
+
+    public Task<byte[]> ReadObjectChunk(string objectId, long offset, int count, CancellationToken cancellationToken)
+    {
+        var value = silo.Served.TryGet(objectId, offset + count, out var serving) ? serving : Stored(objectId);
+        if (offset < 0 || count < 0 || offset + count > value.Length)
+        {
+            throw new ArgumentOutOfRangeException(nameof(offset), $"bytes {offset}..{offset + count} are outside object {objectId} ({value.Length} bytes)");
+        }
+
+        var chunk = GC.AllocateUninitializedArray<byte>(count);
+        for (var done = 0; done < count;)
+        {
+            var piece = value.Slice(offset + done, count - done);
+            piece.Span.CopyTo(chunk.AsSpan(done));
+            done += piece.Length;
+        }
+
+        return Task.FromResult(chunk);
+    }
+
+    public Task PutObject(PutObject put, CancellationToken cancellationToken)
+    {
+        if (put.StreamedSize > 0)
+        {
+            silo.IncomingPuts.Open(put);
+            return Task.CompletedTask;
+        }
+
+        // A store that spills writes to disk: off the grain's turn.
+        return Task.Run(() => silo.Store.Put(put.ObjectId, put.JobId, put.Value), cancellationToken);
+    }
+
+    public Task WriteObjectChunk(string objectId, long offset, byte[] data, CancellationToken cancellationToken)
+    {
+        silo.IncomingPuts.Write(objectId, offset, data, silo.NodeId);
+        return Task.CompletedTask;
+    }
+
+    public Task CommitObject(string objectId, CancellationToken cancellationToken)
+    {
+        var (put, bytes) = silo.IncomingPuts.Take(objectId, silo.NodeId);
+        return Task.Run(() => silo.Store.Put(put.ObjectId, put.JobId, bytes), cancellationToken);
+    }
+
+    public Task FreeObjects(FreeObjects request)
+    {
+        foreach (var id in request.ObjectIds)
+        {
+            silo.Served.Remove(id);
+            silo.Store.Free(id);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task JobEnded(string jobId, CancellationToken cancellationToken)
+    {
+        silo.EndJob(jobId);
+        return Task.CompletedTask;
+    }
+
+    public Task AttachWorker(string workerId, IWorkerObserver worker, CancellationToken cancellationToken) =>
+        silo.Workers.TryAttach(workerId, worker)
+            ? Task.CompletedTask
+            : throw new GranaryException($"Node {silo.NodeId} did not start a worker named {workerId}.");
+
+    private ValueBytes Stored(string objectId) =>
+        silo.Store.TryGetBytes(objectId, out var value)
+            ? value
+            : throw new ObjectLostException(objectId, $"Object {objectId} is not in node {silo.NodeId}'s store (it was freed, or its job ended).");
+}

@@ -1,0 +1,67 @@
+using Granary.Runtime.Wire;
+using Orleans;
+using Orleans.Concurrency;
+
+namespace Granary.Runtime.Grains;
+
+/// <summary>
+/// The control plane: one activation per cluster, on the head silo (<see cref="HeadGrainKey"/>). Nodes
+/// register and report their load here; clients lease resources, register their job's code, create and
+/// find actors and placement groups. Membership itself is Orleans'; the head follows it. Calls that can
+/// wait on resources (leases, actors, groups) carry a long response timeout: a busy cluster makes them
+/// wait, never fail.
+/// </summary>
+internal interface IHeadGrain : IGrainWithIntegerKey
+{
+    /// <summary>The one key of the head grain.</summary>
+    const long HeadGrainKey = 0;
+
+    /// <summary>How a silo joins: the cluster's ids and membership to use (a worker asks before it starts its silo).</summary>
+    Task<ClusterConfig> GetClusterConfig(CancellationToken cancellationToken = default);
+
+    Task<ClusterView> RegisterNode(NodeInfo node, CancellationToken cancellationToken = default);
+
+    Task<HeartbeatReply> Heartbeat(Heartbeat heartbeat, CancellationToken cancellationToken = default);
+
+    Task Drain(string nodeId, CancellationToken cancellationToken = default);
+
+    Task Deregister(string nodeId, CancellationToken cancellationToken = default);
+
+    Task<ClusterView> GetClusterView(CancellationToken cancellationToken = default);
+
+    Task<StatusReport> GetStatus(CancellationToken cancellationToken = default);
+
+    /// <summary>A client starts (or, after a head restart, resumes) its job; repeated as the job's keep-alive.</summary>
+    Task JobConnected(string jobId, IJobObserver observer, CancellationToken cancellationToken = default);
+
+    /// <summary>The client says goodbye: its job ends now.</summary>
+    Task JobFinished(string jobId, CancellationToken cancellationToken = default);
+
+    Task<MissingAssemblies> RegisterJobCode(RegisterJobCode request, CancellationToken cancellationToken = default);
+
+    Task UploadAssembly(UploadAssembly upload, CancellationToken cancellationToken = default);
+
+    Task<JobManifest> GetJobManifest(string jobId, CancellationToken cancellationToken = default);
+
+    Task<AssemblyBlob> FetchAssembly(string hash, CancellationToken cancellationToken = default);
+
+    [ResponseTimeout(GrainTimeouts.Unbounded)]
+    Task<LeaseGrant> RequestLease(RequestLease request, CancellationToken cancellationToken = default);
+
+    [OneWay]
+    Task ReturnLease(string leaseId);
+
+    [ResponseTimeout(GrainTimeouts.Unbounded)]
+    Task<PlacementGroupInfo> CreatePlacementGroup(CreatePlacementGroup request, CancellationToken cancellationToken = default);
+
+    Task RemovePlacementGroup(string groupId, CancellationToken cancellationToken = default);
+
+    [ResponseTimeout(GrainTimeouts.Unbounded)]
+    Task<ActorInfo> CreateActor(ActorSpec spec, CancellationToken cancellationToken = default);
+
+    Task<ActorInfo> GetNamedActor(string name, CancellationToken cancellationToken = default);
+
+    Task KillActor(string actorId, CancellationToken cancellationToken = default);
+
+    Task<ActorList> ListActors(CancellationToken cancellationToken = default);
+}

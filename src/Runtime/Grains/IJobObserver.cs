@@ -1,0 +1,12 @@
+using Granary.Runtime.Wire;
+using Orleans;
+using Orleans.Concurrency;
+
+namespace Granary.Runtime.Grains;
+
+/// <summary>What the head tells a client: a node died, so calls in flight there must fail or retry at once.</summary>
+internal interface IJobObserver : IGrainObserver
+{
+    [OneWay]
+    Task NodeDied(NodeDied notice);
+}

@@ -1,0 +1,50 @@
+using Granary.Runtime.Wire;
+using Orleans;
+using Orleans.Concurrency;
+
+namespace Granary.Runtime.Grains;
+
+/// <summary>
+/// One node's execution and data plane, keyed by node id and pinned to that node's silo: it never
+/// activates anywhere else, so calls to a dead node fail instead of moving. Owners push tasks here on
+/// their leases, the head activates actors here, and silos, workers and clients read and write the
+/// node's object store. Reentrant: every method hands work off and never blocks the activation.
+/// </summary>
+internal interface INodeGrain : IGrainWithStringKey
+{
+    [ResponseTimeout(GrainTimeouts.Unbounded)]
+    Task<TaskReply> PushTask(PushTask push, CancellationToken cancellationToken = default);
+
+    [OneWay]
+    Task ReleaseLease(string leaseId);
+
+    [ResponseTimeout(GrainTimeouts.Unbounded)]
+    Task ActivateActor(ActivateActor request, CancellationToken cancellationToken = default);
+
+    [ResponseTimeout(GrainTimeouts.Unbounded)]
+    Task<TaskReply> CallActor(ActorCall call, CancellationToken cancellationToken = default);
+
+    Task DeactivateActor(string actorId, string reason, CancellationToken cancellationToken = default);
+
+    /// <summary>A stored object: whole when it fits one chunk, else only its header (read it with <see cref="ReadObjectChunk"/>).</summary>
+    Task<ObjectPayload> GetObject(GetObject request, CancellationToken cancellationToken = default);
+
+    Task<byte[]> ReadObjectChunk(string objectId, long offset, int count, CancellationToken cancellationToken = default);
+
+    /// <summary>Stores a value sent whole, or opens a chunked put when <see cref="PutObject.StreamedSize"/> is set.</summary>
+    Task PutObject(PutObject put, CancellationToken cancellationToken = default);
+
+    Task WriteObjectChunk(string objectId, long offset, byte[] data, CancellationToken cancellationToken = default);
+
+    /// <summary>Ends a chunked put: the object is stored only when every byte arrived.</summary>
+    Task CommitObject(string objectId, CancellationToken cancellationToken = default);
+
+    [OneWay]
+    Task FreeObjects(FreeObjects request);
+
+    Task JobEnded(string jobId, CancellationToken cancellationToken = default);
+
+    /// <summary>A worker process this node started says it is ready to take tasks.</summary>
+    Task AttachWorker(string workerId, IWorkerObserver worker, CancellationToken cancellationToken = default);
+
+}

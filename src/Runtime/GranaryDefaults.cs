@@ -1,0 +1,32 @@
+namespace Granary;
+
+/// <summary>
+/// Every default Granary's options share, in one place, each with its reason. Silo, client and embedded
+/// cluster options all start from these.
+/// </summary>
+public static class GranaryDefaults
+{
+    /// <summary>Values at most this size travel inline in messages; larger ones stay in a silo's store (Ray uses 100 KiB).</summary>
+    public const int InlineThresholdBytes = 100 * 1024;
+
+    /// <summary>Large objects move in pieces of this size: big enough to amortize a call, small enough that other calls interleave.</summary>
+    public const int ObjectChunkBytes = 1024 * 1024;
+
+    /// <summary>Largest message Orleans accepts (its own default is 100 MB); large objects move in chunks, so it does not bound their size.</summary>
+    public const int MaxMessageBytes = 256 * 1024 * 1024;
+
+    /// <summary>Orleans cluster id every Granary silo and client uses unless told otherwise, so a client needs only an address.</summary>
+    public const string ClusterId = "granary";
+
+    /// <summary>Orleans service id: names Granary's data in shared providers (Redis).</summary>
+    public const string ServiceId = "granary";
+
+    /// <summary>A silo that stops answering is declared dead within about this long (Ray uses 30 s; the brief asks for 3 s).</summary>
+    public static readonly TimeSpan NodeDeadTimeout = TimeSpan.FromSeconds(3);
+
+    /// <summary>How often a client tells the head its job lives; the head ends a job that stays silent past its grace period.</summary>
+    public static readonly TimeSpan KeepAliveInterval = TimeSpan.FromSeconds(2);
+
+    /// <summary>How long a client or a joining silo waits for the cluster before it gives up naming the address.</summary>
+    public static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(10);
+}
