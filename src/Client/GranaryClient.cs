@@ -133,7 +133,6 @@ public sealed partial class GranaryClient : IAsyncDisposable
         await _objects.DisposeAsync().ConfigureAwait(false);
         await SayGoodbyeAsync().ConfigureAwait(false);
         await _disposing.CancelAsync().ConfigureAwait(false);
-        _cluster.Client.DeleteObjectReference<IJobObserver>(_observer);
         await _cluster.DisposeAsync().ConfigureAwait(false);
         if (_ownedCluster is not null)
         {

@@ -16,6 +16,7 @@ internal sealed class ActorGrain
         Channel.CreateUnbounded<(TaskSpec, TaskCompletionSource<TaskReply>)>(new UnboundedChannelOptions { SingleReader = true });
 
     private readonly SiloRuntime _silo;
+    private readonly CallOrder _order = new();
     private readonly SemaphoreSlim? _slots;
     private string? _deathReason;
 
@@ -38,16 +39,21 @@ internal sealed class ActorGrain
 
     public object Instance { get; }
 
-    public Task<TaskReply> Enqueue(TaskSpec spec)
+    /// <summary>Queues a call in its caller's order (see <see cref="CallOrder"/>); the task completes with its reply.</summary>
+    public Task<TaskReply> Enqueue(ActorCall call)
     {
         // Completed on the thread that ran the call: Orleans only queues the reply from there.
         var reply = new TaskCompletionSource<TaskReply>();
+        _order.Arrive(call, (Self: this, Reply: reply), static (admitted, state) => state.Self.Admit(admitted.Spec, state.Reply));
+        return reply.Task;
+    }
+
+    private void Admit(TaskSpec spec, TaskCompletionSource<TaskReply> reply)
+    {
         if (!_mailbox.Writer.TryWrite((spec, reply)))
         {
             reply.SetResult(Died(spec));
         }
-
-        return reply.Task;
     }
 
     public void Deactivate(string reason)

@@ -39,7 +39,7 @@ internal sealed class NodeGrain(SiloRuntime silo) : Grain, INodeGrain
 
     public Task<TaskReply> CallActor(ActorCall call, CancellationToken cancellationToken) =>
         silo.TryGetActor(call.ActorId, out var actor)
-            ? actor.Enqueue(call.Spec)
+            ? actor.Enqueue(call)
             : Task.FromResult(ActorGrain.DiedReply(silo.NodeId, $"Actor {call.ActorId} is not alive on node {silo.NodeId}; {call.Spec.Method.DisplayName} did not run."));
 
     public Task DeactivateActor(string actorId, string reason, CancellationToken cancellationToken)

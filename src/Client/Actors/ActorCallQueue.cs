@@ -12,7 +12,10 @@ namespace Granary.Client.Actors;
 /// </summary>
 internal sealed class ActorCallQueue(ActorInfo actor, NodeChannel node)
 {
+    private static long _handles;
     private readonly object _gate = new();
+    private readonly string _callerId = Guid.NewGuid().ToString("N")[..16] + "-" + Interlocked.Increment(ref _handles).ToString(System.Globalization.CultureInfo.InvariantCulture);
+    private long _sent;
     private Task _tail = Task.CompletedTask;
 
     public void Enqueue(ActorCall call, ObjectEntry result, string name, List<(int Index, ObjectEntry Entry)>? dependencies, Task codeReady, List<ObjectEntry>? borrowed)
@@ -40,8 +43,11 @@ internal sealed class ActorCallQueue(ActorInfo actor, NodeChannel node)
         Send(call, result, borrowed);
     }
 
+    /// <summary>Sends one call; calls reach this one at a time, in order, so their numbers follow that order.</summary>
     private void Send(ActorCall call, ObjectEntry result, List<ObjectEntry>? borrowed)
     {
+        call.CallerId = _callerId;
+        call.Sequence = Interlocked.Increment(ref _sent);
         node.Grain.CallActor(call, node.Died).ContinueWith(static (completed, state) =>
         {
             var (self, call, result, borrowed) = ((ActorCallQueue, ActorCall, ObjectEntry, List<ObjectEntry>?))state!;

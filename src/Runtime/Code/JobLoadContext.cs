@@ -22,14 +22,53 @@ internal sealed class JobLoadContext : AssemblyLoadContext
 
     private static readonly HashSet<string> _granaryAssemblies = new(StringComparer.OrdinalIgnoreCase)
     {
-        "Granary.Runtime", "Granary.Grains", "Granary.Client", "granary", "Google.Protobuf",
+        "Granary.Runtime", "Granary.Grains", "Granary.Client", "granary",
     };
 
+    // Granary's own assemblies and everything they reference (Orleans, protobuf, Microsoft.Extensions...),
+    // found once by walking the references: every silo has them, so they are neither shipped nor loaded twice.
+    private static readonly Lazy<HashSet<string>> _hostAssemblies = new(FindHostAssemblies);
+
     /// <summary>
-    /// Granary's own assemblies (and its wire library), which must resolve to the host's copy so contract
+    /// Granary's own assemblies and their dependencies, which must resolve to the host's copy so contract
     /// types are the same on both sides. User assemblies named Granary.* are not among them.
     /// </summary>
-    public static bool IsGranaryAssembly(string? simpleName) => simpleName is not null && _granaryAssemblies.Contains(simpleName);
+    public static bool IsGranaryAssembly(string? simpleName) => simpleName is not null && _hostAssemblies.Value.Contains(simpleName);
+
+    private static HashSet<string> FindHostAssemblies()
+    {
+        var found = new HashSet<string>(_granaryAssemblies, StringComparer.OrdinalIgnoreCase);
+        var pending = new Stack<Assembly>();
+        foreach (var assembly in AssemblyLoadContext.Default.Assemblies)
+        {
+            if (_granaryAssemblies.Contains(assembly.GetName().Name ?? string.Empty))
+            {
+                pending.Push(assembly);
+            }
+        }
+
+        while (pending.TryPop(out var assembly))
+        {
+            foreach (var reference in assembly.GetReferencedAssemblies())
+            {
+                if (reference.Name is not { } name || !found.Add(name))
+                {
+                    continue;
+                }
+
+                try
+                {
+                    pending.Push(AssemblyLoadContext.Default.LoadFromAssemblyName(reference));
+                }
+                catch (Exception ex) when (ex is FileNotFoundException or FileLoadException or BadImageFormatException)
+                {
+                    // An optional dependency that is not deployed: its name is still the host's.
+                }
+            }
+        }
+
+        return found;
+    }
 
     protected override Assembly? Load(AssemblyName assemblyName)
     {
