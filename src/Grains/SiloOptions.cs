@@ -52,7 +52,10 @@ public sealed class SiloOptions
     /// <summary>On the head: a node silent this long is declared dead (Ray uses 30 s; the brief asks for at most 10 s).</summary>
     public TimeSpan NodeDeadTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>On the head: a Redis server (host:port) where the head's tables persist, so a restarted head recovers them.</summary>
+    /// <summary>
+    /// On the head: the Redis server where the head's tables persist, so a restarted head recovers them. Either
+    /// host:port or a StackExchange.Redis configuration string (host:port,password=...,user=...,ssl=true).
+    /// </summary>
     public string? RedisAddress { get; set; }
 
     /// <summary>How long a stopping silo lets running work finish before it leaves anyway.</summary>
