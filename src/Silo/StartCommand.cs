@@ -11,7 +11,7 @@ namespace Granary.Silo;
 internal static class StartCommand
 {
     public const string Usage =
-        "granary start --head [--port P] [--host IP] [--redis host:port] [--cpus N] [--gpus N] [options]\n" +
+        "granary start --head [--port P] [--host IP] [--redis host:port[,password=...,ssl=true]] [--cpus N] [--gpus N] [options]\n" +
         "granary start --address head:port [--port P] [--host IP] [--cpus N] [--memory 32GB] [--gpus N] [--gpu-type H100] [--gpu-memory 80GB] [--resources name=amount,...] [--object-store-memory 8GB] [--spill-dir PATH] [--node-id ID]";
 
     public static SiloOptions Parse(string[] args)
@@ -65,7 +65,7 @@ internal static class StartCommand
                     break;
                 case "--redis":
                     options.RedisAddress = Next();
-                    Runtime.Transport.SocketConnector.ParseEndpoint(options.RedisAddress);
+                    Grains.Head.Persistence.RedisConfiguration.Parse(options.RedisAddress);
                     break;
                 case "--node-id":
                     options.NodeId = Next();

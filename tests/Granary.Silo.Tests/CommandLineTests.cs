@@ -8,6 +8,9 @@ public sealed class CommandLineTests
     [InlineData("start")]
     [InlineData("start", "--head", "--address", "127.0.0.1:1")]
     [InlineData("start", "--head", "--port", "seventy")]
+    [InlineData("start", "--head", "--redis", "127.0.0.1:6379,colour=blue")]
+    [InlineData("start", "--head", "--redis", "127.0.0.1:notaport")]
+    [InlineData("start", "--address", "127.0.0.1:1", "--redis", "127.0.0.1:6379")]
     [InlineData("launch")]
     public async Task Bad_flags_exit_non_zero_with_a_one_line_reason(params string[] args)
     {
@@ -25,6 +28,20 @@ public sealed class CommandLineTests
         Assert.Contains("granary: ", error);
         Assert.Single(error.Trim().Split('\n'));
     }
+
+    [Fact]
+    public async Task An_unreachable_redis_stops_the_head_with_a_one_line_reason_naming_the_address()
+    {
+        var (code, error) = await RunAsync("start", "--head", "--port", "0", "--redis", "127.0.0.1:1");
+        Assert.Equal(1, code);
+        Assert.Equal("granary: Cannot reach Redis at 127.0.0.1:1: Connection refused. Start redis-server there or drop --redis.", error.Trim());
+    }
+
+    [Theory]
+    [InlineData("127.0.0.1:6379")]
+    [InlineData("redis.internal:6380,password=s3cret,user=granary,ssl=true")]
+    public void Redis_takes_host_port_or_a_stackexchange_redis_configuration_string(string redis) =>
+        Assert.Equal(redis, StartCommand.Parse(["--head", "--redis", redis]).RedisAddress);
 
     [Fact]
     public void Object_store_flags_set_the_capacity_and_the_spill_directory()
