@@ -198,6 +198,19 @@ public sealed class RedisHeadStoreTests(RedisServerFixture redis) : IClassFixtur
     }
 
     [Fact]
+    public async Task A_database_number_in_the_configuration_string_keeps_the_tables_there()
+    {
+        await using (var store = await ConnectAsync($"{redis.Address},defaultDatabase=3"))
+        {
+            await store.SaveClusterIdAsync("in-db-3", default).WaitAsync(Bound);
+        }
+
+        await using var raw = await ConnectionMultiplexer.ConnectAsync(redis.Address);
+        Assert.Equal("in-db-3", (string?)await raw.GetDatabase(3).StringGetAsync("granary:cluster"));
+        Assert.False(await raw.GetDatabase(0).KeyExistsAsync("granary:cluster"));
+    }
+
+    [Fact]
     public async Task A_caller_that_stops_waiting_for_the_connection_gets_control_back_at_once()
     {
         using var silent = SilentListener();
