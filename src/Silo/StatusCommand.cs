@@ -11,9 +11,24 @@ namespace Granary.Silo;
 /// <summary>`granary status [--address head:port] [--json]`: nodes, resources, GPUs, actors and tasks, from the head.</summary>
 internal static class StatusCommand
 {
-    public const string Usage = "granary status [--address head:port] [--json]   (address defaults to $GRANARY_ADDRESS, else the head started on this machine)";
+    public const string Usage = "granary status [--address head:port] [--json]";
 
-    public static async Task<int> RunAsync(string[] args)
+    /// <summary>Every flag Parse takes, as `granary status --help` and the README's table list them.</summary>
+    public static readonly IReadOnlyList<FlagHelp> Flags =
+    [
+        new("--address host:port", "the head to ask", "$GRANARY_ADDRESS, else the head started on this machine"),
+        new("--json", "print one line of JSON instead of text"),
+    ];
+
+    public static string Help => FlagHelp.Format(
+        Usage,
+        "Asks the head for a report and prints the nodes (state, resources in use out of total, GPUs), the live\n" +
+        "actors, task and lease counts, and the placement groups. It connects as an observer and starts no job.\n" +
+        "It exits with code 1 when it cannot reach the head.",
+        Flags);
+
+    /// <summary>The flags, checked; a bad one throws ArgumentException (exit 2).</summary>
+    public static (string? Address, bool Json) Parse(string[] args)
     {
         string? address = null;
         var json = false;
@@ -23,15 +38,22 @@ internal static class StatusCommand
             {
                 case "--address":
                     address = i + 1 < args.Length ? args[++i] : throw new ArgumentException("--address needs a value");
+                    SocketConnector.ParseEndpoint(address);
                     break;
                 case "--json":
                     json = true;
                     break;
                 default:
-                    throw new ArgumentException($"unknown flag '{args[i]}' for 'granary status'; usage: {Usage}");
+                    throw new ArgumentException($"unknown flag '{args[i]}' for 'granary status' (`granary status --help` lists them)");
             }
         }
 
+        return (address, json);
+    }
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var (address, json) = Parse(args);
         address ??= Environment.GetEnvironmentVariable("GRANARY_ADDRESS") is { Length: > 0 } env ? env : null;
         address ??= RunFiles.Live().Select(r => r.Record).FirstOrDefault(r => r.IsHead)?.Address
             ?? throw new ArgumentException("no head address: pass --address head:port (or set GRANARY_ADDRESS)");

@@ -9,18 +9,34 @@ namespace Granary.Silo;
 /// </summary>
 internal static partial class StopCommand
 {
-    public const string Usage = "granary stop [--timeout seconds (default 60)] [--force (SIGKILL what is still running after the timeout)]";
+    public const string Usage = "granary stop [--timeout S] [--force]";
 
-    public static async Task<int> RunAsync(string[] args)
+    /// <summary>Every flag Parse takes, as `granary stop --help` and the README's table list them.</summary>
+    public static readonly IReadOnlyList<FlagHelp> Flags =
+    [
+        new("--timeout S", "seconds each silo gets to drain and exit", "60"),
+        new("--force", "SIGKILL a silo still running after the timeout, instead of exiting with code 1"),
+    ];
+
+    public static string Help => FlagHelp.Format(
+        Usage,
+        "Stops the silos that `granary start` runs on this machine (it does not reach other machines): workers\n" +
+        "first, then the heads.",
+        Flags);
+
+    /// <summary>The flags, checked; a bad one throws ArgumentException (exit 2).</summary>
+    public static (TimeSpan Timeout, bool Force) Parse(string[] args)
     {
         var timeout = TimeSpan.FromSeconds(60);
         var force = false;
         for (var i = 0; i < args.Length; i++)
         {
-            switch (args[i])
+            var flag = args[i];
+            string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{flag} needs a value");
+            switch (flag)
             {
                 case "--timeout":
-                    var value = i + 1 < args.Length ? args[++i] : throw new ArgumentException("--timeout needs a value");
+                    var value = Next();
                     timeout = TimeSpan.FromSeconds(double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) && seconds > 0
                         ? seconds
                         : throw new ArgumentException($"--timeout expects seconds above 0, got '{value}'"));
@@ -29,10 +45,16 @@ internal static partial class StopCommand
                     force = true;
                     break;
                 default:
-                    throw new ArgumentException($"unknown flag '{args[i]}' for 'granary stop'; usage: {Usage}");
+                    throw new ArgumentException($"unknown flag '{flag}' for 'granary stop' (`granary stop --help` lists them)");
             }
         }
 
+        return (timeout, force);
+    }
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var (timeout, force) = Parse(args);
         var silos = RunFiles.Live();
         if (silos.Count == 0)
         {

@@ -130,6 +130,19 @@ public sealed class CliProcessTests(ITestOutputHelper output) : OwnClusterTest(o
         Assert.Equal(0, (await other.RunCliAsync("status")).ExitCode);
     }
 
+    [Theory]
+    [InlineData("--help")]
+    [InlineData("start", "--help")]
+    [InlineData("status", "--help")]
+    [InlineData("stop", "-h")]
+    public async Task Help_prints_the_usage_and_exits_0(params string[] args)
+    {
+        var help = await Cluster.RunCliAsync(args);
+        Assert.True(help.ExitCode == 0, help.ToString());
+        Assert.StartsWith(args.Length == 1 ? "usage: granary <command>" : $"usage: granary {args[0]} ", help.Stdout);
+        Assert.Empty(help.Stderr);
+    }
+
     [Fact]
     public async Task Stop_with_nothing_running_succeeds()
     {
