@@ -13,7 +13,7 @@ internal static class GranaryCommand
         "commands:\n" +
         "  start    run a silo in the foreground: the head (--head) or a worker that joins it (--address head:port)\n" +
         "  status   show the cluster's nodes, resources, actors and tasks, from the head\n" +
-        "  stop     stop the silos `granary start` runs on this machine\n" +
+        "  stop     stop the silos `granary start` runs on this machine, for one cluster or --all\n" +
         "\n" +
         "`granary <command> --help` lists a command's flags, each with its meaning and default.";
 

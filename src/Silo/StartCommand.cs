@@ -159,7 +159,7 @@ internal static class StartCommand
         using var terminate = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, OnSignal);
 
         var silo = await SiloHost.StartAsync(options).ConfigureAwait(false);
-        var runFile = RunFiles.Write(new RunRecord(Environment.ProcessId, silo.NodeId, silo.Address, silo.IsHead, DateTimeOffset.UtcNow));
+        var runFile = RunFiles.Write(new RunRecord(Environment.ProcessId, silo.NodeId, silo.Address, silo.IsHead, DateTimeOffset.UtcNow, silo.IsHead ? silo.Address : options.HeadAddress));
         Console.WriteLine($"granary: {(silo.IsHead ? "head" : "worker")} silo {silo.NodeId} listening on {silo.Address}");
         try
         {

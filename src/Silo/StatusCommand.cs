@@ -16,7 +16,7 @@ internal static class StatusCommand
     /// <summary>Every flag Parse takes, as `granary status --help` and the README's table list them.</summary>
     public static readonly IReadOnlyList<FlagHelp> Flags =
     [
-        new("--address host:port", "the head to ask", "$GRANARY_ADDRESS, else the head started on this machine"),
+        new("--address host:port", "the head to ask", "$GRANARY_ADDRESS, else the head of the only cluster with silos on this machine"),
         new("--json", "print one line of JSON instead of text"),
     ];
 
@@ -55,13 +55,24 @@ internal static class StatusCommand
     {
         var (address, json) = Parse(args);
         address ??= Environment.GetEnvironmentVariable("GRANARY_ADDRESS") is { Length: > 0 } env ? env : null;
-        address ??= RunFiles.Live().Select(r => r.Record).FirstOrDefault(r => r.IsHead)?.Address
-            ?? throw new ArgumentException("no head address: pass --address head:port (or set GRANARY_ADDRESS)");
+        address ??= DefaultHead();
         SocketConnector.ParseEndpoint(address);
 
         var report = await FetchAsync(address).ConfigureAwait(false);
         Console.WriteLine(json ? ToJson(report, address).ToJsonString(new JsonSerializerOptions { WriteIndented = false }) : ToText(report, address));
         return 0;
+    }
+
+    /// <summary>The head of the only cluster with silos on this machine; with several it refuses to guess, naming them.</summary>
+    private static string DefaultHead()
+    {
+        var clusters = RunCluster.Of(RunFiles.Live()).Where(c => c.Head != RunCluster.Unknown).ToList();
+        return clusters.Count switch
+        {
+            0 => throw new ArgumentException("no head address: pass --address head:port (or set GRANARY_ADDRESS); no head or worker started on this machine is running"),
+            1 => clusters[0].Head,
+            _ => throw RunCluster.Ambiguous(clusters, "Choose one with `granary status --address head:port`."),
+        };
     }
 
     public static async Task<StatusReport> FetchAsync(string address)

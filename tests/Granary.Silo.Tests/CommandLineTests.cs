@@ -129,6 +129,43 @@ public sealed class CommandLineTests
         }
     }
 
+    [Fact]
+    public void Run_files_group_into_clusters_by_head_address()
+    {
+        (string, RunRecord) Silo(int pid, bool head, string address, string? cluster) =>
+            ($"silo-{pid}.json", new RunRecord(pid, "n" + pid, address, head, DateTimeOffset.UnixEpoch, cluster));
+        var clusters = RunCluster.Of(
+        [
+            Silo(1, head: true, "127.0.0.1:6380", "127.0.0.1:6380"),
+            Silo(2, head: false, "127.0.0.1:40001", "localhost:6380"),
+            Silo(3, head: false, "127.0.0.1:40002", "127.0.0.1:6380"),
+            Silo(4, head: true, "127.0.0.1:6390", "127.0.0.1:6390"),
+            Silo(5, head: false, "127.0.0.1:40003", "10.0.0.7:6380"),
+            Silo(6, head: true, "127.0.0.1:6400", null),
+            Silo(7, head: false, "127.0.0.1:40004", null),
+        ]);
+
+        Assert.Equal(
+            ["(unknown head) (1 worker)", "10.0.0.7:6380 (1 worker)", "127.0.0.1:6380 (head and 2 workers)", "127.0.0.1:6390 (head)", "127.0.0.1:6400 (head)"],
+            clusters.Select(c => c.ToString()));
+        var local = clusters.Single(c => c.Head == "127.0.0.1:6380");
+        Assert.True(local.Matches("localhost:6380"));
+        Assert.True(local.Matches("[::1]:6380"));
+        Assert.False(local.Matches("127.0.0.1:6390"));
+        Assert.Contains("choose", RunCluster.Ambiguous(clusters, "choose").Message);
+    }
+
+    [Fact]
+    public void Stop_takes_either_an_address_or_all()
+    {
+        var (address, all, _, _) = StopCommand.Parse(["--address", "127.0.0.1:6380"]);
+        Assert.Equal("127.0.0.1:6380", address);
+        Assert.False(all);
+        Assert.True(StopCommand.Parse(["--all"]).All);
+        Assert.Contains("not both", Assert.Throws<ArgumentException>(() => StopCommand.Parse(["--all", "--address", "127.0.0.1:6380"])).Message);
+        Assert.Throws<FormatException>(() => StopCommand.Parse(["--address", "nowhere"]));
+    }
+
     private static IReadOnlyList<FlagHelp> FlagsOf(string command) => command switch
     {
         "start" => StartCommand.Flags,
