@@ -26,10 +26,11 @@ var total = cluster.Remote(() => MathJobs.Sum(ramp));
 Console.WriteLine($"Refs:     Sum(Ramp(100000)) = {await total} (client downloaded {cluster.BytesFetched} bytes of it)");
 
 // Placement: Spread rotates over the nodes that fit; the default (Pack) fills one node before the next.
-var spread = cluster.Map(Enumerable.Range(0, 2), _ => MathJobs.WhereAmI(200), new RemoteOptions { Placement = SpreadPlacement.Instance });
-var packed = cluster.Map(Enumerable.Range(0, 2), _ => MathJobs.WhereAmI(200));
-Console.WriteLine($"Spread:   2 tasks ran on {Describe(await cluster.GetAllAsync(spread))}");
-Console.WriteLine($"Pack:     2 tasks ran on {Describe(await cluster.GetAllAsync(packed))}");
+// Each line runs two tasks at the same time on an idle cluster (see PlacementDemo).
+var spread = await PlacementDemo.RunAsync(cluster, new RemoteOptions { Placement = SpreadPlacement.Instance });
+Console.WriteLine($"Spread:   2 tasks at once ran on {Describe(spread)}");
+var packed = await PlacementDemo.RunAsync(cluster);
+Console.WriteLine($"Pack:     2 tasks at once ran on {Describe(packed)}");
 
 var counter = await cluster.CreateActorAsync(() => new Counter(0));
 _ = counter.Call(c => c.Add(5));

@@ -69,7 +69,8 @@ public sealed class SiloOptions
     public TimeSpan JobKeepAliveInterval { get; set; } = GranaryDefaults.KeepAliveInterval;
 
     /// <summary>
-    /// A Redis server (host:port, or a StackExchange.Redis configuration string): every silo keeps Orleans
+    /// A Redis server (host:port, or a StackExchange.Redis configuration string such as
+    /// host:port,password=...,user=...,ssl=true): every silo keeps Orleans
     /// membership there, and the head its tables, so a restarted head recovers them. Null: the head is the
     /// primary silo of Orleans development clustering and keeps its tables in memory.
     /// </summary>

@@ -2,21 +2,43 @@ namespace Granary.Silo;
 
 /// <summary>
 /// The `granary` command line: start, status, stop (and the hidden `worker` used for process isolation).
-/// A bad flag exits 2, a failure 1, each with a one-line reason on stderr.
+/// `--help` (or `-h`) anywhere after a command prints that command's flags and exits 0; a bad flag exits 2,
+/// a failure 1, each with a one-line reason on stderr.
 /// </summary>
 internal static class GranaryCommand
 {
-    private const string Usage = "usage: granary start|status|stop ...  (granary <command> --help for details)";
+    private const string Overview =
+        "usage: granary <command> [flags]\n" +
+        "\n" +
+        "commands:\n" +
+        "  start    run a silo in the foreground: the head (--head) or a worker that joins it (--address head:port)\n" +
+        "  status   show the cluster's nodes, resources, actors and tasks, from the head\n" +
+        "  stop     stop the silos `granary start` runs on this machine, for one cluster or --all\n" +
+        "\n" +
+        "`granary <command> --help` lists a command's flags, each with its meaning and default.";
 
     public static async Task<int> RunAsync(string[] args)
     {
-        if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
+        if (args.Length == 0)
         {
-            Console.WriteLine(Usage);
-            Console.WriteLine(StartCommand.Usage);
-            Console.WriteLine(StatusCommand.Usage);
-            Console.WriteLine(StopCommand.Usage);
-            return args.Length == 0 ? 2 : 0;
+            // No command is a usage mistake: the overview goes where errors go, and the exit code says so.
+            Console.Error.WriteLine(Overview);
+            return 2;
+        }
+
+        if (args[0] is "-h" or "--help" or "help")
+        {
+            // `granary help stop` is `granary stop --help`.
+            var topic = args.Length > 1 ? HelpOf(args[1]) : null;
+            Console.WriteLine(topic ?? Overview);
+            return 0;
+        }
+
+        // Any argument counts, so --help works wherever the user adds it (a value spelled "--help" would be taken for it).
+        if (args.Skip(1).Any(a => a is "-h" or "--help") && HelpOf(args[0]) is { } help)
+        {
+            Console.WriteLine(help);
+            return 0;
         }
 
         try
@@ -27,7 +49,7 @@ internal static class GranaryCommand
                 "status" => await StatusCommand.RunAsync(args[1..]).ConfigureAwait(false),
                 "stop" => await StopCommand.RunAsync(args[1..]).ConfigureAwait(false),
                 "worker" => await WorkerCommand.RunAsync(args[1..]).ConfigureAwait(false),
-                _ => throw new ArgumentException($"unknown command '{args[0]}'; {Usage}"),
+                _ => throw new ArgumentException($"unknown command '{args[0]}'; the commands are start, status and stop (`granary --help`)"),
             };
         }
         catch (Exception ex) when (ex is ArgumentException or FormatException)
@@ -41,4 +63,13 @@ internal static class GranaryCommand
             return 1;
         }
     }
+
+    /// <summary>The --help text of a public command; null for the hidden `worker` and unknown names.</summary>
+    private static string? HelpOf(string command) => command switch
+    {
+        "start" => StartCommand.Help,
+        "status" => StatusCommand.Help,
+        "stop" => StopCommand.Help,
+        _ => null,
+    };
 }

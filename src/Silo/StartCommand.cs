@@ -11,8 +11,36 @@ namespace Granary.Silo;
 internal static class StartCommand
 {
     public const string Usage =
-        "granary start --head [--port P] [--host IP] [--redis host:port] [--cpus N] [--gpus N] [options]\n" +
-        "granary start --address head:port [--port P] [--host IP] [--cpus N] [--memory 32GB] [--gpus N] [--gpu-type H100] [--gpu-memory 80GB] [--resources name=amount,...] [--object-store-memory 8GB] [--spill-dir PATH] [--node-id ID]";
+        "granary start --head [--port P] [--host IP] [--redis host:port[,password=...,ssl=true]] [flags]\n" +
+        "granary start --address head:port [--port P] [--host IP] [--cpus N] [--gpus N] [flags]";
+
+    /// <summary>Every flag Parse takes, as `granary start --help` and the README's table list them.</summary>
+    public static readonly IReadOnlyList<FlagHelp> Flags =
+    [
+        new("--head", "start the head silo"),
+        new("--address host:port", "join the head at this address as a worker"),
+        new("--port P", "port to listen on", "0: any free port"),
+        new("--host IP", "IP address to listen on; other nodes are told it too, so give one they can reach", "127.0.0.1"),
+        new("--cpus N", "CPUs this node offers to work", "all cores on a worker, 0 on the head"),
+        new("--memory 32GB", "memory this node offers; B, KB, MB, GB or TB (KiB and the like too), powers of 1024", "none offered"),
+        new("--gpus N", "GPUs this node offers: the first N NVML devices, else N simulated ones", "worker: every device NVML finds, else none. Head: 0"),
+        new("--gpu-type NAME", "model name of simulated GPUs; ignored when NVML finds real ones", "SimulatedGPU"),
+        new("--gpu-memory 80GB", "memory of each simulated GPU, units as for --memory; ignored when NVML finds real ones", "16 GiB"),
+        new("--resources a=1,b=2", "custom resources this node offers", "none"),
+        new("--object-store-memory 8GB", "bytes of large objects kept in memory before the least recently used spill to disk", "30% of the machine's memory"),
+        new("--spill-dir PATH", "where spilled objects go", "a folder under the temp directory, named after the node"),
+        new("--redis host:port", "head only: keep the head's tables in this Redis server (host:port or a StackExchange.Redis configuration string), so a restarted head recovers them", "in memory only"),
+        new("--node-id ID", "this node's id", "node- and 12 random hex digits"),
+        new("--node-timeout S", "head: a node that sends no heartbeat for S seconds is declared dead", "10"),
+        new("--heartbeat S", "seconds between this silo's heartbeats to the head; shorter than --node-timeout", "1"),
+    ];
+
+    public static string Help => FlagHelp.Format(
+        Usage,
+        "Runs a silo in the foreground: the head with --head, or a worker that joins the head at --address.\n" +
+        "SIGINT (Ctrl+C), SIGTERM or `granary stop` stops it gracefully: running work drains, then it leaves.\n" +
+        "A bad flag exits with code 2, any other failure with code 1.",
+        Flags);
 
     public static SiloOptions Parse(string[] args)
     {
@@ -65,7 +93,7 @@ internal static class StartCommand
                     break;
                 case "--redis":
                     options.RedisAddress = Next();
-                    Grains.Hosting.ClusterClientHost.ParseEndpoint(options.RedisAddress);
+                    Grains.Head.Persistence.RedisConfiguration.Parse(options.RedisAddress);
                     break;
                 case "--node-id":
                     options.NodeId = Next();
@@ -90,7 +118,7 @@ internal static class StartCommand
 
                     break;
                 default:
-                    throw new ArgumentException($"unknown flag '{flag}' for 'granary start'; usage: {Usage.Replace('\n', ' ')}");
+                    throw new ArgumentException($"unknown flag '{flag}' for 'granary start' (`granary start --help` lists them)");
             }
         }
 
@@ -131,7 +159,7 @@ internal static class StartCommand
         using var terminate = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, OnSignal);
 
         var silo = await SiloHost.StartAsync(options).ConfigureAwait(false);
-        var runFile = RunFiles.Write(new RunRecord(Environment.ProcessId, silo.NodeId, silo.Address, silo.IsHead, DateTimeOffset.UtcNow));
+        var runFile = RunFiles.Write(new RunRecord(Environment.ProcessId, silo.NodeId, silo.Address, silo.IsHead, DateTimeOffset.UtcNow, silo.IsHead ? silo.Address : options.HeadAddress));
         Console.WriteLine($"granary: {(silo.IsHead ? "head" : "worker")} silo {silo.NodeId} listening on {silo.Address}");
         try
         {

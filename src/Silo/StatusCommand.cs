@@ -11,9 +11,24 @@ namespace Granary.Silo;
 /// <summary>`granary status [--address head:port] [--json]`: nodes, resources, GPUs, actors and tasks, from the head.</summary>
 internal static class StatusCommand
 {
-    public const string Usage = "granary status [--address head:port] [--json]   (address defaults to $GRANARY_ADDRESS, else the head started on this machine)";
+    public const string Usage = "granary status [--address head:port] [--json]";
 
-    public static async Task<int> RunAsync(string[] args)
+    /// <summary>Every flag Parse takes, as `granary status --help` and the README's table list them.</summary>
+    public static readonly IReadOnlyList<FlagHelp> Flags =
+    [
+        new("--address host:port", "the head to ask", "$GRANARY_ADDRESS, else the head of the only cluster with silos on this machine"),
+        new("--json", "print one line of JSON instead of text"),
+    ];
+
+    public static string Help => FlagHelp.Format(
+        Usage,
+        "Asks the head for a report and prints the nodes (state, resources in use out of total, GPUs), the live\n" +
+        "actors, task and lease counts, and the placement groups. It connects as an observer and starts no job.\n" +
+        "It exits with code 1 when it cannot reach the head.",
+        Flags);
+
+    /// <summary>The flags, checked; a bad one throws ArgumentException (exit 2).</summary>
+    public static (string? Address, bool Json) Parse(string[] args)
     {
         string? address = null;
         var json = false;
@@ -23,23 +38,41 @@ internal static class StatusCommand
             {
                 case "--address":
                     address = i + 1 < args.Length ? args[++i] : throw new ArgumentException("--address needs a value");
+                    ClusterClientHost.ParseEndpoint(address);
                     break;
                 case "--json":
                     json = true;
                     break;
                 default:
-                    throw new ArgumentException($"unknown flag '{args[i]}' for 'granary status'; usage: {Usage}");
+                    throw new ArgumentException($"unknown flag '{args[i]}' for 'granary status' (`granary status --help` lists them)");
             }
         }
 
+        return (address, json);
+    }
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var (address, json) = Parse(args);
         address ??= Environment.GetEnvironmentVariable("GRANARY_ADDRESS") is { Length: > 0 } env ? env : null;
-        address ??= RunFiles.Live().Select(r => r.Record).FirstOrDefault(r => r.IsHead)?.Address
-            ?? throw new ArgumentException("no head address: pass --address head:port (or set GRANARY_ADDRESS)");
+        address ??= DefaultHead();
         ClusterClientHost.ParseEndpoint(address);
 
         var report = await FetchAsync(address).ConfigureAwait(false);
         Console.WriteLine(json ? ToJson(report, address).ToJsonString(new JsonSerializerOptions { WriteIndented = false }) : ToText(report, address));
         return 0;
+    }
+
+    /// <summary>The head of the only cluster with silos on this machine; with several it refuses to guess, naming them.</summary>
+    private static string DefaultHead()
+    {
+        var clusters = RunCluster.Of(RunFiles.Live()).Where(c => c.Head != RunCluster.Unknown).ToList();
+        return clusters.Count switch
+        {
+            0 => throw new ArgumentException("no head address: pass --address head:port (or set GRANARY_ADDRESS); no head or worker started on this machine is running"),
+            1 => clusters[0].Head,
+            _ => throw RunCluster.Ambiguous(clusters, "Choose one with `granary status --address head:port`."),
+        };
     }
 
     /// <summary>Asks the head for its report as an observer: no job starts.</summary>
@@ -68,10 +101,14 @@ internal static class StatusCommand
         foreach (var node in report.View.Nodes)
         {
             var inUse = new JsonObject();
-            foreach (var (name, total) in node.Total.Amounts)
+            var available = new JsonObject();
+            foreach (var (name, _) in node.Total.Amounts.OrderBy(a => a.Key, StringComparer.Ordinal))
             {
-                inUse[name] = total - node.Available.Amounts.GetValueOrDefault(name);
+                inUse[name] = InUse(node, name);
+                available[name] = IsDead(node) ? 0 : node.Available.Amounts.GetValueOrDefault(name);
             }
+
+            var store = IsDead(node) ? null : node.Store;
 
             nodes.Add(new JsonObject
             {
@@ -80,15 +117,15 @@ internal static class StatusCommand
                 ["state"] = node.State == NodeState.Dead ? "dead" : "alive",
                 ["detail"] = State(node.State),
                 ["isHead"] = node.IsHead,
-                ["resources"] = new JsonObject { ["total"] = Map(node.Total), ["available"] = Map(node.Available), ["inUse"] = inUse },
+                ["resources"] = new JsonObject { ["total"] = Map(node.Total), ["available"] = available, ["inUse"] = inUse },
                 ["gpus"] = new JsonArray([.. node.Gpus.Select(g => (JsonNode)new JsonObject { ["index"] = g.Index, ["type"] = g.Type, ["memoryBytes"] = g.MemoryBytes })]),
                 ["gpusSimulated"] = node.GpusSimulated,
-                ["tasks"] = new JsonObject { ["running"] = node.RunningTasks, ["queued"] = node.QueuedTasks },
+                ["tasks"] = new JsonObject { ["running"] = Running(node), ["queued"] = Queued(node) },
                 ["store"] = new JsonObject
                 {
-                    ["objects"] = node.Store?.Objects ?? 0,
-                    ["memoryBytes"] = node.Store?.MemoryBytes ?? 0,
-                    ["spilledBytes"] = node.Store?.SpilledBytes ?? 0,
+                    ["objects"] = store?.Objects ?? 0,
+                    ["memoryBytes"] = store?.MemoryBytes ?? 0,
+                    ["spilledBytes"] = store?.SpilledBytes ?? 0,
                     ["capacityBytes"] = node.Store?.CapacityBytes ?? 0,
                 },
                 ["deathReason"] = node.DeathReason,
@@ -114,8 +151,8 @@ internal static class StatusCommand
             })]),
             ["tasks"] = new JsonObject
             {
-                ["running"] = report.View.Nodes.Sum(n => n.RunningTasks),
-                ["queued"] = report.View.Nodes.Sum(n => n.QueuedTasks),
+                ["running"] = report.View.Nodes.Sum(Running),
+                ["queued"] = report.View.Nodes.Sum(Queued),
                 ["leases"] = report.Leases,
                 ["pendingLeaseRequests"] = report.PendingLeaseRequests,
             },
@@ -129,7 +166,7 @@ internal static class StatusCommand
         };
     }
 
-    private static string ToText(StatusReport report, string address)
+    public static string ToText(StatusReport report, string address)
     {
         var text = new StringBuilder();
         var alive = report.View.Nodes.Count(n => n.State != NodeState.Dead);
@@ -138,7 +175,7 @@ internal static class StatusCommand
         foreach (var node in report.View.Nodes.OrderBy(n => n.IsHead ? 0 : 1))
         {
             text.AppendLine(CultureInfo.InvariantCulture, $"  {node.NodeId,-20} {node.Address,-22} {State(node.State),-9} {(node.IsHead ? "head" : "worker"),-6} {InUse(node)}");
-            if (node.Store is { } store && !node.IsHead)
+            if (node.Store is { } store && !node.IsHead && !IsDead(node))
             {
                 text.AppendLine(CultureInfo.InvariantCulture, $"      store: {store.Objects} objects, {store.MemoryBytes / 1048576.0:0.#} MiB in memory, {store.SpilledBytes / 1048576.0:0.#} MiB spilled (capacity {store.CapacityBytes / 1048576.0:0} MiB)");
             }
@@ -160,7 +197,7 @@ internal static class StatusCommand
             text.AppendLine(CultureInfo.InvariantCulture, $"  {actor.ActorId,-20} {(actor.Name.Length > 0 ? actor.Name : "-"),-20} {actor.TypeName,-30} on {actor.NodeId} ({(actor.Lifetime == ActorLifetimeKind.ActorLifetimeDetached ? "detached" : "owned")})");
         }
 
-        text.AppendLine(CultureInfo.InvariantCulture, $"Tasks: {report.View.Nodes.Sum(n => n.RunningTasks)} running, {report.View.Nodes.Sum(n => n.QueuedTasks)} queued on nodes; {report.Leases} leases held, {report.PendingLeaseRequests} lease requests waiting");
+        text.AppendLine(CultureInfo.InvariantCulture, $"Tasks: {report.View.Nodes.Sum(Running)} running, {report.View.Nodes.Sum(Queued)} queued on nodes; {report.Leases} leases held, {report.PendingLeaseRequests} lease requests waiting");
         if (report.PlacementGroups.Count > 0)
         {
             text.AppendLine(CultureInfo.InvariantCulture, $"Placement groups: {report.PlacementGroups.Count}");
@@ -171,7 +208,18 @@ internal static class StatusCommand
 
     private static string InUse(NodeInfo node) =>
         string.Join(", ", node.Total.Amounts.OrderBy(a => a.Key, StringComparer.Ordinal).Select(a =>
-            $"{a.Key} {Format(a.Key, a.Value - node.Available.Amounts.GetValueOrDefault(a.Key))}/{Format(a.Key, a.Value)}"));
+            $"{a.Key} {Format(a.Key, InUse(node, a.Key))}/{Format(a.Key, a.Value)}"));
+
+    // The head keeps a dead node's last reservations and heartbeat counts; none of that runs any more
+    // (its work failed or was retried elsewhere), so a dead node shows nothing in use, running or stored.
+    private static bool IsDead(NodeInfo node) => node.State == NodeState.Dead;
+
+    private static double InUse(NodeInfo node, string name) =>
+        IsDead(node) ? 0 : node.Total.Amounts.GetValueOrDefault(name) - node.Available.Amounts.GetValueOrDefault(name);
+
+    private static int Running(NodeInfo node) => IsDead(node) ? 0 : node.RunningTasks;
+
+    private static int Queued(NodeInfo node) => IsDead(node) ? 0 : node.QueuedTasks;
 
     private static string Format(string name, double amount) =>
         name == "memory" ? $"{amount / (1L << 30):0.#}GiB" : amount.ToString("0.##", CultureInfo.InvariantCulture);

@@ -85,6 +85,34 @@ public sealed class ObjectRefJsonTests
         Assert.NotEqual(Ref<int>(entry), Ref<int>(_client.Inline("o-other", 1)));
     }
 
+    [Fact]
+    public void The_equality_operators_compare_ids_as_Equals_does()
+    {
+        // Two refs to one object, as a ref read back out of a value and the original are: distinct instances and entries.
+        var original = Ref<int>(new ObjectEntry("o-same", _client));
+        var readBack = Ref<int>(new ObjectEntry("o-same", _client));
+        var other = Ref<int>(new ObjectEntry("o-other", _client));
+        Assert.NotSame(original, readBack);
+
+        Assert.True(original == readBack);
+        Assert.False(original != readBack);
+        Assert.True(original != other);
+        Assert.False(original == other);
+        Assert.Equal(original.GetHashCode(), readBack.GetHashCode());
+
+        // The untyped base and a differently typed view of the same id compare the same way.
+        ObjectRef untyped = readBack;
+        Assert.True(original == untyped);
+        Assert.True(Ref<object>(new ObjectEntry("o-same", _client)) == original);
+
+        // Null compares as references do: equal only to null.
+        ObjectRef<int>? none = null;
+        Assert.True(none == null);
+        Assert.False(original == null);
+        Assert.False(null == original);
+        Assert.True(original != none);
+    }
+
     private static ObjectRef<T> Ref<T>(ObjectEntry entry) => new(entry);
 
     public sealed record Trio(ObjectRef<int> A, ObjectRef<int[]> B, ObjectRef<int> C);

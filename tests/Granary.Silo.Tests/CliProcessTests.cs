@@ -131,6 +131,97 @@ public sealed class CliProcessTests(ITestOutputHelper output) : OwnClusterTest(o
     }
 
     [Fact]
+    public async Task Two_clusters_side_by_side_are_stopped_one_at_a_time()
+    {
+        // Both clusters write their run files into one folder, as two clusters of one user do by default.
+        await Cluster.StartHeadAsync();
+        await Cluster.StartWorkerAsync("w1", "--cpus", "1");
+        await using var other = new ProcessCluster(Cluster.RunDirectory);
+        await other.StartHeadAsync();
+        await other.StartWorkerAsync("w1", "--cpus", "1");
+        SiloProcess[] first = [Cluster.Head, Cluster.Silo("w1")];
+        SiloProcess[] second = [other.Head, other.Silo("w1")];
+
+        // Told nothing, stop and status name both clusters and leave every silo running.
+        foreach (var command in new[] { "stop", "status" })
+        {
+            var refused = await Cluster.RunCliAsync(command);
+            Assert.True(refused.ExitCode == 2, refused.ToString());
+            AssertOneLineFailure(refused);
+            Assert.Contains($"{Cluster.HeadAddress} (head and 1 worker)", refused.Stderr);
+            Assert.Contains($"{other.HeadAddress} (head and 1 worker)", refused.Stderr);
+            Assert.Contains($"granary {command} --address", refused.Stderr);
+            Assert.True(command != "stop" || refused.Stderr.Contains("granary stop --all", StringComparison.Ordinal), refused.Stderr);
+        }
+
+        Assert.All(first.Concat(second), s => Assert.False(s.HasExited, $"{s} exited"));
+
+        // --address stops that head and the worker that joined it, workers first, and nothing else.
+        var stop = await Cluster.RunCliAsync("stop", "--address", Cluster.HeadAddress);
+        Assert.True(stop.ExitCode == 0, stop.ToString());
+        Assert.Contains("stopped worker silo w1", stop.Stdout);
+        Assert.Contains("stopped head silo head", stop.Stdout);
+        Assert.Equal(2, stop.Stdout.Split('\n').Count(l => l.StartsWith("granary: stopped", StringComparison.Ordinal)));
+        foreach (var silo in first)
+        {
+            using var exited = new CancellationTokenSource(Bound);
+            await silo.Process.WaitForExitAsync(exited.Token);
+            Assert.Equal(0, silo.Process.ExitCode);
+        }
+
+        Assert.All(second, s => Assert.False(s.HasExited, $"{s} exited with the other cluster"));
+        var again = await Cluster.RunCliAsync("stop", "--address", Cluster.HeadAddress);
+        Assert.True(again.ExitCode == 0, again.ToString());
+        Assert.Contains($"no silos of the cluster at {Cluster.HeadAddress}", again.Stdout);
+        Assert.All(second, s => Assert.False(s.HasExited, $"{s} exited"));
+
+        // The other cluster is now the only one here: status and stop find it by themselves.
+        var status = await other.RunCliAsync("status");
+        Assert.True(status.ExitCode == 0, status.ToString());
+        Assert.Contains(other.HeadAddress, status.Stdout);
+        Assert.Contains("Nodes: 2 alive, 0 dead", status.Stdout);
+        var last = await other.RunCliAsync("stop");
+        Assert.True(last.ExitCode == 0, last.ToString());
+        foreach (var silo in second)
+        {
+            using var exited = new CancellationTokenSource(Bound);
+            await silo.Process.WaitForExitAsync(exited.Token);
+        }
+
+        Assert.Empty(Directory.GetFiles(Cluster.RunDirectory, "silo-*.json"));
+    }
+
+    [Fact]
+    public async Task Stop_all_stops_every_cluster_on_the_machine()
+    {
+        await Cluster.StartHeadAsync();
+        await using var other = new ProcessCluster(Cluster.RunDirectory);
+        await other.StartHeadAsync();
+
+        var stop = await Cluster.RunCliAsync("stop", "--all");
+        Assert.True(stop.ExitCode == 0, stop.ToString());
+        foreach (var head in new[] { Cluster.Head, other.Head })
+        {
+            Assert.Contains($"({head.Address}, pid {head.Pid})", stop.Stdout);
+            using var exited = new CancellationTokenSource(Bound);
+            await head.Process.WaitForExitAsync(exited.Token);
+        }
+    }
+
+    [Theory]
+    [InlineData("--help")]
+    [InlineData("start", "--help")]
+    [InlineData("status", "--help")]
+    [InlineData("stop", "-h")]
+    public async Task Help_prints_the_usage_and_exits_0(params string[] args)
+    {
+        var help = await Cluster.RunCliAsync(args);
+        Assert.True(help.ExitCode == 0, help.ToString());
+        Assert.StartsWith(args.Length == 1 ? "usage: granary <command>" : $"usage: granary {args[0]} ", help.Stdout);
+        Assert.Empty(help.Stderr);
+    }
+
+    [Fact]
     public async Task Stop_with_nothing_running_succeeds()
     {
         var stop = await Cluster.RunCliAsync("stop");

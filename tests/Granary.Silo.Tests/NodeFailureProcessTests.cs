@@ -58,7 +58,25 @@ public sealed class NodeFailureProcessTests(ITestOutputHelper output) : OwnClust
         var actor = await client.CreateActorAsync(() => new PlacedActor(), new ActorOptions { Placement = new NodeAffinityPlacement("w2") }).WaitAsync(Bound);
         Assert.Equal("w2", await actor.Call(a => a.Where()).GetAsync().AsTask().WaitAsync(Bound));
         var inFlight = actor.Call(a => a.SleepAsync(60_000));
-        await Task.Delay(200);
+
+        // A task holds a CPU on w2 until the kill, and the head has heard so from w2's heartbeat.
+        var gate = Cluster.NewGate();
+        var held = client.Remote(() => ClusterJobs.HoldUntilOpen(gate, 0), new RemoteOptions { Placement = new NodeAffinityPlacement("w2"), MaxRetries = 0 });
+        await ProcessCluster.WaitStartedAsync(gate, 1);
+        var heard = Stopwatch.StartNew();
+        while (true)
+        {
+            var status = await Cluster.RunCliAsync("status", "--json");
+            Assert.True(status.ExitCode == 0, status.ToString());
+            var before = JsonNode.Parse(status.Stdout)!["nodes"]!.AsArray().Single(n => (string?)n!["id"] == "w2")!;
+            if ((int)before["tasks"]!["running"]! == 1 && (double)before["resources"]!["inUse"]!["CPU"]! == 1)
+            {
+                break;
+            }
+
+            Assert.True(heard.Elapsed < Bound, "status never showed the task running on w2: " + status.Stdout);
+            await Task.Delay(100);
+        }
 
         var killed = Stopwatch.StartNew();
         await Cluster.KillAsync("w2");
@@ -88,6 +106,18 @@ public sealed class NodeFailureProcessTests(ITestOutputHelper output) : OwnClust
 
         Output.WriteLine($"w2 declared dead {killed.Elapsed.TotalSeconds:0.0} s after SIGKILL: {w2["deathReason"]}");
         Assert.False(string.IsNullOrEmpty((string?)w2["deathReason"]));
+        await Assert.ThrowsAsync<NodeDiedException>(async () => await held.GetAsync().AsTask().WaitAsync(Bound));
+
+        // The dead node's last CPU use and running task are gone from its line and from the totals.
+        var after = JsonNode.Parse((await Cluster.RunCliAsync("status", "--json")).Stdout)!;
+        w2 = after["nodes"]!.AsArray().Single(n => (string?)n!["id"] == "w2")!;
+        Assert.Equal(2, (double)w2["resources"]!["total"]!["CPU"]!);
+        Assert.Equal(0, (double)w2["resources"]!["inUse"]!["CPU"]!);
+        Assert.Equal(0, (int)w2["tasks"]!["running"]!);
+        Assert.Equal(0, (int)after["tasks"]!["running"]!);
+        var text = await Cluster.RunCliAsync("status");
+        Assert.Contains("Tasks: 0 running", text.Stdout);
+        Assert.EndsWith("CPU 0/2", text.Stdout.Split('\n').Single(l => l.TrimStart().StartsWith("w2 ", StringComparison.Ordinal)).TrimEnd());
 
         // Later calls fail at once, and new work goes to the live worker.
         await Assert.ThrowsAsync<ActorDiedException>(async () => await actor.Call(a => a.Where()).GetAsync().AsTask().WaitAsync(Bound));

@@ -8,9 +8,9 @@ namespace Granary.Silo.Tests;
 /// <summary>
 /// A cluster of silos, each a separate OS process running the `granary` apphost from the test's output
 /// directory: `granary start --head ...` and `granary start --address head ...`. Each cluster has its own
-/// GRANARY_RUN_DIR, so `granary stop` and `granary status` run through <see cref="RunCliAsync"/> only see
-/// this cluster's silos. Every line a silo writes is kept for diagnostics. Disposing kills every process
-/// the cluster started (and their worker processes). Thread-safe.
+/// GRANARY_RUN_DIR (unless made to share one), so `granary stop` and `granary status` run through
+/// <see cref="RunCliAsync"/> only see this cluster's silos. Every line a silo writes is kept for
+/// diagnostics. Disposing kills every process the cluster started (and their worker processes). Thread-safe.
 /// </summary>
 public sealed partial class ProcessCluster : IAsyncDisposable
 {
@@ -24,13 +24,18 @@ public sealed partial class ProcessCluster : IAsyncDisposable
     private readonly object _gate = new();
     private readonly List<SiloProcess> _started = [];
     private readonly Dictionary<string, SiloProcess> _current = new(StringComparer.Ordinal);
+    private readonly bool _ownsRunDirectory;
     private int _disposed;
 
     public ProcessCluster()
     {
         RunDirectory = Path.Combine(Path.GetTempPath(), "granary-test-run-" + Guid.NewGuid().ToString("N")[..12]);
         Directory.CreateDirectory(RunDirectory);
+        _ownsRunDirectory = true;
     }
+
+    /// <summary>A cluster that shares another's run directory, as two clusters of one user on one machine do by default.</summary>
+    public ProcessCluster(string runDirectory) => RunDirectory = runDirectory;
 
     /// <summary>The `granary` executable built beside the tests.</summary>
     public static string Apphost => Path.Combine(AppContext.BaseDirectory, "granary");
@@ -280,6 +285,11 @@ public sealed partial class ProcessCluster : IAsyncDisposable
             }
 
             silo.Process.Dispose();
+        }
+
+        if (!_ownsRunDirectory)
+        {
+            return;
         }
 
         try

@@ -36,5 +36,14 @@ public abstract class ObjectRef
 
     public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Id);
 
+    /// <summary>
+    /// Same as <see cref="Equals(object?)"/>. Without it, <c>==</c> on two refs would compare instances, so a
+    /// ref read back out of a value would not equal the original it names. Declared on the base so it also
+    /// covers <see cref="ObjectRef{T}"/> and mixed typed and untyped operands.
+    /// </summary>
+    public static bool operator ==(ObjectRef? left, ObjectRef? right) => left is null ? right is null : left.Equals(right);
+
+    public static bool operator !=(ObjectRef? left, ObjectRef? right) => !(left == right);
+
     public override string ToString() => $"ObjectRef({Id})";
 }

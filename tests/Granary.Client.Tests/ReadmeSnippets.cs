@@ -1,0 +1,250 @@
+using Granary;
+using QuickStart;
+using WordSerializer = Granary.Client.Tests.WordSerializer;
+
+// Outside Granary.Client.Tests, so that names resolve as in a user's program (Counter is the quick start's).
+namespace ReadmeSnippets;
+
+/// <summary>
+/// Every C# block of the README, as written, inside methods that give it the variables it assumes (a test
+/// checks that each block appears here line for line, so the README cannot drift from code that compiles
+/// under the repository's warnings-as-errors). The tests run the blocks that an embedded cluster without
+/// GPUs can run; code after a block checks what its comments claim.
+/// </summary>
+public static class Snippets
+{
+    public static async Task StartOrConnectEmbeddedAsync()
+    {
+        // An embedded cluster: a head and 2 workers in this process. Disposing the client stops it.
+        await using var cluster = await LocalCluster.StartAsync(new LocalClusterOptions { Silos = 2 });
+    }
+
+    public static async Task StartOrConnectRemoteAsync()
+    {
+        await using var cluster = await GranaryClient.ConnectAsync("127.0.0.1:6380");
+    }
+
+    public static async Task RemoteFunctionsAndResultsAsync(GranaryClient cluster)
+    {
+        ObjectRef<int> square = cluster.Remote(() => MathJobs.Square(7));        // returns T
+        ObjectRef<string> hello = cluster.Remote(() => MathJobs.Greet("you"));  // returns Task<T>
+        ObjectRef<int> count = cluster.Remote(() => Jobs.CountAsync());         // returns ValueTask<T>
+        ObjectRef done = cluster.Remote(() => Jobs.Log("hi"));                  // returns void or Task
+
+        var refs = cluster.Map(Enumerable.Range(1, 3), x => MathJobs.Square(x));
+        int a = await square;                        // waits, fetches and deserializes
+        int b = await cluster.GetAsync(square);      // the same
+        int[] all = await cluster.GetAllAsync(refs); // values in input order; throws the first failure in input order
+        await done;                                  // an untyped ref only waits (and throws if the task failed)
+        bool ready = square.IsReady;                 // no waiting
+
+        Check.That(a == 49 && b == 49 && all.SequenceEqual([1, 4, 9]) && ready, "results");
+        Check.That((await hello).StartsWith("hello you from ", StringComparison.Ordinal), "Greet");
+        Check.That(await count == 3, "CountAsync");
+    }
+
+    public static async Task WaitAsync(GranaryClient cluster)
+    {
+        var refs = cluster.Map(Enumerable.Range(0, 5), x => MathJobs.Square(x));
+        var (ready, notReady) = await cluster.WaitAsync(refs, numReturns: 3, timeout: TimeSpan.FromSeconds(1));
+
+        Check.That(ready.Count == 3 && notReady.Count == 2, "WaitAsync splits the refs");
+    }
+
+    public static async Task PutAndRefsAsArgumentsAsync(GranaryClient cluster)
+    {
+        ObjectRef<double[]> data = cluster.Put(new double[1_000_000]);
+        ObjectRef<double> sum = cluster.Remote(() => MathJobs.Sum(data));
+
+        var ramp = cluster.Remote(() => MathJobs.Ramp(100_000)); // ~800 KB, stays on the silo that made it
+        var total = cluster.Remote(() => MathJobs.Sum(ramp));   // Sum(double[]) gets the array itself
+
+        Check.That(await sum == 0, "Sum of a put array");
+        Check.That(await total == 99_999.0 * 100_000 / 2, "Sum of the ramp");
+    }
+
+    public static async Task RefsInsideValuesAsync(GranaryClient cluster)
+    {
+        var parts = Enumerable.Range(0, 100).Select(i => cluster.Put(i)).ToList();
+        ObjectRef<List<ObjectRef<int>>> all = cluster.Put(parts);      // one object holding 100 refs
+        List<ObjectRef<int>> back = await all;                          // the same refs: back[0] == parts[0]
+        long sum = await cluster.Remote(() => Jobs.SumAll(parts));      // SumAll(List<ObjectRef<int>>) awaits them on the silo
+
+        Check.That(back[0] == parts[0] && !(back[0] != parts[0]) && back[0].Equals(parts[0]), "back[0] == parts[0]");
+        Check.That(!ReferenceEquals(back[0], parts[0]), "the ref read back is another instance");
+        Check.That(sum == 4950, "SumAll");
+    }
+
+    public static async Task MapAndStarMapAsync(GranaryClient cluster)
+    {
+        var parts = new[] { cluster.Put(new[] { 1.0, 2.0 }), cluster.Put(new[] { 3.0 }) };
+
+        IReadOnlyList<ObjectRef<int>> squares = cluster.Map(Enumerable.Range(1, 10), x => MathJobs.Square(x));
+        IReadOnlyList<ObjectRef<int>> sums = cluster.StarMap(new[] { (1, 2), (3, 4) }, (a, b) => MathJobs.Add(a, b));
+        IReadOnlyList<ObjectRef<double>> partSums = cluster.Map(parts, p => MathJobs.Sum(p)); // parts: ObjectRef<double[]>s
+
+        Check.That((await cluster.GetAllAsync(squares)).Sum() == 385, "Map");
+        Check.That((await cluster.GetAllAsync(sums)).SequenceEqual([3, 7]), "StarMap");
+        Check.That((await cluster.GetAllAsync(partSums)).SequenceEqual([3.0, 3.0]), "Map over refs");
+    }
+
+    public static async Task EnqueueAsync(GranaryClient cluster, string path)
+    {
+        ObjectRef first = cluster.Enqueue(() => Jobs.AppendLine(path, "first"));
+        ObjectRef second = cluster.Enqueue(() => Jobs.AppendLine(path, "second")); // starts after "first" has finished
+        await second;                                                               // so both have run now
+
+        Check.That(File.ReadAllLines(path).SequenceEqual(["first", "second"]), "Enqueue order");
+    }
+
+    public static ObjectRef RemoteOptions(GranaryClient cluster, double[] batch)
+    {
+        var options = new RemoteOptions
+        {
+            Cpus = 2,                         // default 1 for a task
+            Gpus = 0.5,                       // fractions share one device; above 1 must be whole
+            MemoryBytes = 4L << 30,
+            Resources = { ["accelerator_slot"] = 1 },
+            Placement = SpreadPlacement.Instance, // default: the method's placement attribute, else pack
+            MaxRetries = 1,                   // default 3
+            RetryExceptions = true,           // default false
+            Isolation = Isolation.Process,    // default InProcess
+            Name = "train-step",              // shown in errors instead of Type.Method
+        };
+        var r = cluster.Remote(() => Jobs.Step(batch), options);
+        return r;
+    }
+
+    public static async Task ActorsAsync(GranaryClient cluster)
+    {
+        ActorHandle<Counter> counter = await cluster.CreateActorAsync(() => new Counter(0));
+        ObjectRef<int> after = counter.Call(c => c.Add(5));
+        int value = await counter.Call(c => c.Value());
+        await counter.KillAsync();
+
+        Check.That(await after == 5 && value == 5, "actor calls in order");
+
+        var service = await cluster.GetOrCreateActorAsync("model-server", () => new Counter(100),
+            new ActorOptions { Lifetime = ActorLifetime.Detached });
+        var same = await cluster.GetActorAsync<Counter>("model-server"); // from any client
+        await cluster.KillAsync(same);                                   // same as same.KillAsync()
+
+        Check.That(service.Id == same.Id, "one activation per name");
+    }
+
+    public static void PlacementStrategies(GranaryClient cluster, double[] batch)
+    {
+        var spread = cluster.Map(Enumerable.Range(0, 4), _ => MathJobs.WhereAmI(200),
+            new RemoteOptions { Placement = SpreadPlacement.Instance });
+        var pinned = cluster.Remote(() => Jobs.Step(batch),
+            new RemoteOptions { Placement = new NodeAffinityPlacement("worker-1", soft: true) });
+        var onH100 = cluster.Remote(() => Jobs.Train(batch),
+            new RemoteOptions { Gpus = 1, Placement = new GpuTypePlacement("H100") });
+    }
+
+    public static async Task PlacementGroupsAsync(GranaryClient cluster, double[] batch)
+    {
+        var group = await cluster.CreatePlacementGroupAsync(
+            [new ResourceBundle(cpus: 1, gpus: 1), new ResourceBundle(cpus: 1, gpus: 1)],
+            PlacementGroupStrategy.StrictSpread, name: "trainers");
+        foreach (var bundle in group.Bundles)
+        {
+            Console.WriteLine($"bundle {bundle.Index} on {bundle.NodeId}, GPUs [{string.Join(",", bundle.GpuIds)}]");
+        }
+
+        var step = cluster.Remote(() => Jobs.Step(batch),
+            new RemoteOptions { Gpus = 1, PlacementGroup = group, BundleIndex = 0 });
+        var helper = await cluster.CreateActorAsync(() => new Counter(0),
+            new ActorOptions { Cpus = 1, PlacementGroup = group, BundleIndex = 1 });
+
+        await cluster.RemovePlacementGroupAsync(group);
+        await step;
+        await helper.KillAsync();
+    }
+
+    public static IReadOnlyList<int> Gpus(GranaryClient cluster, double[] batch, IReadOnlyList<ObjectRef<double[]>> parts)
+    {
+        var train = cluster.Remote(() => Jobs.Train(batch), new RemoteOptions { Gpus = 1 });
+        var shared = cluster.Map(parts, p => Jobs.Infer(p), new RemoteOptions { Gpus = 0.25 }); // four per device
+        var isolated = cluster.Remote(() => Jobs.Train(batch),
+            new RemoteOptions { Gpus = 2, Isolation = Isolation.Process });
+
+        // Inside Jobs.Train: which devices of this node it was given, such as [2, 3].
+        IReadOnlyList<int> mine = TaskContext.Current!.GpuIds;
+        return mine;
+    }
+
+    public static async Task ErrorsAsync(GranaryClient cluster)
+    {
+        try
+        {
+            await cluster.Remote(() => Jobs.Parse("bad input"));
+        }
+        catch (RemoteTaskException e)
+        {
+            Console.WriteLine($"{e.RemoteType}: {e.RemoteMessage} (on {e.NodeId}, in {e.TaskName})");
+            Console.WriteLine(e.RemoteStackTrace);
+        }
+
+        // Any other exception would have left the block; this one is the RemoteTaskException it caught.
+        var failure = await cluster.Remote(() => Jobs.Parse("bad input")).WaitAsync().ContinueWith(t => t.Exception?.InnerException, TaskScheduler.Default);
+        Check.That(failure is RemoteTaskException { RemoteType: "System.FormatException" }, "a FormatException on the silo");
+    }
+
+    public static async Task SerializersAsync()
+    {
+        var options = new ClientOptions();
+        options.Serializers.Add(new WordSerializer());
+        await using var cluster = await GranaryClient.ConnectAsync("127.0.0.1:6380", options);
+    }
+}
+
+/// <summary>The README's user code that its snippets call (its `Jobs` "stand for your own code").</summary>
+public static class Jobs
+{
+    public static ValueTask<int> CountAsync() => ValueTask.FromResult(3);
+
+    public static void Log(string text) => Console.WriteLine(text);
+
+    public static long SumAll(List<ObjectRef<int>> parts) =>
+        parts.Sum(p => (long)p.GetAsync().AsTask().GetAwaiter().GetResult());
+
+    public static List<ObjectRef<int>> MakeSquares(int n) =>       // a task that puts values and returns refs
+        [.. Enumerable.Range(0, n).Select(i => TaskContext.Current!.Put(i * i))];
+
+    public static void AppendLine(string path, string line)
+    {
+        // The first call is slower, so a broken order would show.
+        Thread.Sleep(line == "first" ? 300 : 0);
+        File.AppendAllLines(path, [line]);
+    }
+
+    public static double Step(double[] batch) => batch.Sum();
+
+    public static double Train(double[] batch) => batch.Sum();
+
+    public static double Infer(double[] part) => part.Sum();
+
+    public static int Parse(string text) => int.Parse(text, System.Globalization.CultureInfo.InvariantCulture);
+}
+
+public static class Shards
+{
+    [SpreadPlacement]
+    public static int Load(int index) => index;
+}
+
+[GpuTypePlacement("H100")]
+public sealed class Trainer { /* ... */ }
+
+/// <summary>Fails a snippet whose result contradicts what its README comment says.</summary>
+internal static class Check
+{
+    public static void That(bool condition, string what)
+    {
+        if (!condition)
+        {
+            throw new InvalidOperationException("README snippet: " + what);
+        }
+    }
+}

@@ -1,0 +1,98 @@
+using System.Text.Json.Nodes;
+using Granary.Runtime.Wire;
+
+namespace Granary.Silo.Tests;
+
+/// <summary>
+/// How `granary status` prints a head's report, from reports built by hand. The head keeps a dead node's
+/// last reservations and heartbeat counts (NodeFailureProcessTests shows it on a real cluster); status
+/// must not show them as in use or running, nor add them to the cluster's totals.
+/// </summary>
+public sealed class StatusCommandTests
+{
+    private const string Head = "127.0.0.1:6380";
+
+    [Fact]
+    public void A_dead_node_shows_nothing_in_use_running_or_stored_in_json()
+    {
+        var json = StatusCommand.ToJson(Report(), Head);
+        var nodes = json["nodes"]!.AsArray();
+        var dead = nodes.Single(n => (string?)n!["id"] == "w2")!;
+        Assert.Equal("dead", (string?)dead["state"]);
+        Assert.Equal(4, (double)dead["resources"]!["total"]!["CPU"]!);
+        Assert.Equal(1, (double)dead["resources"]!["total"]!["GPU"]!);
+        AssertAllZero(dead["resources"]!["inUse"]!, "CPU", "GPU");
+        AssertAllZero(dead["resources"]!["available"]!, "CPU", "GPU");
+        Assert.Equal(0, (int)dead["tasks"]!["running"]!);
+        Assert.Equal(0, (int)dead["tasks"]!["queued"]!);
+        Assert.Equal(0, (int)dead["store"]!["objects"]!);
+        Assert.Equal(0, (long)dead["store"]!["memoryBytes"]!);
+        Assert.Equal(0, (long)dead["store"]!["spilledBytes"]!);
+        Assert.Equal("killed", (string?)dead["deathReason"]);
+
+        // The live node is reported as the head sees it, and only it counts toward the totals.
+        var alive = nodes.Single(n => (string?)n!["id"] == "w1")!;
+        Assert.Equal(1, (double)alive["resources"]!["inUse"]!["CPU"]!);
+        Assert.Equal(1, (double)alive["resources"]!["available"]!["CPU"]!);
+        Assert.Equal(1, (int)alive["tasks"]!["running"]!);
+        Assert.Equal(5, (int)alive["store"]!["objects"]!);
+        Assert.Equal(1, (int)json["tasks"]!["running"]!);
+        Assert.Equal(2, (int)json["tasks"]!["queued"]!);
+    }
+
+    [Fact]
+    public void A_dead_node_shows_nothing_in_use_running_or_stored_in_text()
+    {
+        var lines = StatusCommand.ToText(Report(), Head).Split('\n');
+        Assert.Contains("Nodes: 2 alive, 1 dead", lines);
+        var dead = Array.FindIndex(lines, l => l.TrimStart().StartsWith("w2 ", StringComparison.Ordinal));
+        Assert.EndsWith("CPU 0/4, GPU 0/1", lines[dead].TrimEnd());
+        Assert.Contains("      died: killed", lines);
+        Assert.EndsWith("CPU 1/2", Assert.Single(lines, l => l.TrimStart().StartsWith("w1 ", StringComparison.Ordinal)).TrimEnd());
+        Assert.Single(lines, l => l.Contains("store:", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.StartsWith("Tasks: 1 running, 2 queued on nodes;", StringComparison.Ordinal));
+    }
+
+    private static void AssertAllZero(JsonNode map, params string[] names)
+    {
+        Assert.Equal(names, map.AsObject().Select(p => p.Key).Order());
+        Assert.All(names, name => Assert.Equal(0, (double)map[name]!));
+    }
+
+    /// <summary>A head, a live worker running one task of two CPUs' worth, and a dead one with stale figures from its last heartbeat.</summary>
+    private static StatusReport Report()
+    {
+        var report = new StatusReport { View = new ClusterView { HeadNodeId = "head" }, ClusterId = "cluster-test", Leases = 1 };
+        report.View.Nodes.Add(Node("head", isHead: true, NodeState.Alive, cpus: (0, 0)));
+        var w1 = Node("w1", isHead: false, NodeState.Alive, cpus: (2, 1), running: 1, queued: 2);
+        w1.Store = new ObjectStoreStats { Objects = 5, MemoryBytes = 5 << 20, CapacityBytes = 1L << 30 };
+        report.View.Nodes.Add(w1);
+        var w2 = Node("w2", isHead: false, NodeState.Dead, cpus: (4, 1), running: 3, queued: 4);
+        w2.Total.Amounts["GPU"] = 1;
+        w2.Available.Amounts["GPU"] = 0;
+        w2.Gpus.Add(new GpuInfo { Index = 0, Type = "A100", MemoryBytes = 16L << 30 });
+        w2.Store = new ObjectStoreStats { Objects = 9, MemoryBytes = 9 << 20, SpilledBytes = 3 << 20, CapacityBytes = 1L << 30 };
+        w2.DeathReason = "killed";
+        report.View.Nodes.Add(w2);
+        return report;
+    }
+
+    private static NodeInfo Node(string id, bool isHead, NodeState state, (double Total, double Available) cpus, int running = 0, int queued = 0)
+    {
+        var node = new NodeInfo
+        {
+            NodeId = id,
+            Address = "127.0.0.1:" + (40000 + id.Length),
+            IsHead = isHead,
+            State = state,
+            Alive = state != NodeState.Dead,
+            Total = new ResourceMap(),
+            Available = new ResourceMap(),
+            RunningTasks = running,
+            QueuedTasks = queued,
+        };
+        node.Total.Amounts["CPU"] = cpus.Total;
+        node.Available.Amounts["CPU"] = cpus.Available;
+        return node;
+    }
+}
