@@ -1,0 +1,8 @@
+using Orleans;
+
+namespace Granary.Client.Tests.UserHost;
+
+public sealed class GreeterGrain : Grain, IGreeterGrain
+{
+    public Task<string> Greet(string name) => Task.FromResult($"{this.GetPrimaryKeyString()} greets {name}");
+}

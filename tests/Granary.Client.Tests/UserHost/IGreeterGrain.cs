@@ -1,0 +1,9 @@
+using Orleans;
+
+namespace Granary.Client.Tests.UserHost;
+
+/// <summary>A user's own grain, hosted in the same silo as Granary.</summary>
+public interface IGreeterGrain : IGrainWithStringKey
+{
+    Task<string> Greet(string name);
+}
