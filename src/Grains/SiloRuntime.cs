@@ -31,6 +31,7 @@ internal sealed partial class SiloRuntime : IExecutionHost, IAsyncDisposable
     private static int _reservedThreads;
     private Task _heartbeats = Task.CompletedTask;
     private Task _membership = Task.CompletedTask;
+    private long _lastHeadContact = Environment.TickCount64;
     private readonly CancellationTokenSource _heartbeatStop = new();
 
     public SiloRuntime(SiloOptions options, Head.Persistence.IHeadStore? headStore = null, ILoggerFactory? hostLogging = null)
@@ -73,6 +74,12 @@ internal sealed partial class SiloRuntime : IExecutionHost, IAsyncDisposable
     public string SiloEndpoint { get; private set; } = string.Empty;
 
     public ILoggerFactory LoggerFactory { get; }
+
+    /// <summary>This silo's Orleans generation (its start time); set at start.</summary>
+    public long Generation { get; private set; }
+
+    /// <summary>How long the head has not answered this node's load reports.</summary>
+    public TimeSpan HeadSilentFor => TimeSpan.FromMilliseconds(Environment.TickCount64 - Volatile.Read(ref _lastHeadContact));
 
     /// <summary>Orleans' grain factory of this silo; set at start.</summary>
     public IGrainFactory GrainFactory { get; private set; } = null!;
@@ -129,9 +136,11 @@ internal sealed partial class SiloRuntime : IExecutionHost, IAsyncDisposable
     /// Called once the silo has joined the cluster: the head restores its tables, then this node registers
     /// with the head and starts reporting its load.
     /// </summary>
-    public async Task StartAsync(IGrainFactory grainFactory, IClusterMembershipService membership, string address, string siloEndpoint, CancellationToken cancellationToken)
+    public async Task StartAsync(IGrainFactory grainFactory, IClusterMembershipService membership, string address, string siloEndpoint, long generation, CancellationToken cancellationToken)
     {
         GrainFactory = grainFactory;
+        Generation = generation;
+        _lastHeadContact = Environment.TickCount64;
         Address = address;
         SiloEndpoint = siloEndpoint;
         if (Head is not null)
@@ -184,6 +193,7 @@ internal sealed partial class SiloRuntime : IExecutionHost, IAsyncDisposable
                 }
 
                 failing = false;
+                Volatile.Write(ref _lastHeadContact, Environment.TickCount64);
             }
             catch (OperationCanceledException) when (stop.IsCancellationRequested)
             {

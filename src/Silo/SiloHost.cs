@@ -17,15 +17,24 @@ namespace Granary.Silo;
 /// is the primary silo of Orleans development clustering, or with Redis every silo keeps membership there;
 /// a worker asks the head which, before it starts its silo.
 /// </summary>
-public sealed class SiloHost : IAsyncDisposable
+public sealed partial class SiloHost : IAsyncDisposable
 {
-    private readonly IHost _host;
+    private readonly SiloOptions _options;
+    private readonly IPAddress _ip;
+    private readonly int _gatewayPort;
+    private readonly int _siloPort;
+    private readonly CancellationTokenSource _stop = new();
+    private IHost _host = null!;
+    private Runtime.Wire.ClusterConfig? _joined;
+    private Task _watch = Task.CompletedTask;
     private int _stopped;
 
-    private SiloHost(IHost host)
+    private SiloHost(SiloOptions options, IPAddress ip, int gatewayPort, int siloPort)
     {
-        _host = host;
-        Runtime = host.Services.GetRequiredService<SiloRuntime>();
+        _options = options;
+        _ip = ip;
+        _gatewayPort = gatewayPort;
+        _siloPort = siloPort;
     }
 
     /// <summary>host:port of this silo's gateway, where clients connect.</summary>
@@ -35,7 +44,7 @@ public sealed class SiloHost : IAsyncDisposable
 
     public bool IsHead => Runtime.Head is not null;
 
-    internal SiloRuntime Runtime { get; }
+    internal SiloRuntime Runtime => _host.Services.GetRequiredService<SiloRuntime>();
 
     /// <summary>The silo's services (Orleans' and Granary's), for tests and embedding.</summary>
     public IServiceProvider Services => _host.Services;
@@ -45,8 +54,8 @@ public sealed class SiloHost : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(options);
         options.WorkerStartInfo ??= WorkerStartInfo;
         options.Validate();
+        options.NodeId ??= "node-" + Guid.NewGuid().ToString("N")[..12];
         var ip = ResolveHost(options.Host);
-        var join = options.IsHead ? null : await JoinAsync(options, cancellationToken).ConfigureAwait(false);
         if (options.IsHead && options.RedisAddress is { } redis && options.HeadStore is null)
         {
             options.HeadStore = await Grains.Head.Persistence.RedisHeadStore.ConnectAsync(redis, cancellationToken).ConfigureAwait(false);
@@ -54,8 +63,21 @@ public sealed class SiloHost : IAsyncDisposable
 
         var gatewayPort = options.Port != 0 ? options.Port : FreePort(ip);
         var siloPort = options.SiloPort != 0 ? options.SiloPort : options.Port != 0 ? options.Port + 1 : FreePort(ip);
-        var redisAddress = options.IsHead ? options.RedisAddress : join!.Redis is { Length: > 0 } r ? r : null;
+        var silo = new SiloHost(options, ip, gatewayPort, siloPort);
+        silo._joined = options.IsHead ? null : await JoinAsync(options, options.JoinTimeout, cancellationToken).ConfigureAwait(false);
+        silo._host = await silo.StartHostAsync(cancellationToken).ConfigureAwait(false);
+        if (silo._joined is { Redis.Length: 0 })
+        {
+            silo._watch = silo.WatchHeadAsync();
+        }
 
+        return silo;
+    }
+
+    private async Task<IHost> StartHostAsync(CancellationToken cancellationToken)
+    {
+        var options = _options;
+        var redisAddress = options.IsHead ? options.RedisAddress : _joined!.Redis is { Length: > 0 } r ? r : null;
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Logging.ClearProviders();
         if (options.LoggerFactory is not null)
@@ -72,14 +94,14 @@ public sealed class SiloHost : IAsyncDisposable
                 o.ClusterId = options.ClusterId;
                 o.ServiceId = options.ServiceId;
             });
-            silo.ConfigureEndpoints(ip, siloPort, gatewayPort, listenOnAnyHostAddress: false);
+            silo.ConfigureEndpoints(_ip, _siloPort, _gatewayPort, listenOnAnyHostAddress: false);
             if (redisAddress is not null)
             {
                 silo.UseRedisClustering(redisAddress);
             }
             else
             {
-                var primary = options.IsHead ? new IPEndPoint(ip, siloPort) : ClusterClientHost.ParseEndpoint(join!.PrimarySiloEndpoint);
+                var primary = options.IsHead ? new IPEndPoint(_ip, _siloPort) : ClusterClientHost.ParseEndpoint(_joined!.PrimarySiloEndpoint);
                 silo.UseDevelopmentClustering(primary);
             }
 
@@ -98,17 +120,80 @@ public sealed class SiloHost : IAsyncDisposable
             throw;
         }
 
-        return new SiloHost(host);
+        return host;
+    }
+
+    /// <summary>
+    /// Without Redis the head's silo holds the membership table, so a head that restarts starts a new cluster
+    /// that this worker's silo is not part of. When the head has been silent for the node timeout, the
+    /// worker asks it how to join; if it is a new head, the worker starts its silo again in the new cluster
+    /// (under the same node id and ports). What ran here is gone, as it is for the new head.
+    /// </summary>
+    private async Task WatchHeadAsync()
+    {
+        var stop = _stop.Token;
+        while (!stop.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(_options.HeartbeatInterval, stop).ConfigureAwait(false);
+                if (Runtime.HeadSilentFor < _options.NodeDeadTimeout)
+                {
+                    continue;
+                }
+
+                var config = await JoinAsync(_options, _options.NodeDeadTimeout, stop).ConfigureAwait(false);
+                if (config.HeadGeneration == _joined!.HeadGeneration)
+                {
+                    continue;
+                }
+
+                var old = _host;
+                Runtime.Killed = true;
+                await StopHostAsync(old, new CancellationToken(canceled: true)).ConfigureAwait(false);
+                _joined = config;
+                _host = await StartHostAsync(stop).ConfigureAwait(false);
+                if (_options.LoggerFactory?.CreateLogger("Granary.Silo") is { } logger)
+                {
+                    LogRejoinedNewHead(logger, _options.NodeId!, _options.HeadAddress!);
+                }
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (GranaryException)
+            {
+                // The head is still away; look again on the next tick.
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Silo {NodeId} joined the restarted head at {Head} anew")]
+    private static partial void LogRejoinedNewHead(ILogger logger, string nodeId, string head);
+
+    private static async Task StopHostAsync(IHost host, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await host.StopAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // An ungraceful or overdue stop ends early; what is left stops with the host.
+        }
+
+        host.Dispose();
     }
 
     /// <summary>Asks the head, as a client of its gateway, how to join: the cluster's membership and ids.</summary>
-    private static async Task<Runtime.Wire.ClusterConfig> JoinAsync(SiloOptions options, CancellationToken cancellationToken)
+    private static async Task<Runtime.Wire.ClusterConfig> JoinAsync(SiloOptions options, TimeSpan wait, CancellationToken cancellationToken)
     {
-        var cluster = await ClusterClientHost.ConnectAsync(options.HeadAddress!, options.ClusterId, options.JoinTimeout, options.LoggerFactory, configure: null, cancellationToken).ConfigureAwait(false);
+        var cluster = await ClusterClientHost.ConnectAsync(options.HeadAddress!, options.ClusterId, wait, options.LoggerFactory, configure: null, cancellationToken).ConfigureAwait(false);
         await using (cluster.ConfigureAwait(false))
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timeout.CancelAfter(options.JoinTimeout);
+            timeout.CancelAfter(wait);
             return await cluster.Head.GetClusterConfig(timeout.Token).ConfigureAwait(false);
         }
     }
@@ -132,17 +217,10 @@ public sealed class SiloHost : IAsyncDisposable
             return;
         }
 
+        await _stop.CancelAsync().ConfigureAwait(false);
+        await _watch.ConfigureAwait(false);
         Runtime.Killed = true;
-        try
-        {
-            await _host.StopAsync(new CancellationToken(canceled: true)).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-            // An ungraceful stop ends early by design.
-        }
-
-        _host.Dispose();
+        await StopHostAsync(_host, new CancellationToken(canceled: true)).ConfigureAwait(false);
     }
 
     /// <summary>The `granary` executable beside this assembly, run directly or through the dotnet host.</summary>
@@ -171,16 +249,9 @@ public sealed class SiloHost : IAsyncDisposable
             return;
         }
 
-        using var timeout = new CancellationTokenSource(Runtime.Options.DrainTimeout + TimeSpan.FromSeconds(10));
-        try
-        {
-            await _host.StopAsync(timeout.Token).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-            // Stopping took too long; what is left stops with the host.
-        }
-
-        _host.Dispose();
+        await _stop.CancelAsync().ConfigureAwait(false);
+        await _watch.ConfigureAwait(false);
+        using var timeout = new CancellationTokenSource(_options.DrainTimeout + TimeSpan.FromSeconds(10));
+        await StopHostAsync(_host, timeout.Token).ConfigureAwait(false);
     }
 }

@@ -83,9 +83,9 @@ internal static class StatusCommand
         {
             cluster = await ClusterClientHost.ConnectAsync(address, clusterId, TimeSpan.FromSeconds(10), logging: null, configure: null, CancellationToken.None).ConfigureAwait(false);
         }
-        catch (GranaryException ex)
+        catch (HeadUnreachableException ex)
         {
-            throw new InvalidOperationException(ex.Message, ex);
+            throw new InvalidOperationException($"cannot reach the head at {address}: {ex.Reason}. Is 'granary start --head' running there?", ex);
         }
 
         await using (cluster.ConfigureAwait(false))

@@ -130,6 +130,7 @@ internal sealed partial class HeadService : IAsyncDisposable
         Redis = _silo.Options.RedisAddress ?? string.Empty,
         HeadNodeId = _silo.NodeId,
         NodeDeadTimeoutMs = (long)_silo.Options.NodeDeadTimeout.TotalMilliseconds,
+        HeadGeneration = _silo.Generation,
     };
 
     public async Task<ClusterView> RegisterAsync(NodeInfo node, CancellationToken cancellationToken)

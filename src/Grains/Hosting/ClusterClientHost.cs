@@ -81,7 +81,7 @@ internal sealed class ClusterClientHost : IAsyncDisposable
             var reason = deadline.IsCancellationRequested
                 ? $"timed out after {timeout.TotalSeconds:0.#} s" + (last is null ? string.Empty : $" ({Reason(last)})")
                 : Reason(ex);
-            throw new GranaryException($"Cannot reach the Granary head at {address}: {reason}. Is 'granary start --head' running there?", ex);
+            throw new HeadUnreachableException(address, reason, ex);
         }
 
         return new ClusterClientHost(host);
@@ -108,14 +108,14 @@ internal sealed class ClusterClientHost : IAsyncDisposable
         var colon = address.LastIndexOf(':');
         if (colon <= 0 || !int.TryParse(address.AsSpan(colon + 1), System.Globalization.CultureInfo.InvariantCulture, out var port) || port is < 1 or > 65535)
         {
-            throw new ArgumentException($"'{address}' is not host:port (for example 127.0.0.1:6380).", nameof(address));
+            throw new FormatException($"'{address}' is not host:port (for example 127.0.0.1:6380).");
         }
 
         var host = address[..colon].Trim('[', ']');
         var ip = IPAddress.TryParse(host, out var parsed)
             ? parsed
             : Dns.GetHostAddresses(host).FirstOrDefault(a => a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork)
-                ?? throw new ArgumentException($"'{host}' does not resolve to an IPv4 address.", nameof(address));
+                ?? throw new FormatException($"'{host}' in '{address}' does not resolve to an IPv4 address.");
         return new IPEndPoint(ip, port);
     }
 

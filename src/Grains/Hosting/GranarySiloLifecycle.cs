@@ -18,7 +18,7 @@ internal sealed class GranarySiloLifecycle(SiloRuntime runtime, IGrainFactory gr
     {
         var gateway = local.GatewayAddress?.Endpoint ?? local.SiloAddress.Endpoint;
         var silo = local.SiloAddress.Endpoint;
-        return runtime.StartAsync(grains, membership, $"{gateway.Address}:{gateway.Port}", $"{silo.Address}:{silo.Port}", cancellationToken);
+        return runtime.StartAsync(grains, membership, $"{gateway.Address}:{gateway.Port}", $"{silo.Address}:{silo.Port}", local.SiloAddress.Generation, cancellationToken);
     }
 
     private async Task StopAsync(CancellationToken cancellationToken)
