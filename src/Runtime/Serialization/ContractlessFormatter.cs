@@ -7,10 +7,10 @@ namespace Granary.Runtime.Serialization;
 /// MessagePack's contractless layout for a plain type (a class, struct or record with no attributes): a map
 /// from each member's key to its value (<see cref="ContractlessShape"/> says which members). It is built with
 /// reflection rather than taken from MessagePack's <c>DynamicContractlessObjectResolver</c>, which emits each
-/// formatter into one non-collectible dynamic assembly. Such an assembly cannot refer to job code loaded into
-/// a collectible context (and would keep it loaded), it handles public types only, and it needs dynamic code,
-/// which a file-based app (<c>dotnet run app.cs</c>) turns off. The bytes are the same as that resolver's.
-/// Thread-safe.
+/// formatter into one dynamic assembly that MessagePack holds for the life of the process: a formatter for a
+/// job's type would keep the job's collectible load context from ever unloading. That resolver also refuses
+/// non-public types (a script's top-level records are internal) and needs dynamic code, which a file-based app
+/// (<c>dotnet run app.cs</c>) turns off. The bytes are the same as that resolver's. Thread-safe.
 /// </summary>
 internal sealed class ContractlessFormatter<T>(ValueResolver resolver) : IMessagePackFormatter<T>
 {

@@ -13,7 +13,8 @@ namespace Granary.Runtime.Serialization;
 /// <c>ContractlessStandardResolver</c>'s order (built-in types, <c>[MessagePackFormatter]</c>, immutable and
 /// generic collections, tuples, enums, nullables), and any other plain type as MessagePack's contractless layout
 /// (<see cref="ContractlessFormatter{T}"/>). It leaves out the resolvers of that chain that emit code at run
-/// time (dynamic object, contractless object and union resolvers): see <see cref="ContractlessFormatter{T}"/>.
+/// time (dynamic object, contractless object and union resolvers; see <see cref="ContractlessFormatter{T}"/>
+/// for why), and its ExpandoObject support.
 /// One per <see cref="ValueSerializer"/>, so what it caches about a job's types dies with the job. Thread-safe.
 /// </summary>
 internal sealed class ValueResolver(Func<IObjectOwner> owner) : IFormatterResolver
