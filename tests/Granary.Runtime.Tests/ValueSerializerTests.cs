@@ -56,10 +56,10 @@ public sealed class ValueSerializerTests
     [Fact]
     public void Plain_types_need_no_attributes_and_keep_only_public_members()
     {
-        var fields = new Fields { Count = 3, Label = "l" };
+        var fields = new Fields { Count = 3, Label = "l", Left = "out" };
         fields.SetHidden(9);
         var read = RoundTrip(fields);
-        Assert.Equal((3, "l", 0), (read.Count, read.Label, read.Hidden));
+        Assert.Equal((3, "l", 0, null), (read.Count, read.Label, read.Hidden, read.Left));
 
         Assert.Equal(new Internal(1, [new Sample("x", 2)]), RoundTrip(new Internal(1, [new Sample("x", 2)])), InternalComparer.Instance);
         Assert.Equal(new Pair { Left = 1.5, Right = -1 }, RoundTrip(new Pair { Left = 1.5, Right = -1 }));
@@ -144,6 +144,9 @@ public sealed class ValueSerializerTests
         private int _hidden;
 
         public string? Label { get; set; }
+
+        [System.Runtime.Serialization.IgnoreDataMember]
+        public string? Left { get; set; }
 
         public int Hidden => _hidden;
 
