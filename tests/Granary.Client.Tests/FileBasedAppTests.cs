@@ -86,14 +86,15 @@ public sealed class FileBasedAppTests
 #else
         const string configuration = "Release";
 #endif
-        // The same configuration as this test's build, so the referenced projects are already up to date.
+        // The same configuration as this test's build, so the referenced projects are already up to date; the
+        // script's own build output inside its folder, so it goes when the folder does.
         var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
         {
             WorkingDirectory = folder,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
-        foreach (var argument in new[] { "run", "app.cs", "-c", configuration })
+        foreach (var argument in new[] { "run", "app.cs", "-c", configuration, "--artifacts-path", Path.Combine(folder, "artifacts") })
         {
             start.ArgumentList.Add(argument);
         }
