@@ -5,7 +5,7 @@ namespace Granary;
 /// <summary>How a client behaves. Each default has its reason beside it.</summary>
 public sealed class ClientOptions
 {
-    /// <summary>Serializers tried before the built-in ones (raw arrays, System.Text.Json).</summary>
+    /// <summary>Serializers tried before the built-in ones (raw arrays, MessagePack).</summary>
     public IList<ISerializer> Serializers { get; } = new List<ISerializer>();
 
     /// <summary>Values Put() at most this size stay with the client and travel inline; larger ones go to a silo's store (Ray: 100 KiB).</summary>

@@ -90,8 +90,8 @@ public sealed record TaskInfo(string NodeId, string JobId, string ContextName, b
 public sealed record Interval(int Index, long Start, long End);
 
 /// <summary>
-/// Only <see cref="WordSerializer"/> can carry this type: JSON sees no public members and no parameterless
-/// constructor, so a round trip proves the custom serializer ran on both sides.
+/// Only <see cref="WordSerializer"/> can carry this type: MessagePack sees no public members and no public
+/// constructor that takes only members, so a round trip proves the custom serializer ran on both sides.
 /// </summary>
 public sealed class Word(string text)
 {
@@ -100,7 +100,7 @@ public sealed class Word(string text)
     public string Text() => _text;
 }
 
-/// <summary>A value System.Text.Json refuses (a reference cycle).</summary>
+/// <summary>A value the built-in serializer refuses (a reference cycle).</summary>
 public sealed class Loop
 {
     public Loop? Next { get; set; }

@@ -2,6 +2,8 @@ using System.Buffers;
 using System.Text;
 using Granary.Runtime.Serialization;
 using Granary.Runtime.Wire;
+using MessagePack;
+using MessagePack.Resolvers;
 
 namespace Granary.Runtime.Tests;
 
@@ -25,10 +27,10 @@ public sealed class ValueSerializerTests
     }
 
     [Fact]
-    public void Other_values_use_json_with_fields()
+    public void Other_values_use_message_pack_with_fields()
     {
         var value = _serializer.Serialize((3, "three"), typeof((int, string)));
-        Assert.Equal(ValueFormat.Json, value.Format);
+        Assert.Equal(ValueFormat.MessagePack, value.Format);
         Assert.Equal((3, "three"), _serializer.Deserialize<(int, string)>(value));
         Assert.Equal(new Sample("a", 2), _serializer.Deserialize<Sample>(_serializer.Serialize(new Sample("a", 2), typeof(Sample))));
     }
@@ -52,6 +54,53 @@ public sealed class ValueSerializerTests
     }
 
     [Fact]
+    public void Plain_types_need_no_attributes_and_keep_only_public_members()
+    {
+        var fields = new Fields { Count = 3, Label = "l", Left = "out" };
+        fields.SetHidden(9);
+        var read = RoundTrip(fields);
+        Assert.Equal((3, "l", 0, null), (read.Count, read.Label, read.Hidden, read.Left));
+
+        Assert.Equal(new Internal(1, [new Sample("x", 2)]), RoundTrip(new Internal(1, [new Sample("x", 2)])), InternalComparer.Instance);
+        Assert.Equal(new Pair { Left = 1.5, Right = -1 }, RoundTrip(new Pair { Left = 1.5, Right = -1 }));
+        Assert.Equal(Shade.Dark, RoundTrip(Shade.Dark));
+        Assert.Equal(new Dictionary<string, Sample?> { ["a"] = new("a", 1), ["b"] = null }, RoundTrip(new Dictionary<string, Sample?> { ["a"] = new("a", 1), ["b"] = null }));
+        Assert.Equal((int?)null, RoundTrip<int?>(null));
+        Assert.Equal(["x", "y"], RoundTrip<IReadOnlyList<string>>(["x", "y"]));
+    }
+
+    [Fact]
+    public void Public_types_are_written_as_message_pack_writes_them_contractless()
+    {
+        // The same bytes as MessagePack's own ContractlessStandardResolver, so either side can read the other.
+        var sample = new Tree("root", [new Tree("leaf", [], Shade.Dark)], Shade.Light);
+        var value = _serializer.Serialize(sample, typeof(Tree));
+        Assert.Equal(MessagePackSerializer.Serialize(sample, ContractlessStandardResolver.Options), value.Data.ToByteArray());
+        Assert.Equal("root", MessagePackSerializer.Deserialize<Tree>(value.Data.Memory, ContractlessStandardResolver.Options).Name);
+    }
+
+    [Fact]
+    public void Object_typed_members_hold_any_value()
+    {
+        var read = RoundTrip(new Boxes([1, "two", new List<int> { 3 }, null]));
+        Assert.Equal(1, Convert.ToInt32(read.Items[0]));
+        Assert.Equal("two", read.Items[1]);
+        Assert.Equal(3, Convert.ToInt32(Assert.IsType<object[]>(read.Items[2])[0]));
+        Assert.Null(read.Items[3]);
+    }
+
+    [Fact]
+    public void A_type_that_could_not_be_read_back_fails_when_written()
+    {
+        var error = Assert.Throws<ValueSerializationException>(() => _serializer.Serialize(new NoMatchingConstructor(1), typeof(NoMatchingConstructor)));
+        Assert.Contains(nameof(NoMatchingConstructor), error.Message);
+        Assert.Contains("constructor", error.Message);
+
+        var declared = Assert.Throws<ValueSerializationException>(() => _serializer.Serialize(new Sample("s", 1), typeof(IEquatable<Sample>)));
+        Assert.Contains("is an interface", declared.Message);
+    }
+
+    [Fact]
     public void An_unserializable_value_names_its_type()
     {
         var cycle = new Cycle();
@@ -64,12 +113,52 @@ public sealed class ValueSerializerTests
     [Fact]
     public void A_value_of_the_wrong_shape_names_the_target_type()
     {
-        var value = new Value { Format = ValueFormat.Json, Data = Google.Protobuf.ByteString.CopyFromUtf8("\"text\"") };
+        var value = new Value { Format = ValueFormat.MessagePack, Data = Google.Protobuf.ByteString.CopyFrom(MessagePackSerializer.Serialize("text")) };
         var error = Assert.Throws<ValueSerializationException>(() => _serializer.Deserialize<int>(value));
         Assert.Contains("System.Int32", error.Message);
     }
 
     public sealed record Sample(string Name, int Count);
+
+    public sealed record Tree(string Name, List<Tree> Children, Shade Shade);
+
+    public sealed record Boxes(object?[] Items);
+
+    public enum Shade
+    {
+        Light,
+        Dark,
+    }
+
+    public record struct Pair
+    {
+        public double Left;
+
+        public int Right { get; set; }
+    }
+
+    public sealed class Fields
+    {
+        public int Count;
+
+        private int _hidden;
+
+        public string? Label { get; set; }
+
+        [System.Runtime.Serialization.IgnoreDataMember]
+        public string? Left { get; set; }
+
+        public int Hidden => _hidden;
+
+        public void SetHidden(int hidden) => _hidden = hidden;
+    }
+
+    public sealed class NoMatchingConstructor(int seed)
+    {
+        public int Doubled { get; } = seed * 2;
+    }
+
+    private T RoundTrip<T>(T value) => _serializer.Deserialize<T>(_serializer.Serialize(value, typeof(T)));
 
     public sealed class Cycle
     {
@@ -83,5 +172,17 @@ public sealed class ValueSerializerTests
         public void Serialize(IBufferWriter<byte> output, object? value, Type type) => output.Write(Encoding.UTF8.GetBytes(((string)value!).ToUpperInvariant()));
 
         public object? Deserialize(ReadOnlyMemory<byte> data, Type type) => Encoding.UTF8.GetString(data.Span);
+    }
+
+    /// <summary>A record no other assembly can see: MessagePack's emitted formatters refuse such types.</summary>
+    internal sealed record Internal(int Id, List<Sample> Samples);
+
+    private sealed class InternalComparer : IEqualityComparer<Internal>
+    {
+        public static readonly InternalComparer Instance = new();
+
+        public bool Equals(Internal? x, Internal? y) => x!.Id == y!.Id && x.Samples.SequenceEqual(y.Samples);
+
+        public int GetHashCode(Internal obj) => obj.Id;
     }
 }

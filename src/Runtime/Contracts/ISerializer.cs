@@ -3,7 +3,7 @@ using System.Buffers;
 namespace Granary;
 
 /// <summary>
-/// A pluggable value serializer. Granary tries registered serializers before its own (System.Text.Json,
+/// A pluggable value serializer. Granary tries registered serializers before its own (MessagePack,
 /// and raw bytes for byte[] and arrays of primitives). The silo creates the same type by name inside
 /// the job's code, so it needs a public parameterless constructor. Implementations must be thread-safe.
 /// </summary>

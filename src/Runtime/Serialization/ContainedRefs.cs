@@ -1,14 +1,13 @@
-using System.Text.Json.Nodes;
-using Google.Protobuf;
 using Granary.Runtime.Objects;
 using Granary.Runtime.Wire;
 
 namespace Granary.Runtime.Serialization;
 
 /// <summary>
-/// The ObjectRefs one serialization wrote, collected as the JSON converter writes them, so the caller can
-/// keep their entries alive with the value and finish the ones that were still pending. Collection is per
-/// thread because System.Text.Json writes synchronously on the caller's thread. Not thread-safe itself.
+/// The ObjectRefs one serialization wrote, collected as <see cref="ObjectRefFormatter{TRef, T}"/> writes them, so
+/// the caller can keep their entries alive with the value and finish the ones that were still pending.
+/// Collection is per thread because MessagePack writes synchronously on the caller's thread. Not thread-safe
+/// itself.
 /// </summary>
 internal sealed class ContainedRefs
 {
@@ -20,7 +19,7 @@ internal sealed class ContainedRefs
     /// <summary>Every distinct entry written, in first-written order.</summary>
     public List<ObjectEntry> All { get; } = [];
 
-    /// <summary>The entries that were not finished when written: their JSON has no state yet.</summary>
+    /// <summary>The entries that were not finished when written: their bytes have no state yet.</summary>
     public List<ObjectEntry>? Pending { get; private set; }
 
     /// <summary>Starts collecting on this thread; returns what was being collected before, for <see cref="End"/>.</summary>
@@ -39,7 +38,7 @@ internal sealed class ContainedRefs
         return collected;
     }
 
-    /// <summary>Called by the converter for each ref it writes.</summary>
+    /// <summary>Called by the formatter for each ref it writes.</summary>
     public static void Record(ObjectEntry entry, bool pending)
     {
         var current = t_current ??= new ContainedRefs();
@@ -55,12 +54,12 @@ internal sealed class ContainedRefs
 
     /// <summary>
     /// Fills in the state of refs that were pending when <paramref name="value"/> was written and have
-    /// finished since. The value itself is not serialized again: what the caller passed at that moment is
-    /// what travels, as Ray's put copies at once.
+    /// finished since, by copying its bytes with those refs' states added. The value itself is not
+    /// serialized again: what the caller passed at that moment is what travels, as Ray's put copies at once.
     /// </summary>
     public static Value FillPending(Value value, IReadOnlyCollection<ObjectEntry> finished)
     {
-        if (value.Format != ValueFormat.Json || finished.Count == 0)
+        if (value.Format != ValueFormat.MessagePack || finished.Count == 0)
         {
             return value;
         }
@@ -71,37 +70,6 @@ internal sealed class ContainedRefs
             byId[entry.Id] = entry;
         }
 
-        var root = JsonNode.Parse(value.Data.Span);
-        Fill(root, byId);
-        var bytes = System.Text.Encoding.UTF8.GetBytes(root?.ToJsonString() ?? "null");
-        return new Value { Format = value.Format, Serializer = value.Serializer, Data = UnsafeByteOperations.UnsafeWrap(bytes) };
-    }
-
-    private static void Fill(JsonNode? node, Dictionary<string, ObjectEntry> byId)
-    {
-        switch (node)
-        {
-            case JsonObject obj when ObjectRefJson.IsPendingRef(obj, out var id):
-                if (byId.TryGetValue(id, out var entry))
-                {
-                    ObjectRefJson.AddState(obj, ObjectRegistry.Describe(entry));
-                }
-
-                break;
-            case JsonObject obj:
-                foreach (var (_, child) in obj)
-                {
-                    Fill(child, byId);
-                }
-
-                break;
-            case JsonArray array:
-                foreach (var child in array)
-                {
-                    Fill(child, byId);
-                }
-
-                break;
-        }
+        return new Value { Format = value.Format, Serializer = value.Serializer, Data = ObjectRefExtension.FillPending(value.Data.Memory, byId) };
     }
 }

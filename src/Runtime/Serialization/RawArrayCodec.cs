@@ -13,7 +13,7 @@ namespace Granary.Runtime.Serialization;
 /// </summary>
 internal static class RawArrayCodec
 {
-    private static readonly ConcurrentDictionary<Type, IElementCodec?> _codecs = new();
+    private static readonly ConcurrentDictionary<Type, IElementCodec> _codecs = new();
 
     public static bool IsRaw(Type type) => Codec(type) is not null;
 
@@ -52,21 +52,12 @@ internal static class RawArrayCodec
     /// <summary>A destination that decodes a streamed array of <paramref name="type"/> as its bytes arrive.</summary>
     public static ObjectSink CreateSink(Type type, long length) => Codec(type)!.CreateSink(length);
 
-    private static IElementCodec? Codec(Type type) => _codecs.GetOrAdd(type, static t =>
-    {
-        if (!t.IsArray || t.GetArrayRank() != 1)
-        {
-            return null;
-        }
-
-        var element = t.GetElementType()!;
-        if (!element.IsPrimitive || element == typeof(IntPtr) || element == typeof(UIntPtr))
-        {
-            return null;
-        }
-
-        return (IElementCodec)Activator.CreateInstance(typeof(ElementCodec<>).MakeGenericType(element))!;
-    });
+    // Only primitive arrays are cached: they are the framework's types. Caching every type asked about would
+    // keep a job's types, and so its collectible load context, alive for good.
+    private static IElementCodec? Codec(Type type) =>
+        type.IsArray && type.GetArrayRank() == 1 && type.GetElementType() is { IsPrimitive: true } element && element != typeof(IntPtr) && element != typeof(UIntPtr)
+            ? _codecs.GetOrAdd(type, static (_, e) => (IElementCodec)Activator.CreateInstance(typeof(ElementCodec<>).MakeGenericType(e))!, element)
+            : null;
 
     private interface IElementCodec
     {

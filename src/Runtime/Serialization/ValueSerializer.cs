@@ -1,23 +1,31 @@
 using System.Buffers;
-using System.Text.Json;
 using Google.Protobuf;
 using Granary.Runtime.Objects;
 using Granary.Runtime.Wire;
+using MessagePack;
 
 namespace Granary.Runtime.Serialization;
 
 /// <summary>
 /// Turns user values into wire <see cref="Value"/>s and back: registered <see cref="ISerializer"/>s first,
-/// raw bytes for byte[] and primitive arrays, System.Text.Json for the rest. One instance per job on a
-/// silo (its JSON metadata cache holds the job's types, so it must die with the job's load context).
-/// ObjectRefs inside JSON values are written and read by <see cref="ObjectRefConverterFactory"/>, through
-/// <see cref="Owner"/>. Thread-safe.
+/// raw bytes for byte[] and primitive arrays, MessagePack (contractless: no attributes on user types) for the
+/// rest. One instance per job on a silo: its <see cref="ValueResolver"/> caches formatters for the job's
+/// types, so it must die with the job's load context. ObjectRefs inside MessagePack values are written and
+/// read by <see cref="ObjectRefFormatter{TRef, T}"/>, through <see cref="Owner"/>. Thread-safe.
 /// </summary>
 internal sealed class ValueSerializer
 {
     private readonly IReadOnlyList<ISerializer> _custom;
     private readonly Func<string, ISerializer>? _resolveByName;
     private readonly Dictionary<string, ISerializer> _byName = new();
+    private readonly ValueResolver _resolver;
+    private readonly MessagePackSerializerOptions _options;
+
+    /// <summary>
+    /// How deeply a value may nest (objects and collections inside each other), writing or reading: far past any
+    /// plain data, and well inside a thread's stack.
+    /// </summary>
+    public const int MaxDepth = 500;
 
     public ValueSerializer(IReadOnlyList<ISerializer>? custom = null, Func<string, ISerializer>? resolveByName = null)
     {
@@ -28,15 +36,16 @@ internal sealed class ValueSerializer
             _byName[SerializerName(serializer)] = serializer;
         }
 
-        JsonOptions = new JsonSerializerOptions
-        {
-            // Fields too, so tuples and field-style records round-trip as users expect.
-            IncludeFields = true,
-        };
-        JsonOptions.Converters.Add(new ObjectRefConverterFactory(() => Owner ?? DetachedObjects.Instance));
-    }
+        _resolver = new ValueResolver(() => Owner ?? DetachedObjects.Instance);
 
-    public JsonSerializerOptions JsonOptions { get; }
+        // No LZ4: values are mostly small and cross loopback or a LAN, where compressing costs more than it
+        // saves. Trusted data (values come from the cluster's own processes), but nesting is bounded both ways:
+        // trusted data alone has no depth limit, and a cycle would write until the stack overflowed.
+        _options = MessagePackSerializerOptions.Standard
+            .WithResolver(_resolver)
+            .WithCompression(MessagePackCompression.None)
+            .WithSecurity(MessagePackSecurity.TrustedData.WithMaximumObjectGraphDepth(MaxDepth));
+    }
 
     /// <summary>
     /// The objects of the process and job this serializer works for: refs read out of values resolve
@@ -87,13 +96,13 @@ internal sealed class ValueSerializer
                 return new Value { Format = ValueFormat.Raw, Data = RawArrayCodec.Encode(value, value.GetType()), Serializer = value.GetType().GetElementType()!.FullName! };
             }
 
-            var json = JsonSerializer.SerializeToUtf8Bytes(value, type, JsonOptions);
-            return new Value { Format = ValueFormat.Json, Data = UnsafeByteOperations.UnsafeWrap(json) };
+            var bytes = _resolver.Codec(type).Serialize(value, _options);
+            return new Value { Format = ValueFormat.MessagePack, Data = UnsafeByteOperations.UnsafeWrap(bytes) };
         }
         catch (Exception ex) when (ex is not ValueSerializationException)
         {
             throw new ValueSerializationException(type,
-                $"A value of type '{type.FullName}' cannot be serialized: {ex.Message} Pass plain data (public properties or fields), or register an ISerializer for '{type.Name}'.", ex);
+                $"A value of type '{type.FullName}' cannot be serialized: {Reason(ex)} Pass plain data (public properties or fields), or register an ISerializer for '{type.Name}'.", ex);
         }
     }
 
@@ -134,7 +143,7 @@ internal sealed class ValueSerializer
         }
         catch (Exception ex) when (ex is not ValueSerializationException)
         {
-            throw new ValueSerializationException(type, $"A value could not be read as '{type.FullName}': {ex.Message}", ex);
+            throw new ValueSerializationException(type, $"A value could not be read as '{type.FullName}': {Reason(ex)}", ex);
         }
     }
 
@@ -184,14 +193,33 @@ internal sealed class ValueSerializer
                         : throw new InvalidOperationException($"a {arrayType.Name} cannot be assigned to {type.Name}.");
                 case ValueFormat.Custom:
                     return FindByName(value.Serializer).Deserialize(value.Data.Memory, type);
+                case ValueFormat.MessagePack:
+                    return _resolver.Codec(type).Deserialize(value.Data.Memory, _options);
+                case ValueFormat.Json:
+                    throw new InvalidOperationException("it was written as JSON by an earlier version of Granary, which this version no longer reads.");
                 default:
-                    return JsonSerializer.Deserialize(value.Data.Span, type, JsonOptions);
+                    throw new InvalidOperationException($"its format {value.Format} is unknown to this version of Granary.");
             }
         }
         catch (Exception ex) when (ex is not ValueSerializationException)
         {
-            throw new ValueSerializationException(type, $"A value could not be read as '{type.FullName}': {ex.Message}", ex);
+            throw new ValueSerializationException(type, $"A value could not be read as '{type.FullName}': {Reason(ex)}", ex);
         }
+    }
+
+    /// <summary>
+    /// What went wrong, without MessagePack's wrappers ("Failed to serialize ... value.", a type initializer
+    /// that threw): the innermost message, which names the member type and the reason.
+    /// </summary>
+    private static string Reason(Exception exception)
+    {
+        while ((exception is MessagePackSerializationException or TypeInitializationException or System.Reflection.TargetInvocationException)
+            && exception.InnerException is { } inner)
+        {
+            exception = inner;
+        }
+
+        return exception.Message;
     }
 
     private ISerializer? FindCustom(Type type)

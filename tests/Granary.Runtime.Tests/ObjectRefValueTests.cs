@@ -1,12 +1,11 @@
-using System.Text;
 using Granary.Runtime.Objects;
 using Granary.Runtime.Serialization;
 using Granary.Runtime.Wire;
 
 namespace Granary.Runtime.Tests;
 
-/// <summary>ObjectRefs inside JSON values, between two owners standing for two processes.</summary>
-public sealed class ObjectRefJsonTests
+/// <summary>ObjectRefs inside MessagePack values, between two owners standing for two processes.</summary>
+public sealed class ObjectRefValueTests
 {
     private readonly TestOwner _client = new("job-client");
     private readonly TestOwner _silo = new("job-client@node-1");
@@ -15,8 +14,17 @@ public sealed class ObjectRefJsonTests
     public void A_ref_is_written_with_its_id_owner_and_state()
     {
         var five = _client.Inline("o-five", 5);
-        var json = Encoding.UTF8.GetString(_client.Serializer.Serialize(new[] { Ref<int>(five) }, typeof(ObjectRef<int>[])).Data.Span);
-        Assert.StartsWith("[{\"$objectRef\":\"o-five\",\"owner\":\"job-client\",\"value\":\"", json);
+        var bytes = _client.Serializer.Serialize(new[] { Ref<int>(five) }, typeof(ObjectRef<int>[])).Data.Memory;
+
+        // An array of one MessagePack extension of type 71, holding the protobuf NestedRef.
+        var reader = new MessagePack.MessagePackReader(bytes);
+        Assert.Equal(1, reader.ReadArrayHeader());
+        var extension = reader.ReadExtensionFormat();
+        Assert.Equal(ObjectRefExtension.TypeCode, extension.TypeCode);
+        var reference = NestedRef.Parser.ParseFrom(extension.Data);
+        Assert.Equal("o-five", reference.ObjectId);
+        Assert.Equal("job-client", reference.Owner);
+        Assert.Equal(5, _silo.Serializer.Deserialize<int>(reference.Value));
     }
 
     [Fact]
@@ -78,6 +86,38 @@ public sealed class ObjectRefJsonTests
     }
 
     [Fact]
+    public async Task Filling_in_a_ref_keeps_the_rest_of_the_value_as_written()
+    {
+        var done = _client.Inline("o-done", 1);
+        var later = new ObjectEntry("o-later", _client);
+        var holder = new Holder("name", [Ref<int>(done), Ref<int>(later)], new Dictionary<string, double> { ["pi"] = 3.14 });
+        var value = _client.Serializer.Serialize(holder, typeof(Holder), out var contained);
+        Assert.Equal([later], contained!.Pending!);
+
+        later.TrySetValue(_client.Serializer.Serialize(2, typeof(int)));
+        var read = _silo.Serializer.Deserialize<Holder>(ContainedRefs.FillPending(value, contained.Pending!));
+        Assert.Equal("name", read.Name);
+        Assert.Equal(3.14, read.Extra["pi"]);
+        Assert.Equal(1, await read.Refs[0]);
+        Assert.Equal(2, await read.Refs[1]);
+    }
+
+    [Fact]
+    public async Task Refs_in_object_typed_slots_read_back_as_refs()
+    {
+        var six = _client.Inline("o-six", 6);
+        var value = _client.Serializer.Serialize(new List<object?> { Ref<int>(six), "x", null }, typeof(List<object?>), out var contained);
+        Assert.Equal([six], contained!.All);
+
+        var read = _silo.Serializer.Deserialize<List<object?>>(value);
+        var reference = Assert.IsType<ObjectRef<object>>(read[0]);
+        Assert.Equal("o-six", reference.Id);
+        Assert.Equal(6, Convert.ToInt32(await reference));
+        Assert.Equal("x", read[1]);
+        Assert.Null(read[2]);
+    }
+
+    [Fact]
     public void Refs_equal_by_id()
     {
         var entry = _client.Inline("o-same", 1);
@@ -116,6 +156,8 @@ public sealed class ObjectRefJsonTests
     private static ObjectRef<T> Ref<T>(ObjectEntry entry) => new(entry);
 
     public sealed record Trio(ObjectRef<int> A, ObjectRef<int[]> B, ObjectRef<int> C);
+
+    public sealed record Holder(string Name, List<ObjectRef<int>> Refs, Dictionary<string, double> Extra);
 
     /// <summary>An owner with no network: stands for one process.</summary>
     private sealed class TestOwner : IObjectOwner
