@@ -119,10 +119,16 @@ internal sealed class CodeShipper
         }
     }
 
+    /// <summary>
+    /// User code worth shipping: not dynamic, not the shared framework, not Granary or its dependencies,
+    /// and not an assembly that defines Orleans grains (grains must be registered with a silo when it
+    /// starts, so such an assembly belongs to the silo's host, not to a job).
+    /// </summary>
     private static bool IsShippable(Assembly assembly) =>
         !assembly.IsDynamic
         && assembly.Location.Length > 0
         && !JobLoadContext.IsGranaryAssembly(assembly.GetName().Name)
+        && !GrainAssemblies.DefinesGrains(assembly.Location)
         && !Path.GetFullPath(assembly.Location).StartsWith(_sharedFrameworkRoot, StringComparison.Ordinal);
 
     private static AssemblyRef? Describe(Assembly assembly)

@@ -78,6 +78,38 @@ internal sealed class JobLoadContext : AssemblyLoadContext
         }
 
         var bytes = _findShipped(assemblyName);
-        return bytes is null ? null : LoadFromStream(new MemoryStream(bytes, writable: false));
+        if (bytes is null)
+        {
+            return null;
+        }
+
+        return HostCopy(assemblyName, bytes) ?? LoadFromStream(new MemoryStream(bytes, writable: false));
+    }
+
+    /// <summary>
+    /// A shipped assembly with Orleans code generation that this process already runs (a client and an
+    /// embedded cluster share a process) is taken from the host: Orleans scans every load context when a
+    /// silo or client starts, and a second copy in a context being unloaded would make that start fail.
+    /// Only the very same build (same module version id) is taken, so another version still gets its own
+    /// context.
+    /// </summary>
+    private static Assembly? HostCopy(AssemblyName name, byte[] bytes)
+    {
+        foreach (var loaded in Default.Assemblies)
+        {
+            if (loaded.FullName == name.FullName && loaded.IsDefined(typeof(Orleans.ApplicationPartAttribute)) && loaded.ManifestModule.ModuleVersionId == ModuleVersionId(bytes))
+            {
+                return loaded;
+            }
+        }
+
+        return null;
+    }
+
+    private static Guid ModuleVersionId(byte[] bytes)
+    {
+        using var pe = new System.Reflection.PortableExecutable.PEReader(new MemoryStream(bytes, writable: false));
+        var metadata = System.Reflection.Metadata.PEReaderExtensions.GetMetadataReader(pe);
+        return metadata.GetGuid(metadata.GetModuleDefinition().Mvid);
     }
 }

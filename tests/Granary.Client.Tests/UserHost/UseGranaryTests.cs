@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Hosting;
+using Granary.TestGrains;
 using Orleans.Hosting;
 
 namespace Granary.Client.Tests.UserHost;

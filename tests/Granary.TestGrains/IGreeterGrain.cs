@@ -1,6 +1,6 @@
 using Orleans;
 
-namespace Granary.Client.Tests.UserHost;
+namespace Granary.TestGrains;
 
 /// <summary>A user's own grain, hosted in the same silo as Granary.</summary>
 public interface IGreeterGrain : IGrainWithStringKey

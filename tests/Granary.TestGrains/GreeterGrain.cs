@@ -1,6 +1,6 @@
 using Orleans;
 
-namespace Granary.Client.Tests.UserHost;
+namespace Granary.TestGrains;
 
 public sealed class GreeterGrain : Grain, IGreeterGrain
 {
