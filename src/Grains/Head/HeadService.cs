@@ -343,9 +343,11 @@ internal sealed partial class HeadService : IAsyncDisposable
                 }
             }
 
-            if (newest?.Status == SiloStatus.Dead)
+            // A silo that is stopping or shutting down takes no work and finishes none that is still in
+            // flight: Granary drained it already if the stop was graceful. So leaving counts as dead here.
+            if (newest?.Status is SiloStatus.Dead or SiloStatus.Stopping or SiloStatus.ShuttingDown)
             {
-                DeclareDead(node.NodeId, "Orleans membership declared its silo dead");
+                DeclareDead(node.NodeId, newest.Status == SiloStatus.Dead ? "Orleans membership declared its silo dead" : $"its silo is {newest.Status.ToString().ToLowerInvariant()}");
             }
         }
     }
