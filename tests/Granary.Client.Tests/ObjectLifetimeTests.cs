@@ -9,7 +9,8 @@ public sealed class ObjectLifetimeTests
     [Fact]
     public async Task Dropped_refs_free_their_stored_values()
     {
-        await using var client = await LocalCluster.StartAsync(new LocalClusterOptions { Silos = 1 });
+        var client = await LocalCluster.StartAsync(new LocalClusterOptions { Silos = 1 }).WithTimeout();
+        await using var stopClient = client.DisposeWithin();
         var store = client.Cluster!.Silos[1].Runtime.Store;
         for (var i = 0; i < 30; i++)
         {
@@ -31,7 +32,8 @@ public sealed class ObjectLifetimeTests
     [Fact]
     public async Task A_long_loop_of_dropped_refs_keeps_the_store_and_the_heap_bounded()
     {
-        await using var client = await LocalCluster.StartAsync(new LocalClusterOptions { Silos = 1 });
+        var client = await LocalCluster.StartAsync(new LocalClusterOptions { Silos = 1 }).WithTimeout();
+        await using var stopClient = client.DisposeWithin();
         var store = client.Cluster!.Silos[1].Runtime.Store;
         const int Calls = 4_000;
         const long ResultBytes = 30_000 * sizeof(int);  // over the 100 KiB inline threshold: each result is stored
@@ -69,18 +71,19 @@ public sealed class ObjectLifetimeTests
     [Fact]
     public async Task A_value_a_queued_task_borrows_is_not_freed_when_the_caller_drops_its_ref()
     {
-        await using var client = await LocalCluster.StartAsync(new LocalClusterOptions { Silos = 1, CpusPerSilo = 1 });
+        var client = await LocalCluster.StartAsync(new LocalClusterOptions { Silos = 1, CpusPerSilo = 1 }).WithTimeout();
+        await using var stopClient = client.DisposeWithin();
         var blocker = client.Remote(() => TestJobs.Timed(0, 500));
         var sum = SumOfDroppedPut(client);
         await Collector.CollectAsync(5);
 
-        await blocker;
-        Assert.Equal(200_000L, await sum);
+        await blocker.WithTimeout();
+        Assert.Equal(200_000L, await sum.WithTimeout());
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static async Task ProduceAndDropAsync(GranaryClient client, int count = 100_000) =>
-        await client.Remote(() => TestJobs.Range(count)).WaitAsync();
+        await client.Remote(() => TestJobs.Range(count)).WaitAsync().WithTimeout();
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static ObjectRef<long> SumOfDroppedPut(GranaryClient client)

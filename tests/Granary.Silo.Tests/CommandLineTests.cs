@@ -53,7 +53,7 @@ public sealed class CommandLineTests
         Console.SetError(capture);
         try
         {
-            var code = await GranaryCommand.RunAsync(args);
+            var code = await GranaryCommand.RunAsync(args).WithTimeout();
             return (code, capture.ToString());
         }
         finally
