@@ -45,8 +45,11 @@ public sealed class MapTests(ClusterFixture fixture)
     [Fact]
     public async Task Map_spreads_long_tasks_over_every_free_slot()
     {
-        // Four 300 ms tasks and four CPU slots: they should overlap, not queue behind one lease.
-        var refs = Client.Map(Enumerable.Range(0, 4), i => TestJobs.Timed(i, 300));
+        // Four tasks and four CPU slots: they should overlap, not queue behind one lease. Each runs until all
+        // four are running at once (bounded), so they pass only if the slots really are all in use together.
+        using var barrier = new TaskBarrier();
+        var folder = barrier.Folder;
+        var refs = Client.Map(Enumerable.Range(0, 4), i => TestJobs.TimedTogether(i, folder, 4));
         var intervals = await Client.GetAllAsync(refs).WithTimeout();
         var overlapping = intervals.Count(a => intervals.Any(b => b != a && b.Start < a.End && a.Start < b.End));
         Assert.True(overlapping >= 2, $"expected parallel execution, got {overlapping} overlapping intervals");

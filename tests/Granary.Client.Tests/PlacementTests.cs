@@ -39,7 +39,7 @@ public sealed class PlacementTests : IAsyncLifetime
     [Fact]
     public async Task Pack_fills_one_node_before_the_next()
     {
-        var nodes = await _client.GetAllAsync(Enumerable.Range(0, 2).Select(_ => _client.Remote(() => PlacementJobs.HoldThenNode(300))).ToList()).WithTimeout();
+        var nodes = await TogetherAsync(2, (barrier, n) => _client.Remote(() => PlacementJobs.NodeTogether(barrier, n)));
         Assert.Single(nodes.Distinct());
     }
 
@@ -47,14 +47,14 @@ public sealed class PlacementTests : IAsyncLifetime
     public async Task Spread_puts_work_on_different_nodes()
     {
         var spread = new RemoteOptions { Placement = SpreadPlacement.Instance };
-        var nodes = await _client.GetAllAsync(Enumerable.Range(0, 3).Select(_ => _client.Remote(() => PlacementJobs.HoldThenNode(300), spread)).ToList()).WithTimeout();
+        var nodes = await TogetherAsync(3, (barrier, n) => _client.Remote(() => PlacementJobs.NodeTogether(barrier, n), spread));
         Assert.Equal(3, nodes.Distinct().Count());
     }
 
     [Fact]
     public async Task A_placement_attribute_applies_when_options_say_nothing()
     {
-        var nodes = await _client.GetAllAsync(Enumerable.Range(0, 3).Select(_ => _client.Remote(() => PlacementJobs.SpreadNode())).ToList()).WithTimeout();
+        var nodes = await TogetherAsync(3, (barrier, n) => _client.Remote(() => PlacementJobs.SpreadNodeTogether(barrier, n)));
         Assert.Equal(3, nodes.Distinct().Count());
 
         var actors = new List<string>();
@@ -104,8 +104,9 @@ public sealed class PlacementTests : IAsyncLifetime
     [Fact]
     public async Task Fractional_gpus_share_a_device()
     {
+        // Both halves are held at once, so the second share is placed while the first still uses its device.
         var half = new RemoteOptions { Gpus = 0.5 };
-        var ids = await _client.GetAllAsync(Enumerable.Range(0, 2).Select(_ => _client.Remote(() => PlacementJobs.Gpus(), half)).ToList()).WithTimeout();
+        var ids = await TogetherAsync(2, (barrier, n) => _client.Remote(() => PlacementJobs.GpusTogether(barrier, n), half));
         Assert.All(ids, i => Assert.Single(i));
     }
 
@@ -119,7 +120,7 @@ public sealed class PlacementTests : IAsyncLifetime
         }
 
         // When the local node is full, work falls back to the others rather than waiting.
-        var nodes = await _client.GetAllAsync(Enumerable.Range(0, 3).Select(_ => _client.Remote(() => PlacementJobs.HoldThenNode(300), local)).ToList()).WithTimeout();
+        var nodes = await TogetherAsync(3, (barrier, n) => _client.Remote(() => PlacementJobs.NodeTogether(barrier, n), local));
         Assert.Equal(2, nodes.Count(n => n == WorkerB));
         Assert.Single(nodes, n => n != WorkerB);
     }
@@ -173,6 +174,16 @@ public sealed class PlacementTests : IAsyncLifetime
 
         await Assert.ThrowsAsync<InfeasibleResourcesException>(() =>
             _client.CreatePlacementGroupAsync([new ResourceBundle(16)], PlacementGroupStrategy.Pack)).WithTimeout();
+    }
+
+    /// <summary>
+    /// Submits <paramref name="parties"/> tasks that hold their resources until all of them run at once (a
+    /// <see cref="TaskBarrier"/>), so where they went is decided while they overlap; returns their results.
+    /// </summary>
+    private async Task<T[]> TogetherAsync<T>(int parties, Func<string, int, ObjectRef<T>> submit)
+    {
+        using var barrier = new TaskBarrier();
+        return await _client.GetAllAsync(Enumerable.Range(0, parties).Select(_ => submit(barrier.Folder, parties)).ToList()).WithTimeout();
     }
 
     [Fact]

@@ -70,6 +70,14 @@ public static class TestJobs
         return new Interval(index, start, Stopwatch.GetTimestamp());
     }
 
+    /// <summary>Like <see cref="Timed"/>, but runs until <paramref name="parties"/> of these tasks are running at once (see <see cref="TaskBarrier"/>).</summary>
+    public static Interval TimedTogether(int index, string barrier, int parties)
+    {
+        var start = Stopwatch.GetTimestamp();
+        TaskBarrier.Reach(barrier, parties, "task-" + index);
+        return new Interval(index, start, Stopwatch.GetTimestamp());
+    }
+
     public static int Touch(Loop loop) => loop.Next is null ? 0 : 1;
 
     public static string Shout(Word word) => word.Text().ToUpperInvariant();
@@ -145,21 +153,24 @@ public static class PlacementJobs
 {
     public static string Node() => TaskContext.Current!.NodeId;
 
-    public static string HoldThenNode(int millis)
-    {
-        Thread.Sleep(millis);
-        return TaskContext.Current!.NodeId;
-    }
+    /// <summary>Holds its resources until <paramref name="parties"/> of these tasks run at once (see <see cref="TaskBarrier"/>), then says where it ran.</summary>
+    public static string NodeTogether(string barrier, int parties) => Together(barrier, parties).NodeId;
 
     public static int[] Gpus() => [.. TaskContext.Current!.GpuIds];
+
+    /// <summary>The GPU ids of a task that ran while <paramref name="parties"/> of these held theirs.</summary>
+    public static int[] GpusTogether(string barrier, int parties) => [.. Together(barrier, parties).GpuIds];
 
     public static int Identity(int value) => value;
 
     [SpreadPlacement]
-    public static string SpreadNode()
+    public static string SpreadNodeTogether(string barrier, int parties) => Together(barrier, parties).NodeId;
+
+    private static TaskContext Together(string barrier, int parties)
     {
-        Thread.Sleep(200);
-        return TaskContext.Current!.NodeId;
+        var context = TaskContext.Current!;
+        TaskBarrier.Reach(barrier, parties, $"{context.TaskId}@{context.NodeId}");
+        return context;
     }
 }
 

@@ -196,7 +196,7 @@ public sealed class PlacementProcessTests(PlacementProcessTests.Cluster cluster,
     {
         var local = await ClusterProcesses.ConnectAsync(new ClientOptions { LocalNodeId = "a100" }).WithTimeout();
         await using var stopLocal = local.DisposeWithin();
-        var nodes = await GetAllAsync(Enumerable.Range(0, 2).Select(_ => local.Remote(() => ClusterJobs.HoldThenWhere(200), new RemoteOptions { Cpus = 1, Placement = PreferLocalPlacement.Instance })));
+        var nodes = await RunTogetherAsync(2, new RemoteOptions { Cpus = 1, Placement = PreferLocalPlacement.Instance }, local);
         Assert.All(nodes, n => Assert.Equal("a100", n));
     }
 
@@ -214,11 +214,12 @@ public sealed class PlacementProcessTests(PlacementProcessTests.Cluster cluster,
         Assert.All(nodes.Values, n => Assert.True(n.Alive));
     }
 
-    /// <summary>Runs <paramref name="count"/> tasks that all hold their resources at the same time; returns where each ran.</summary>
-    private async Task<string[]> RunTogetherAsync(int count, RemoteOptions options)
+    /// <summary>Runs <paramref name="count"/> tasks (of this test's client, or <paramref name="client"/>) that all hold their resources at the same time; returns where each ran.</summary>
+    private async Task<string[]> RunTogetherAsync(int count, RemoteOptions options, GranaryClient? client = null)
     {
         var gate = ClusterProcesses.NewGate();
-        var refs = Enumerable.Range(0, count).Select(i => Client.Remote(() => ClusterJobs.HoldUntilOpen(gate, i), options)).ToList();
+        var submitter = client ?? Client;
+        var refs = Enumerable.Range(0, count).Select(i => submitter.Remote(() => ClusterJobs.HoldUntilOpen(gate, i), options)).ToList();
         try
         {
             await ProcessCluster.WaitStartedAsync(gate, count);
