@@ -108,6 +108,7 @@ public sealed class PlacementTests : IAsyncLifetime
         var half = new RemoteOptions { Gpus = 0.5 };
         var ids = await TogetherAsync(2, (barrier, n) => _client.Remote(() => PlacementJobs.GpusTogether(barrier, n), half));
         Assert.All(ids, i => Assert.Single(i));
+        Assert.Equal(ids[0][0], ids[1][0]);
     }
 
     [Fact]
