@@ -24,12 +24,22 @@ public sealed class NodeFailureTests
             var client = await GranaryClient.ConnectAsync(head.Address).WithTimeout();
             await using var stopClient = client.DisposeWithin();
             var options = new RemoteOptions { MaxRetries = 3 };
-            var refs = Enumerable.Range(0, 2000).Select(i => client.Remote(() => PlacementJobs.Identity(i), options)).ToList();
+            using var ledger = new ExecutionLedger();
+            var folder = ledger.Folder;
+            var refs = Enumerable.Range(0, 2000).Select(i => client.Remote(() => PlacementJobs.Recorded(i, folder), options)).ToList();
             await Eventually.HoldsAsync(() => refs.Count(r => r.IsReady) >= 200, Bounded.Default, "200 of 2000 tasks finish", () => $"{refs.Count(r => r.IsReady)} finished");
 
+            // From now on a task that starts on w1 holds there, and w1 is killed once one does: it has work in flight.
+            ledger.HoldOn("w1");
+            await Eventually.HoldsAsync(() => ledger.HeldExecutions().Count > 0, Bounded.Default, "a task is running on w1");
             await workers[1].KillAsync().WithTimeout();
+            var held = ledger.HeldExecutions();
+
+            // A killed in-process silo's threads live on: let the held tasks return into the void.
+            ledger.Release();
             var values = await client.GetAllAsync(refs).WithTimeout(TimeSpan.FromSeconds(60));
-            Assert.Equal(Enumerable.Range(0, 2000), values);
+            Assert.Equal(Enumerable.Range(0, 2000), values.Select(v => v.Index));
+            ledger.AssertEachRanOnceAndTheKilledNodesWorkWasRetried(values, "w1", held);
 
             await Eventually.HoldsAsync(
                 async () => !(await client.GetNodesAsync().WithTimeout()).First(n => n.NodeId == "w1").Alive,

@@ -163,6 +163,9 @@ public static class PlacementJobs
 
     public static int Identity(int value) => value;
 
+    /// <summary>Records this execution in the ledger (and holds if the test asked tasks on this node to), then says which run it was.</summary>
+    public static ExecutionLedger.Execution Recorded(int index, string ledger) => ExecutionLedger.Record(ledger, index);
+
     [SpreadPlacement]
     public static string SpreadNodeTogether(string barrier, int parties) => Together(barrier, parties).NodeId;
 

@@ -82,6 +82,21 @@ public static class ClusterJobs
         return Stamp(index, millis);
     }
 
+    /// <summary>
+    /// A short task for failure tests that records each execution in the ledger (see <see cref="ExecutionLedger"/>;
+    /// it holds there if the test asked tasks on its node to), so a test counts runs, not only results.
+    /// </summary>
+    public static ExecutionLedger.Execution RecordedStamp(int index, int millis, string ledger)
+    {
+        var run = ExecutionLedger.Record(ledger, index);
+        if (millis > 0)
+        {
+            Thread.Sleep(millis);
+        }
+
+        return run;
+    }
+
     /// <summary>A short task for failure tests: returns its own index, where it ran and on which attempt.</summary>
     public static Stamp Stamp(int index, int millis)
     {

@@ -21,17 +21,23 @@ public sealed class NodeFailureProcessTests(ITestOutputHelper output) : OwnClust
         await using var stopClient = client.DisposeWithin();
         const int count = 2000;
         var retrying = new RemoteOptions { MaxRetries = 3 };
-        var refs = client.Map(Enumerable.Range(0, count), i => ClusterJobs.Stamp(i, 2), retrying);
+        using var ledger = new ExecutionLedger();
+        var folder = ledger.Folder;
+        var refs = client.Map(Enumerable.Range(0, count), i => ClusterJobs.RecordedStamp(i, 2, folder), retrying);
 
-        // Kill w2 once the workload is well under way, but far from done.
+        // Kill w2 once the workload is well under way, but far from done, while tasks run there: from then on a
+        // task that starts on w2 holds until w2 dies, and the kill waits for one to.
         await Eventually.HoldsAsync(() => refs.Count(r => r.IsReady) >= 300, Bounded.Default, $"300 of {count} tasks finish", () => $"{refs.Count(r => r.IsReady)} finished");
+        ledger.HoldOn("w2");
+        await Eventually.HoldsAsync(() => ledger.HeldExecutions().Count > 0, Bounded.Default, "a task is running on w2");
 
         await Cluster.KillAsync("w2");
+        var held = ledger.HeldExecutions();
         var readyAtKill = refs.Count(r => r.IsReady);
         Assert.True(readyAtKill < count, "the workload finished before the kill; the test did not exercise a failure");
 
         var stamps = await client.GetAllAsync(refs).WithTimeout(TimeSpan.FromSeconds(60));
-        Output.WriteLine($"ready at kill: {readyAtKill}; per node: {string.Join(", ", stamps.GroupBy(s => s.NodeId).OrderBy(g => g.Key).Select(g => $"{g.Key} {g.Count()}"))}; retried: {stamps.Count(s => s.Attempt > 0)}");
+        Output.WriteLine($"ready at kill: {readyAtKill}; in flight on w2: {string.Join(", ", held)}; per node: {string.Join(", ", stamps.GroupBy(s => s.NodeId).OrderBy(g => g.Key).Select(g => $"{g.Key} {g.Count()}"))}; retried: {stamps.Count(s => s.Attempt > 0)}; runs: {ledger.Executions().Count}");
 
         // Every result arrived, once, in order, and is the right one.
         Assert.Equal(Enumerable.Range(0, count), stamps.Select(s => s.Index));
@@ -39,6 +45,9 @@ public sealed class NodeFailureProcessTests(ITestOutputHelper output) : OwnClust
         Assert.Contains(stamps, s => s.Attempt > 0);
         Assert.All(stamps.Where(s => s.Attempt > 0), s => Assert.NotEqual("w2", s.NodeId));
         Assert.All(stamps, s => Assert.InRange(s.Attempt, 0, retrying.MaxRetries));
+
+        // And every task ran once where nothing failed: retries replaced only the work lost with w2.
+        ledger.AssertEachRanOnceAndTheKilledNodesWorkWasRetried(stamps, "w2", held);
 
         // The cluster carries on without w2.
         var after = await client.GetAllAsync(client.Map(Enumerable.Range(0, 20), i => ClusterJobs.Stamp(i, 0))).WithTimeout();
