@@ -63,6 +63,20 @@ public sealed class ProcessIsolationTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Retries_of_a_task_whose_worker_keeps_crashing_stop_at_MaxRetries_with_WorkerCrashed()
+    {
+        using var ledger = new ExecutionLedger();
+        var folder = ledger.Folder;
+        var crashing = _client.Remote(() => ProcessJobs.RecordThenExit(folder), new RemoteOptions { Isolation = Isolation.Process, MaxRetries = 2 });
+        var error = await Assert.ThrowsAsync<WorkerCrashedException>(() => crashing.WithTimeout());
+        Assert.Contains("exited with code 3", error.Message);
+
+        // The first attempt and two retries ran, each in a worker of its own that died, and then no more.
+        Assert.Equal([0, 1, 2], ledger.Executions().Select(r => r.Attempt).Order());
+        Assert.Equal(4, await _client.Remote(() => TestJobs.Square(2), Isolated).WithTimeout());
+    }
+
+    [Fact]
     public async Task Refs_a_worker_process_puts_and_returns_are_stored_on_its_silo_and_readable()
     {
         var arrays = await _client.Remote(() => NestedRefJobs.PutArrays(2, 40_000), Isolated).WithTimeout();

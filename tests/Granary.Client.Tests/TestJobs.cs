@@ -135,6 +135,14 @@ public static class ProcessJobs
         return 0;
     }
 
+    /// <summary>Records the attempt (see <see cref="ExecutionLedger"/>), then ends its worker process: every attempt crashes.</summary>
+    public static int RecordThenExit(string ledger)
+    {
+        ExecutionLedger.Record(ledger, 0);
+        Environment.Exit(3);
+        return 0;
+    }
+
     public static int ExitOnFirstAttempt(int value)
     {
         if (TaskContext.Current!.Attempt == 0)

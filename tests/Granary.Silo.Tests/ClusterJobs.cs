@@ -97,6 +97,16 @@ public static class ClusterJobs
         return run;
     }
 
+    /// <summary>Records the attempt, then takes its node down with it: SIGKILL of its own silo process, as a machine crash would.</summary>
+    public static int RecordThenKillNode(string ledger)
+    {
+        ExecutionLedger.Record(ledger, 0);
+        using var self = System.Diagnostics.Process.GetCurrentProcess();
+        self.Kill();
+        Thread.Sleep(Timeout.Infinite);
+        return 0;
+    }
+
     /// <summary>A short task for failure tests: returns its own index, where it ran and on which attempt.</summary>
     public static Stamp Stamp(int index, int millis)
     {

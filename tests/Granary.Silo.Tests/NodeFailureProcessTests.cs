@@ -55,6 +55,28 @@ public sealed class NodeFailureProcessTests(ITestOutputHelper output) : OwnClust
     }
 
     [Fact]
+    public async Task Retries_of_a_task_whose_nodes_keep_dying_stop_at_MaxRetries_with_NodeDied()
+    {
+        await StartAsync("w1", "w2", "w3");
+        var client = await Cluster.ConnectAsync().WithTimeout();
+        await using var stopClient = client.DisposeWithin();
+        using var ledger = new ExecutionLedger();
+        var folder = ledger.Folder;
+
+        // Every attempt takes the node it runs on down with it. One retry allowed: two nodes die, the third is spared.
+        var doomed = client.Remote(() => ClusterJobs.RecordThenKillNode(folder), new RemoteOptions { MaxRetries = 1 });
+        var error = await Assert.ThrowsAsync<NodeDiedException>(() => doomed.WithTimeout());
+        var runs = ledger.Executions();
+        Output.WriteLine($"runs: {string.Join(", ", runs)}; error: {error.Message}");
+
+        Assert.Equal([0, 1], runs.Select(r => r.Attempt).Order());
+        Assert.Equal(2, runs.Select(r => r.NodeId).Distinct().Count());
+        var spared = Assert.Single(new[] { "w1", "w2", "w3" }.Except(runs.Select(r => r.NodeId)));
+        Assert.False(Cluster.Silo(spared).HasExited);
+        Assert.Equal(spared, await client.Remote(() => ClusterJobs.Where()).WithTimeout());
+    }
+
+    [Fact]
     public async Task After_a_kill_status_shows_the_node_dead_and_calls_to_its_actor_fail()
     {
         await StartAsync("w1", "w2");
