@@ -133,8 +133,10 @@ public sealed class PlacedActor
 
     public int[] Gpus() => [.. TaskContext.Current!.GpuIds];
 
-    public async Task<string> SleepAsync(int millis)
+    /// <summary>Creates the file <paramref name="marker"/> (on the test's machine), so the test knows the call is running, then sleeps.</summary>
+    public async Task<string> MarkThenSleepAsync(string marker, int millis)
     {
+        await File.WriteAllTextAsync(marker, string.Empty);
         await Task.Delay(millis);
         return TaskContext.Current!.NodeId;
     }

@@ -84,8 +84,9 @@ public sealed class NodeFailureProcessTests(ITestOutputHelper output) : OwnClust
         await using var stopClient = client.DisposeWithin();
         var actor = await client.CreateActorAsync(() => new PlacedActor(), new ActorOptions { Placement = new NodeAffinityPlacement("w2") }).WithTimeout();
         Assert.Equal("w2", await actor.Call(a => a.Where()).WithTimeout());
-        var inFlight = actor.Call(a => a.SleepAsync(60_000));
-        await Task.Delay(200);
+        var marker = Path.Combine(Cluster.RunDirectory, "in-flight");
+        var inFlight = actor.Call(a => a.MarkThenSleepAsync(marker, 60_000));
+        await Eventually.HoldsAsync(() => File.Exists(marker), Bounded.Default, "the long call is running on w2");
 
         var killed = Stopwatch.StartNew();
         await Cluster.KillAsync("w2");
