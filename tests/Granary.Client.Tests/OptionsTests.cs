@@ -50,6 +50,17 @@ public sealed class OptionsTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task RetryExceptions_stops_retrying_at_MaxRetries_and_fails_with_the_methods_exception()
+    {
+        using var ledger = new ExecutionLedger();
+        var folder = ledger.Folder;
+        var failing = Client.Remote(() => TestJobs.RecordThenFail(folder), new RemoteOptions { MaxRetries = 2, RetryExceptions = true });
+        var error = await Assert.ThrowsAsync<RemoteTaskException>(() => failing.WithTimeout());
+        Assert.Equal(typeof(InvalidOperationException).FullName, error.RemoteType);
+        Assert.Equal([0, 1, 2], ledger.Executions().Select(r => r.Attempt).Order());
+    }
+
+    [Fact]
     public async Task The_call_name_appears_in_errors()
     {
         var named = Client.Remote(() => TestJobs.Fail("oops"), new RemoteOptions { Name = "nightly-report" });

@@ -46,6 +46,13 @@ public static class TestJobs
 
     public static int Fail(string message) => throw new InvalidOperationException(message);
 
+    /// <summary>Records the attempt (see <see cref="ExecutionLedger"/>), then throws: every attempt fails.</summary>
+    public static int RecordThenFail(string ledger)
+    {
+        ExecutionLedger.Record(ledger, 0);
+        throw new InvalidOperationException("fails on every attempt");
+    }
+
     public static int FailOnFirstAttempt(int value) =>
         TaskContext.Current!.Attempt == 0 ? throw new TimeoutException("first attempt always fails") : value;
 
