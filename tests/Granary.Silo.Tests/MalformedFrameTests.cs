@@ -17,12 +17,12 @@ public sealed class MalformedFrameTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _loggerFactory = LoggerFactory.Create(b => b.AddProvider(_logs).SetMinimumLevel(LogLevel.Information));
-        _head = await SiloHost.StartAsync(new SiloOptions { Cpus = 1, MaxFrameBytes = 64 * 1024, LoggerFactory = _loggerFactory });
+        _head = await SiloHost.StartAsync(new SiloOptions { Cpus = 1, MaxFrameBytes = 64 * 1024, LoggerFactory = _loggerFactory }).WithTimeout();
     }
 
     public async Task DisposeAsync()
     {
-        await _head.DisposeAsync();
+        await _head.DisposeAsync().WithTimeout();
         _loggerFactory.Dispose();
     }
 
@@ -72,8 +72,8 @@ public sealed class MalformedFrameTests : IAsyncLifetime
     private async Task SendAndExpectCloseAsync(byte[] bytes, bool shutdownAfterSend)
     {
         using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
-        await socket.ConnectAsync(Runtime.Transport.SocketConnector.ParseEndpoint(_head.Address));
-        await socket.SendAsync(bytes);
+        await socket.ConnectAsync(Runtime.Transport.SocketConnector.ParseEndpoint(_head.Address)).WithTimeout();
+        await socket.SendAsync(bytes).WithTimeout();
         if (shutdownAfterSend)
         {
             socket.Shutdown(SocketShutdown.Send);
@@ -84,25 +84,25 @@ public sealed class MalformedFrameTests : IAsyncLifetime
         int read;
         do
         {
-            read = await socket.ReceiveAsync(buffer, SocketFlags.None, timeout.Token);
+            read = await socket.ReceiveAsync(buffer, SocketFlags.None, timeout.Token).WithTimeout();
         }
         while (read > 0);
     }
 
     private async Task AssertLoggedAsync(string fragment)
     {
-        for (var i = 0; i < 100 && !_logs.Lines.Any(l => l.Contains(fragment, StringComparison.Ordinal)); i++)
-        {
-            await Task.Delay(20);
-        }
-
-        Assert.Contains(_logs.Lines, l => l.Contains(fragment, StringComparison.Ordinal));
+        await Eventually.HoldsAsync(
+            () => _logs.Lines.Any(l => l.Contains(fragment, StringComparison.Ordinal)),
+            TimeSpan.FromSeconds(2),
+            $"the silo logs \"{fragment}\"",
+            () => string.Join(" | ", _logs.Lines));
     }
 
     private async Task AssertStillServesAsync()
     {
-        await using var client = await GranaryClient.ConnectAsync(_head.Address);
-        var nodes = await client.GetNodesAsync();
+        var client = await GranaryClient.ConnectAsync(_head.Address).WithTimeout();
+        await using var stopClient = client.DisposeWithin();
+        var nodes = await client.GetNodesAsync().WithTimeout();
         Assert.Contains(nodes, n => n.NodeId == _head.NodeId);
     }
 }
