@@ -8,18 +8,18 @@ public sealed class ActorTests(ClusterFixture fixture)
     [Fact]
     public async Task An_actor_keeps_state_between_calls()
     {
-        var counter = await Client.CreateActorAsync(() => new Counter(10));
+        var counter = await Client.CreateActorAsync(() => new Counter(10)).WithTimeout();
         _ = counter.Call(c => c.Add(5));
-        Assert.Equal(20, await counter.Call(c => c.Add(5)));
-        Assert.Equal(21, await counter.Call(c => c.AddLater(1)));
-        Assert.Equal(21, await counter.Call(c => c.Value()));
-        Assert.Contains(await counter.Call(c => c.Node()), fixture.Cluster.Silos.Select(s => s.NodeId));
+        Assert.Equal(20, await counter.Call(c => c.Add(5)).WithTimeout());
+        Assert.Equal(21, await counter.Call(c => c.AddLater(1)).WithTimeout());
+        Assert.Equal(21, await counter.Call(c => c.Value()).WithTimeout());
+        Assert.Contains(await counter.Call(c => c.Node()).WithTimeout(), fixture.Cluster.Silos.Select(s => s.NodeId));
     }
 
     [Fact]
     public async Task Calls_from_one_caller_run_in_submission_order()
     {
-        var recorder = await Client.CreateActorAsync(() => new Recorder());
+        var recorder = await Client.CreateActorAsync(() => new Recorder()).WithTimeout();
         var slow = Client.Remote(() => TestJobs.SquareLater(2));
         var refs = new List<ObjectRef>();
         for (var i = 0; i < 200; i++)
@@ -30,10 +30,10 @@ public sealed class ActorTests(ClusterFixture fixture)
 
         foreach (var reference in refs)
         {
-            await reference;
+            await reference.WithTimeout();
         }
 
-        var seen = await recorder.Call(r => r.Seen());
+        var seen = await recorder.Call(r => r.Seen()).WithTimeout();
         var expected = Enumerable.Range(0, 200).Select(i => i == 50 ? 4 : i).ToList();
         Assert.Equal(expected, seen);
     }
@@ -41,43 +41,45 @@ public sealed class ActorTests(ClusterFixture fixture)
     [Fact]
     public async Task By_default_calls_run_one_at_a_time()
     {
-        var overlap = await Client.CreateActorAsync(() => new Overlap());
+        var overlap = await Client.CreateActorAsync(() => new Overlap()).WithTimeout();
         var calls = Enumerable.Range(0, 6).Select(_ => overlap.Call(o => o.Work(20))).ToList();
-        await Client.GetAllAsync(calls);
-        Assert.Equal(1, await overlap.Call(o => o.Peak()));
+        await Client.GetAllAsync(calls).WithTimeout();
+        Assert.Equal(1, await overlap.Call(o => o.Peak()).WithTimeout());
     }
 
     [Fact]
     public async Task MaxConcurrency_lets_async_calls_interleave()
     {
-        var overlap = await Client.CreateActorAsync(() => new Overlap(), new ActorOptions { MaxConcurrency = 4 });
-        var calls = Enumerable.Range(0, 8).Select(_ => overlap.Call(o => o.Work(100))).ToList();
-        await Client.GetAllAsync(calls);
-        var peak = await overlap.Call(o => o.Peak());
+        var overlap = await Client.CreateActorAsync(() => new Overlap(), new ActorOptions { MaxConcurrency = 4 }).WithTimeout();
+        // Each call runs until four have run at once, so the peak is reached by the calls, not by a delay's length.
+        var calls = Enumerable.Range(0, 8).Select(_ => overlap.Call(o => o.WorkTogether(4))).ToList();
+        await Client.GetAllAsync(calls).WithTimeout();
+        var peak = await overlap.Call(o => o.Peak()).WithTimeout();
         Assert.InRange(peak, 2, 4);
+        Assert.Equal(4, peak);
     }
 
     [Fact]
     public async Task Constructor_arguments_can_be_refs()
     {
         var start = Client.Remote(() => TestJobs.Square(3));
-        var counter = await Client.CreateActorAsync(() => new Counter(start));
-        Assert.Equal(10, await counter.Call(c => c.Add(1)));
+        var counter = await Client.CreateActorAsync(() => new Counter(start)).WithTimeout();
+        Assert.Equal(10, await counter.Call(c => c.Add(1)).WithTimeout());
     }
 
     [Fact]
     public async Task Actor_method_exceptions_surface_typed_and_the_actor_lives_on()
     {
-        var faulty = await Client.CreateActorAsync(() => new Faulty(false));
-        var error = await Assert.ThrowsAsync<RemoteTaskException>(async () => await faulty.Call(f => f.Boom()));
+        var faulty = await Client.CreateActorAsync(() => new Faulty(false)).WithTimeout();
+        var error = await Assert.ThrowsAsync<RemoteTaskException>(async () => await faulty.Call(f => f.Boom()).WithTimeout());
         Assert.Equal(typeof(NotSupportedException).FullName, error.RemoteType);
-        Assert.Equal(1, await faulty.Call(f => f.Ok()));
+        Assert.Equal(1, await faulty.Call(f => f.Ok()).WithTimeout());
     }
 
     [Fact]
     public async Task A_throwing_constructor_fails_creation()
     {
-        var error = await Assert.ThrowsAsync<RemoteTaskException>(() => Client.CreateActorAsync(() => new Faulty(true)));
+        var error = await Assert.ThrowsAsync<RemoteTaskException>(() => Client.CreateActorAsync(() => new Faulty(true))).WithTimeout();
         Assert.Equal(typeof(ArgumentException).FullName, error.RemoteType);
         Assert.Contains("constructor refused", error.Message);
     }
@@ -85,9 +87,9 @@ public sealed class ActorTests(ClusterFixture fixture)
     [Fact]
     public async Task A_killed_actor_fails_later_calls_with_ActorDied()
     {
-        var counter = await Client.CreateActorAsync(() => new Counter(0));
-        Assert.Equal(1, await counter.Call(c => c.Add(1)));
-        await counter.KillAsync();
-        await Assert.ThrowsAsync<ActorDiedException>(async () => await counter.Call(c => c.Add(1)));
+        var counter = await Client.CreateActorAsync(() => new Counter(0)).WithTimeout();
+        Assert.Equal(1, await counter.Call(c => c.Add(1)).WithTimeout());
+        await counter.KillAsync().WithTimeout();
+        await Assert.ThrowsAsync<ActorDiedException>(async () => await counter.Call(c => c.Add(1)).WithTimeout());
     }
 }

@@ -12,9 +12,9 @@ public sealed class ChunkedObjectTests : IAsyncLifetime
     private GranaryClient _client = null!;
 
     public async Task InitializeAsync() =>
-        _client = await LocalCluster.StartAsync(new LocalClusterOptions { Silos = 2, CpusPerSilo = 1, MaxFrameBytes = 2 << 20, ObjectChunkBytes = 256 << 10 });
+        _client = await LocalCluster.StartAsync(new LocalClusterOptions { Silos = 2, CpusPerSilo = 1, MaxFrameBytes = 2 << 20, ObjectChunkBytes = 256 << 10 }).WithTimeout();
 
-    public async Task DisposeAsync() => await _client.DisposeAsync();
+    public async Task DisposeAsync() => await _client.DisposeAsync().WithTimeout();
 
     [Fact]
     public async Task Values_far_beyond_the_frame_limit_put_and_get_byte_exact()
@@ -28,9 +28,9 @@ public sealed class ChunkedObjectTests : IAsyncLifetime
         var doublesRef = _client.Put(doubles);
         var intsRef = _client.Put(ints);
 
-        Assert.Equal(bytes, await bytesRef);
-        Assert.Equal(doubles, await doublesRef);
-        Assert.Equal(ints, await intsRef);
+        Assert.Equal(bytes, await bytesRef.WithTimeout());
+        Assert.Equal(doubles, await doublesRef.WithTimeout());
+        Assert.Equal(ints, await intsRef.WithTimeout());
     }
 
     [Fact]
@@ -38,12 +38,12 @@ public sealed class ChunkedObjectTests : IAsyncLifetime
     {
         var doubles = Enumerable.Range(0, 1_200_000).Select(i => (double)i).ToArray();
         var stored = _client.Put(doubles);
-        await stored.WaitAsync();
+        await stored.WaitAsync().WithTimeout();
         var holder = stored.Entry.Location!.NodeId;
         var other = _client.Cluster!.Silos.Skip(1).Single(s => s.NodeId != holder).NodeId;
 
         var sum = _client.Remote(() => TestJobs.SumDoubles(stored), new RemoteOptions { Placement = new NodeAffinityPlacement(other) });
-        Assert.Equal(doubles.Sum(), await sum);
+        Assert.Equal(doubles.Sum(), await sum.WithTimeout());
     }
 
     [Fact]
@@ -53,8 +53,8 @@ public sealed class ChunkedObjectTests : IAsyncLifetime
         var range = _client.Remote(() => TestJobs.Range(3_000_000), new RemoteOptions { Placement = new NodeAffinityPlacement(silos[0]) });
         var sum = _client.Remote(() => TestJobs.SumInts(range), new RemoteOptions { Placement = new NodeAffinityPlacement(silos[1]) });
 
-        Assert.Equal(Enumerable.Range(0, 3_000_000).Sum(v => (long)v), await sum);
-        Assert.Equal(Enumerable.Range(0, 3_000_000), await range);
+        Assert.Equal(Enumerable.Range(0, 3_000_000).Sum(v => (long)v), await sum.WithTimeout());
+        Assert.Equal(Enumerable.Range(0, 3_000_000), await range.WithTimeout());
     }
 
     [Fact]
@@ -64,11 +64,11 @@ public sealed class ChunkedObjectTests : IAsyncLifetime
         var location = new ObjectLocation { ObjectId = "o-doomed", NodeId = "node-doomed", Address = "127.0.0.1:9", Size = 8 << 20 };
 
         var doomed = _client.RefTo<byte[]>(location);
-        var error = await Assert.ThrowsAsync<ObjectLostException>(async () => await doomed.GetAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(20)));
+        var error = await Assert.ThrowsAsync<ObjectLostException>(async () => await doomed.WithTimeout(TimeSpan.FromSeconds(20)));
         Assert.Equal("o-doomed", error.ObjectId);
 
         // A silo pulling the same object for a task fails the task the same way, instead of hanging.
         var length = _client.Remote(() => TestJobs.Length(doomed), new RemoteOptions { MaxRetries = 0 });
-        await Assert.ThrowsAsync<ObjectLostException>(async () => await length.GetAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(20)));
+        await Assert.ThrowsAsync<ObjectLostException>(async () => await length.WithTimeout(TimeSpan.FromSeconds(20)));
     }
 }

@@ -10,9 +10,9 @@ public sealed class ChunkedWorkerTests : IAsyncLifetime
     private GranaryClient _client = null!;
 
     public async Task InitializeAsync() =>
-        _client = await LocalCluster.StartAsync(new LocalClusterOptions { Silos = 1, CpusPerSilo = 1, MaxFrameBytes = 2 << 20, ObjectChunkBytes = 256 << 10 });
+        _client = await LocalCluster.StartAsync(new LocalClusterOptions { Silos = 1, CpusPerSilo = 1, MaxFrameBytes = 2 << 20, ObjectChunkBytes = 256 << 10 }).WithTimeout();
 
-    public async Task DisposeAsync() => await _client.DisposeAsync();
+    public async Task DisposeAsync() => await _client.DisposeAsync().WithTimeout();
 
     [Fact]
     public async Task A_worker_process_pulls_a_chunked_argument_and_streams_back_a_large_result()
@@ -20,14 +20,14 @@ public sealed class ChunkedWorkerTests : IAsyncLifetime
         var input = new byte[8 << 20];
         Random.Shared.NextBytes(input);
         var stored = _client.Put(input);
-        Assert.Equal(input.Length, await _client.Remote(() => TestJobs.Length(stored), Isolated));
+        Assert.Equal(input.Length, await _client.Remote(() => TestJobs.Length(stored), Isolated).WithTimeout());
 
         var result = _client.Remote(() => TestJobs.Bytes(6_000_000), Isolated);
-        var bytes = await result;
+        var bytes = await result.WithTimeout();
         Assert.Equal(6_000_000, bytes.Length);
         Assert.Equal(Enumerable.Range(0, 6_000_000).Select(i => (byte)i), bytes);
 
         // The result went to the silo's store, so a later task finds it there.
-        Assert.Equal(6_000_000, await _client.Remote(() => TestJobs.Length(result)));
+        Assert.Equal(6_000_000, await _client.Remote(() => TestJobs.Length(result)).WithTimeout());
     }
 }

@@ -13,9 +13,9 @@ public sealed class ClusterFixture : IAsyncLifetime
             Silos = 2,
             CpusPerSilo = 2,
             ResourcesPerSilo = new Dictionary<string, double> { ["slot"] = 1 },
-        });
+        }).WithTimeout();
 
-    public async Task DisposeAsync() => await Client.DisposeAsync();
+    public async Task DisposeAsync() => await Client.DisposeAsync().WithTimeout();
 }
 
 [CollectionDefinition(Name)]

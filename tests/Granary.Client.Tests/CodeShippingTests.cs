@@ -12,8 +12,9 @@ public sealed class CodeShippingTests
     [Fact]
     public async Task Work_runs_in_a_collectible_context_per_job()
     {
-        await using var client = await LocalCluster.StartAsync(new LocalClusterOptions { Silos = 1 });
-        var info = await client.Remote(() => TestJobs.Describe());
+        var client = await LocalCluster.StartAsync(new LocalClusterOptions { Silos = 1 }).WithTimeout();
+        await using var stopClient = client.DisposeWithin();
+        var info = await client.Remote(() => TestJobs.Describe()).WithTimeout();
         Assert.True(info.Collectible);
         Assert.Equal("granary-job-" + client.JobId, info.ContextName);
         Assert.Equal(client.JobId, info.JobId);
@@ -23,24 +24,27 @@ public sealed class CodeShippingTests
     [Fact]
     public async Task A_second_client_with_identical_assemblies_uploads_nothing()
     {
-        await using var first = await LocalCluster.StartAsync(new LocalClusterOptions { Silos = 1 });
-        Assert.Equal(9, await first.Remote(() => TestJobs.Square(3)));
+        var first = await LocalCluster.StartAsync(new LocalClusterOptions { Silos = 1 }).WithTimeout();
+        await using var stopFirst = first.DisposeWithin();
+        Assert.Equal(9, await first.Remote(() => TestJobs.Square(3)).WithTimeout());
         Assert.True(first.UploadedAssemblies > 0);
 
-        await using var second = await GranaryClient.ConnectAsync(first.HeadAddress);
-        Assert.Equal(16, await second.Remote(() => TestJobs.Square(4)));
+        var second = await GranaryClient.ConnectAsync(first.HeadAddress).WithTimeout();
+        await using var stopSecond = second.DisposeWithin();
+        Assert.Equal(16, await second.Remote(() => TestJobs.Square(4)).WithTimeout());
         Assert.Equal(0, second.UploadedAssemblies);
     }
 
     [Fact]
     public async Task A_jobs_context_unloads_when_the_job_ends()
     {
-        await using var host = await LocalCluster.StartAsync(new LocalClusterOptions { Silos = 1 });
-        var client = await GranaryClient.ConnectAsync(host.HeadAddress);
-        var contextName = (await client.Remote(() => TestJobs.Describe())).ContextName;
+        var host = await LocalCluster.StartAsync(new LocalClusterOptions { Silos = 1 }).WithTimeout();
+        await using var stopHost = host.DisposeWithin();
+        var client = await GranaryClient.ConnectAsync(host.HeadAddress).WithTimeout();
+        var contextName = (await client.Remote(() => TestJobs.Describe()).WithTimeout()).ContextName;
         Assert.Contains(AssemblyLoadContext.All, c => c.Name == contextName);
 
-        await client.DisposeAsync();
+        await client.DisposeAsync().WithTimeout();
 
         var worker = host.Cluster!.Silos[1];
         await Collector.CollectUntilAsync(() => !worker.Runtime.Jobs.LoadedJobs.Contains(client.JobId) && !ContextAlive(contextName));
@@ -52,10 +56,11 @@ public sealed class CodeShippingTests
     [Fact]
     public async Task A_missing_assembly_fails_with_an_error_naming_it()
     {
-        await using var client = await LocalCluster.StartAsync(new LocalClusterOptions { Silos = 1 });
+        var client = await LocalCluster.StartAsync(new LocalClusterOptions { Silos = 1 }).WithTimeout();
+        await using var stopClient = client.DisposeWithin();
         var call = Expression.Lambda<Func<int>>(Expression.Call(DynamicMethodHost()));
         var missing = client.Remote(call);
-        var error = await Assert.ThrowsAsync<CodeLoadException>(async () => await missing);
+        var error = await Assert.ThrowsAsync<CodeLoadException>(async () => await missing.WithTimeout());
         Assert.Contains("GranaryDynamicJobs", error.Message);
     }
 

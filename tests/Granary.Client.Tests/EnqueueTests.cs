@@ -11,7 +11,7 @@ public sealed class EnqueueTests(ClusterFixture fixture)
         var refs = Enumerable.Range(0, 5).Select(i => Client.Enqueue(() => TestJobs.Timed(i, 100))).ToList();
         // The caller got every ref back before the first call could have finished.
         Assert.False(refs[^1].IsReady);
-        var intervals = await Client.GetAllAsync(refs);
+        var intervals = await Client.GetAllAsync(refs).WithTimeout();
         Assert.Equal(Enumerable.Range(0, 5), intervals.Select(i => i.Index));
         for (var i = 1; i < intervals.Length; i++)
         {
@@ -24,8 +24,8 @@ public sealed class EnqueueTests(ClusterFixture fixture)
     {
         var failed = Client.Enqueue(() => TestJobs.Fail("first"));
         var next = Client.Enqueue(() => TestJobs.Fail("second"));
-        var first = await Assert.ThrowsAsync<RemoteTaskException>(async () => await failed);
-        var second = await Assert.ThrowsAsync<RemoteTaskException>(async () => await next);
+        var first = await Assert.ThrowsAsync<RemoteTaskException>(async () => await failed.WithTimeout());
+        var second = await Assert.ThrowsAsync<RemoteTaskException>(async () => await next.WithTimeout());
         Assert.Equal("first", first.RemoteMessage);
         Assert.Equal("second", second.RemoteMessage);
     }

@@ -9,7 +9,7 @@ public sealed class ErrorTests(ClusterFixture fixture)
     public async Task A_remote_exception_carries_type_message_stack_and_node()
     {
         var failing = Client.Remote(() => TestJobs.Fail("bad input"));
-        var error = await Assert.ThrowsAsync<RemoteTaskException>(async () => await failing);
+        var error = await Assert.ThrowsAsync<RemoteTaskException>(async () => await failing.WithTimeout());
         Assert.Equal(typeof(InvalidOperationException).FullName, error.RemoteType);
         Assert.Equal("bad input", error.RemoteMessage);
         Assert.Contains(nameof(TestJobs.Fail), error.RemoteStackTrace);
@@ -21,9 +21,9 @@ public sealed class ErrorTests(ClusterFixture fixture)
     public async Task Every_get_of_a_failed_ref_rethrows()
     {
         var failing = Client.Remote(() => TestJobs.Fail("again"));
-        await Assert.ThrowsAsync<RemoteTaskException>(async () => await failing);
-        await Assert.ThrowsAsync<RemoteTaskException>(async () => await Client.GetAsync(failing));
-        await Assert.ThrowsAsync<RemoteTaskException>(() => failing.WaitAsync());
+        await Assert.ThrowsAsync<RemoteTaskException>(async () => await failing.WithTimeout());
+        await Assert.ThrowsAsync<RemoteTaskException>(async () => await Client.GetAsync(failing).WithTimeout());
+        await Assert.ThrowsAsync<RemoteTaskException>(() => failing.WaitAsync()).WithTimeout();
     }
 
     [Fact]
@@ -32,7 +32,7 @@ public sealed class ErrorTests(ClusterFixture fixture)
         var failing = Client.Remote(() => TestJobs.Fail("root cause"));
         var dependent = Client.Remote(() => TestJobs.Square(failing));
         var next = Client.Remote(() => TestJobs.Add(dependent, 1));
-        var error = await Assert.ThrowsAsync<RemoteTaskException>(async () => await next);
+        var error = await Assert.ThrowsAsync<RemoteTaskException>(async () => await next.WithTimeout());
         var cause = Assert.IsType<RemoteTaskException>(error.InnerException);
         var root = Assert.IsType<RemoteTaskException>(cause.InnerException);
         Assert.Equal("root cause", root.RemoteMessage);

@@ -15,54 +15,44 @@ public sealed class HeadRestartTests : IClassFixture<RedisServerFixture>
     public async Task Named_detached_actors_and_membership_survive_a_head_restart()
     {
         var timeout = TimeSpan.FromSeconds(3);
-        var head = await SiloHost.StartAsync(new SiloOptions { Cpus = 0, RedisAddress = _redis.Address, NodeDeadTimeout = timeout, HeartbeatInterval = TimeSpan.FromMilliseconds(200), NodeId = "head" });
+        var head = await SiloHost.StartAsync(new SiloOptions { Cpus = 0, RedisAddress = _redis.Address, NodeDeadTimeout = timeout, HeartbeatInterval = TimeSpan.FromMilliseconds(200), NodeId = "head" }).WithTimeout();
         var port = int.Parse(head.Address.Split(':')[1]);
-        await using var worker = await SiloHost.StartAsync(new SiloOptions { HeadAddress = head.Address, Cpus = 2, NodeId = "worker-1", HeartbeatInterval = TimeSpan.FromMilliseconds(200) });
+        var worker = await SiloHost.StartAsync(new SiloOptions { HeadAddress = head.Address, Cpus = 2, NodeId = "worker-1", HeartbeatInterval = TimeSpan.FromMilliseconds(200) }).WithTimeout();
+        await using var stopWorker = worker.DisposeWithin();
         var name = "service-" + Guid.NewGuid().ToString("N");
-        await using (var creator = await GranaryClient.ConnectAsync(head.Address))
+        var creator = await GranaryClient.ConnectAsync(head.Address).WithTimeout();
+        await using (creator.DisposeWithin())
         {
-            var service = await creator.CreateActorAsync(() => new Counter(40), new ActorOptions { Name = name, Lifetime = ActorLifetime.Detached, Cpus = 1 });
-            Assert.Equal(41, await service.Call(c => c.Add(1)));
+            var service = await creator.CreateActorAsync(() => new Counter(40), new ActorOptions { Name = name, Lifetime = ActorLifetime.Detached, Cpus = 1 }).WithTimeout();
+            Assert.Equal(41, await service.Call(c => c.Add(1)).WithTimeout());
         }
 
-        await head.KillAsync();
-        head = await SiloHost.StartAsync(new SiloOptions { Cpus = 0, Port = port, RedisAddress = _redis.Address, NodeDeadTimeout = timeout, HeartbeatInterval = TimeSpan.FromMilliseconds(200), NodeId = "head" });
+        await head.KillAsync().WithTimeout();
+        head = await SiloHost.StartAsync(new SiloOptions { Cpus = 0, Port = port, RedisAddress = _redis.Address, NodeDeadTimeout = timeout, HeartbeatInterval = TimeSpan.FromMilliseconds(200), NodeId = "head" }).WithTimeout();
         try
         {
-            await using var client = await GranaryClient.ConnectAsync(head.Address);
+            var client = await GranaryClient.ConnectAsync(head.Address).WithTimeout();
+            await using var stopClient = client.DisposeWithin();
 
             // The worker reconnects on its own and is alive again, with the actor's CPU still reserved.
-            var nodes = await WaitForAsync(client, n => n.Any(x => x.NodeId == "worker-1" && x.Alive && x.Available.GetValueOrDefault("CPU") == 1));
+            IReadOnlyList<NodeDescription> nodes = [];
+            await Eventually.HoldsAsync(
+                async () => (nodes = await client.GetNodesAsync().WithTimeout()).Any(x => x.NodeId == "worker-1" && x.Alive && x.Available.GetValueOrDefault("CPU") == 1),
+                TimeSpan.FromSeconds(10),
+                "worker-1 is alive again at the restarted head with the actor's CPU still reserved",
+                () => string.Join("; ", nodes.Select(n => $"{n.NodeId} alive={n.Alive} available={string.Join(",", n.Available)}")));
             Assert.Contains(nodes, n => n.NodeId == "worker-1");
 
-            var found = await client.GetActorAsync<Counter>(name);
-            Assert.Equal(42, await found.Call(c => c.Add(1)));
+            var found = await client.GetActorAsync<Counter>(name).WithTimeout();
+            Assert.Equal(42, await found.Call(c => c.Add(1)).WithTimeout());
 
             // It is still the detached service: a new client can kill it, and then it is gone.
-            await found.KillAsync();
-            await Assert.ThrowsAsync<ActorNotFoundException>(() => client.GetActorAsync<Counter>(name));
+            await found.KillAsync().WithTimeout();
+            await Assert.ThrowsAsync<ActorNotFoundException>(() => client.GetActorAsync<Counter>(name)).WithTimeout();
         }
         finally
         {
-            await head.DisposeAsync();
+            await head.DisposeAsync().WithTimeout();
         }
-    }
-
-    private static async Task<IReadOnlyList<NodeDescription>> WaitForAsync(GranaryClient client, Func<IReadOnlyList<NodeDescription>, bool> condition)
-    {
-        IReadOnlyList<NodeDescription> nodes = [];
-        for (var i = 0; i < 100; i++)
-        {
-            nodes = await client.GetNodesAsync();
-            if (condition(nodes))
-            {
-                return nodes;
-            }
-
-            await Task.Delay(100);
-        }
-
-        Assert.Fail("nodes never reached the expected state: " + string.Join("; ", nodes.Select(n => $"{n.NodeId} alive={n.Alive} available={string.Join(",", n.Available)}")));
-        return nodes;
     }
 }

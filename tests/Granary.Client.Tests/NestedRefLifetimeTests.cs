@@ -10,7 +10,8 @@ public sealed class NestedRefLifetimeTests
     [Fact]
     public async Task Inner_objects_live_while_the_outer_object_does_and_are_freed_after()
     {
-        await using var client = await LocalCluster.StartAsync(new LocalClusterOptions { Silos = 1 });
+        var client = await LocalCluster.StartAsync(new LocalClusterOptions { Silos = 1 }).WithTimeout();
+        await using var stopClient = client.DisposeWithin();
         var store = client.Cluster!.Silos[1].Runtime.Store;
         var box = new StrongBox<ObjectRef<ObjectRef<int[]>[]>?>();
         await PutOuterAsync(client, box, 3);
@@ -30,7 +31,8 @@ public sealed class NestedRefLifetimeTests
     [Fact]
     public async Task Objects_a_task_put_and_returned_are_owned_by_the_caller_then_freed()
     {
-        await using var client = await LocalCluster.StartAsync(new LocalClusterOptions { Silos = 1 });
+        var client = await LocalCluster.StartAsync(new LocalClusterOptions { Silos = 1 }).WithTimeout();
+        await using var stopClient = client.DisposeWithin();
         var store = client.Cluster!.Silos[1].Runtime.Store;
         var box = new StrongBox<ObjectRef<int[]>[]?>();
         await GetReturnedRefsAsync(client, box);
@@ -49,7 +51,8 @@ public sealed class NestedRefLifetimeTests
     [Fact]
     public async Task An_object_a_task_put_inside_another_lives_with_the_outer_one()
     {
-        await using var client = await LocalCluster.StartAsync(new LocalClusterOptions { Silos = 1 });
+        var client = await LocalCluster.StartAsync(new LocalClusterOptions { Silos = 1 }).WithTimeout();
+        await using var stopClient = client.DisposeWithin();
         var store = client.Cluster!.Silos[1].Runtime.Store;
         var box = new StrongBox<ObjectRef<ObjectRef<int[]>[]>?>();
         await GetNestedAsync(client, box);
@@ -66,9 +69,10 @@ public sealed class NestedRefLifetimeTests
     [Fact]
     public async Task An_object_a_task_put_and_dropped_is_freed_on_its_node()
     {
-        await using var client = await LocalCluster.StartAsync(new LocalClusterOptions { Silos = 1 });
+        var client = await LocalCluster.StartAsync(new LocalClusterOptions { Silos = 1 }).WithTimeout();
+        await using var stopClient = client.DisposeWithin();
         var store = client.Cluster!.Silos[1].Runtime.Store;
-        Assert.Equal(Length, await client.Remote(() => NestedRefJobs.PutAndDrop(Length)));
+        Assert.Equal(Length, await client.Remote(() => NestedRefJobs.PutAndDrop(Length)).WithTimeout());
         await Collector.CollectUntilAsync(() => store.Count == 0);
         Assert.Equal(0, store.Count);
     }
@@ -79,18 +83,18 @@ public sealed class NestedRefLifetimeTests
         // The inner uploads are still running when the outer put is made: it waits for them.
         var inner = Enumerable.Range(0, count).Select(i => client.Put(Enumerable.Repeat(i, Length).ToArray())).ToArray();
         box.Value = client.Put(inner);
-        await box.Value.WaitAsync();
+        await box.Value.WaitAsync().WithTimeout();
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static async Task<long> SumInnerAsync(GranaryClient client, StrongBox<ObjectRef<ObjectRef<int[]>[]>?> box)
     {
         var outer = box.Value!;
-        var onSilo = await client.Remote(() => NestedRefJobs.SumArrays(outer));
+        var onSilo = await client.Remote(() => NestedRefJobs.SumArrays(outer)).WithTimeout();
         long here = 0;
-        foreach (var inner in await outer)
+        foreach (var inner in await outer.WithTimeout())
         {
-            here += (await inner).Sum(v => (long)v);
+            here += (await inner.WithTimeout()).Sum(v => (long)v);
         }
 
         Assert.Equal(here, onSilo);
@@ -99,23 +103,23 @@ public sealed class NestedRefLifetimeTests
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static async Task GetReturnedRefsAsync(GranaryClient client, StrongBox<ObjectRef<int[]>[]?> box) =>
-        box.Value = await client.Remote(() => NestedRefJobs.PutArrays(2, Length));
+        box.Value = await client.Remote(() => NestedRefJobs.PutArrays(2, Length)).WithTimeout();
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static async Task<long> SumRefsAsync(GranaryClient client, StrongBox<ObjectRef<int[]>[]?> box)
     {
         var refs = box.Value!;
-        return await client.Remote(() => NestedRefJobs.SumArrays(refs));
+        return await client.Remote(() => NestedRefJobs.SumArrays(refs)).WithTimeout();
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static async Task GetNestedAsync(GranaryClient client, StrongBox<ObjectRef<ObjectRef<int[]>[]>?> box) =>
-        box.Value = await client.Remote(() => NestedRefJobs.PutNested(Length));
+        box.Value = await client.Remote(() => NestedRefJobs.PutNested(Length)).WithTimeout();
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static async Task<long> SumNestedAsync(StrongBox<ObjectRef<ObjectRef<int[]>[]>?> box)
     {
-        var inner = await box.Value!;
-        return (await inner[0]).Sum(v => (long)v);
+        var inner = await box.Value!.WithTimeout();
+        return (await inner[0].WithTimeout()).Sum(v => (long)v);
     }
 }

@@ -6,11 +6,12 @@ public sealed class SpillTests
     [Fact]
     public async Task Objects_beyond_the_store_capacity_spill_and_come_back_transparently()
     {
-        await using var client = await LocalCluster.StartAsync(new LocalClusterOptions { Silos = 1, ObjectStoreCapacityBytes = 1 << 20 });
+        var client = await LocalCluster.StartAsync(new LocalClusterOptions { Silos = 1, ObjectStoreCapacityBytes = 1 << 20 }).WithTimeout();
+        await using var stopClient = client.DisposeWithin();
         var refs = Enumerable.Range(0, 8).Select(i => client.Put(Enumerable.Repeat(i, 100_000).ToArray())).ToList();
         foreach (var reference in refs)
         {
-            await reference.WaitAsync();
+            await reference.WaitAsync().WithTimeout();
         }
 
         var store = client.Cluster!.Silos[1].Runtime.Store;
@@ -19,18 +20,13 @@ public sealed class SpillTests
 
         // Heartbeats carry the store's figures to the head, where `granary status` shows them.
         var worker = client.Cluster.Silos[1].NodeId;
-        long reported = 0;
-        for (var i = 0; i < 50 && reported == 0; i++)
-        {
-            await Task.Delay(100);
-            var report = await Granary.Silo.StatusCommand.FetchAsync(client.HeadAddress);
-            reported = report.View.Nodes.First(n => n.NodeId == worker).Store?.SpilledBytes ?? 0;
-        }
-
-        Assert.True(reported > 0, "status never showed spilled bytes");
+        await Eventually.HoldsAsync(
+            async () => ((await Granary.Silo.StatusCommand.FetchAsync(client.HeadAddress).WithTimeout()).View.Nodes.First(n => n.NodeId == worker).Store?.SpilledBytes ?? 0) > 0,
+            TimeSpan.FromSeconds(5),
+            "status shows the worker's spilled bytes");
 
         var sums = refs.Select(r => client.Remote(() => TestJobs.SumInts(r))).ToList();
-        Assert.Equal(Enumerable.Range(0, 8).Select(i => (long)i * 100_000), await client.GetAllAsync(sums));
-        Assert.Equal(7, (await refs[7])[99_999]);
+        Assert.Equal(Enumerable.Range(0, 8).Select(i => (long)i * 100_000), await client.GetAllAsync(sums).WithTimeout());
+        Assert.Equal(7, (await refs[7].WithTimeout())[99_999]);
     }
 }

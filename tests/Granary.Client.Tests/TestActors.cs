@@ -45,6 +45,35 @@ public sealed class Overlap
         return now;
     }
 
+    /// <summary>
+    /// Runs until <paramref name="parties"/> calls have been running at once (bounded), so the peak is reached by
+    /// the calls themselves instead of by how long a delay happens to be.
+    /// </summary>
+    public async Task<int> WorkTogether(int parties)
+    {
+        var now = Interlocked.Increment(ref _running);
+        InterlockedMax(ref _peak, now);
+        try
+        {
+            var until = Environment.TickCount64 + 20_000;
+            while (Volatile.Read(ref _peak) < parties)
+            {
+                if (Environment.TickCount64 > until)
+                {
+                    throw new TimeoutException($"only {Volatile.Read(ref _peak)} of {parties} calls ever ran at once");
+                }
+
+                await Task.Delay(5);
+            }
+
+            return now;
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _running);
+        }
+    }
+
     public int Peak() => Volatile.Read(ref _peak);
 
     private static void InterlockedMax(ref int target, int value)

@@ -46,6 +46,13 @@ public static class TestJobs
 
     public static int Fail(string message) => throw new InvalidOperationException(message);
 
+    /// <summary>Records the attempt (see <see cref="ExecutionLedger"/>), then throws: every attempt fails.</summary>
+    public static int RecordThenFail(string ledger)
+    {
+        ExecutionLedger.Record(ledger, 0);
+        throw new InvalidOperationException("fails on every attempt");
+    }
+
     public static int FailOnFirstAttempt(int value) =>
         TaskContext.Current!.Attempt == 0 ? throw new TimeoutException("first attempt always fails") : value;
 
@@ -67,6 +74,14 @@ public static class TestJobs
     {
         var start = Stopwatch.GetTimestamp();
         Thread.Sleep(millis);
+        return new Interval(index, start, Stopwatch.GetTimestamp());
+    }
+
+    /// <summary>Like <see cref="Timed"/>, but runs until <paramref name="parties"/> of these tasks are running at once (see <see cref="TaskBarrier"/>).</summary>
+    public static Interval TimedTogether(int index, string barrier, int parties)
+    {
+        var start = Stopwatch.GetTimestamp();
+        TaskBarrier.Reach(barrier, parties, "task-" + index);
         return new Interval(index, start, Stopwatch.GetTimestamp());
     }
 
@@ -127,6 +142,14 @@ public static class ProcessJobs
         return 0;
     }
 
+    /// <summary>Records the attempt (see <see cref="ExecutionLedger"/>), then ends its worker process: every attempt crashes.</summary>
+    public static int RecordThenExit(string ledger)
+    {
+        ExecutionLedger.Record(ledger, 0);
+        Environment.Exit(3);
+        return 0;
+    }
+
     public static int ExitOnFirstAttempt(int value)
     {
         if (TaskContext.Current!.Attempt == 0)
@@ -145,21 +168,27 @@ public static class PlacementJobs
 {
     public static string Node() => TaskContext.Current!.NodeId;
 
-    public static string HoldThenNode(int millis)
-    {
-        Thread.Sleep(millis);
-        return TaskContext.Current!.NodeId;
-    }
+    /// <summary>Holds its resources until <paramref name="parties"/> of these tasks run at once (see <see cref="TaskBarrier"/>), then says where it ran.</summary>
+    public static string NodeTogether(string barrier, int parties) => Together(barrier, parties).NodeId;
 
     public static int[] Gpus() => [.. TaskContext.Current!.GpuIds];
 
+    /// <summary>The GPU ids of a task that ran while <paramref name="parties"/> of these held theirs.</summary>
+    public static int[] GpusTogether(string barrier, int parties) => [.. Together(barrier, parties).GpuIds];
+
     public static int Identity(int value) => value;
 
+    /// <summary>Records this execution in the ledger (and holds if the test asked tasks on this node to), then says which run it was.</summary>
+    public static ExecutionLedger.Execution Recorded(int index, string ledger) => ExecutionLedger.Record(ledger, index);
+
     [SpreadPlacement]
-    public static string SpreadNode()
+    public static string SpreadNodeTogether(string barrier, int parties) => Together(barrier, parties).NodeId;
+
+    private static TaskContext Together(string barrier, int parties)
     {
-        Thread.Sleep(200);
-        return TaskContext.Current!.NodeId;
+        var context = TaskContext.Current!;
+        TaskBarrier.Reach(barrier, parties, $"{context.TaskId}@{context.NodeId}");
+        return context;
     }
 }
 

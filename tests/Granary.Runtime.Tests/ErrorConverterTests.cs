@@ -40,13 +40,39 @@ public sealed class ErrorConverterTests
     [InlineData((int)ErrorKind.Infeasible, typeof(InfeasibleResourcesException))]
     [InlineData((int)ErrorKind.CodeLoad, typeof(CodeLoadException))]
     [InlineData((int)ErrorKind.ObjectLost, typeof(ObjectLostException))]
+    [InlineData((int)ErrorKind.WorkerCrashed, typeof(WorkerCrashedException))]
     public void System_kinds_map_to_typed_exceptions(int kind, Type expected)
     {
         // The wire enum is internal, so the cases carry its values.
         Assert.IsType(expected, ErrorConverter.ToException(new ErrorInfo { Kind = (ErrorKind)kind, Message = "m" }));
     }
 
+    /// <summary>
+    /// As in Ray, where a dead worker is a system failure retried under max_retries: the node or the worker
+    /// process that ran the work died, so the work may succeed elsewhere. Everything else would fail again.
+    /// </summary>
     [Fact]
-    public void Only_node_death_is_retryable() =>
-        Assert.True(new NodeDiedException("n", "gone").IsRetryable && !new ActorDiedException("a", "gone").IsRetryable);
+    public void Node_deaths_and_worker_crashes_are_retryable_and_nothing_else_is()
+    {
+        Assert.True(new NodeDiedException("n", "gone").IsRetryable);
+        Assert.True(new WorkerCrashedException("exited with code 1").IsRetryable);
+
+        GranaryException[] final =
+        [
+            new ActorDiedException("a", "gone"),
+            new InfeasibleResourcesException("too big"),
+            new CodeLoadException("missing"),
+            new ObjectLostException("o", "lost"),
+            new ActorNotFoundException("none"),
+            new ObjectStoreFullException("full"),
+            new ValueSerializationException(typeof(object), "cannot"),
+            new GranaryException("system"),
+            new RemoteTaskException("T", "threw", string.Empty, "n", "Jobs.Run", null),
+        ];
+        Assert.All(final, e => Assert.False(e.IsRetryable, e.GetType().Name));
+
+        // The same holds after the trip through the wire.
+        Assert.True(ErrorConverter.ToException(ErrorConverter.FromException(new WorkerCrashedException("x"), "n", "Jobs.Run")) is GranaryException { IsRetryable: true });
+        Assert.True(ErrorConverter.ToException(ErrorConverter.FromException(new NodeDiedException("n", "x"), "n", "Jobs.Run")) is GranaryException { IsRetryable: true });
+    }
 }

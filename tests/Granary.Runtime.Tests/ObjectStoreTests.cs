@@ -32,12 +32,30 @@ public sealed class ObjectStoreTests : IDisposable
         Assert.Equal(400, store.SpilledBytes);
         Assert.Single(Directory.GetFiles(_spill));
 
+        // "a" was read after "b" was put, so "b" is the least recently used and the one on disk; reading the
+        // two in memory brings nothing back from disk.
+        Assert.Equal(2, SpilledFill());
+        Assert.True(store.TryGet("a", out _));
+        Assert.True(store.TryGet("c", out _));
+        Assert.Equal(2, SpilledFill());
+
         Assert.True(store.TryGet("b", out var b));
         Assert.All(b.Data.ToByteArray(), x => Assert.Equal(2, x));
         Assert.Equal(ValueFormat.Raw, b.Format);
         Assert.Equal("System.Byte", b.Serializer);
         Assert.Equal(800, store.Bytes);
         Assert.Equal(3, store.Count);
+
+        // Bringing "b" back made room by spilling the object now used longest ago: "a" (read before "c").
+        Assert.Equal(1, SpilledFill());
+    }
+
+    /// <summary>The fill byte of the one object on disk: which object spilled, seen from what the spill holds.</summary>
+    private byte SpilledFill()
+    {
+        var bytes = File.ReadAllBytes(Assert.Single(Directory.GetFiles(_spill)));
+        Assert.Equal(400, bytes.Length);
+        return Assert.Single(bytes.Distinct());
     }
 
     [Fact]

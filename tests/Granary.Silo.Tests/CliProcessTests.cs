@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Xunit.Abstractions;
@@ -23,9 +22,10 @@ public sealed class CliProcessTests(ITestOutputHelper output) : OwnClusterTest(o
         await using var other = new ProcessCluster();
         await other.StartHeadAsync();
 
-        await using (var client = await Cluster.ConnectAsync())
+        var client = await Cluster.ConnectAsync().WithTimeout();
+        await using (client.DisposeWithin())
         {
-            var actor = await client.CreateActorAsync(() => new PlacedActor(), new ActorOptions { Name = "cli-actor" }).WaitAsync(Bound);
+            var actor = await client.CreateActorAsync(() => new PlacedActor(), new ActorOptions { Name = "cli-actor" }).WithTimeout();
             var gate = Cluster.NewGate();
             var busy = Enumerable.Range(0, 2).Select(i => client.Remote(() => ClusterJobs.HoldUntilOpen(gate, i), new RemoteOptions { Cpus = 1 })).ToList();
             await ProcessCluster.WaitStartedAsync(gate, 2);
@@ -42,21 +42,20 @@ public sealed class CliProcessTests(ITestOutputHelper output) : OwnClusterTest(o
             Assert.Contains("Tasks: ", text.Stdout);
 
             // JSON: wait until the heartbeats report both tasks running.
-            var deadline = Stopwatch.StartNew();
-            JsonNode json;
-            while (true)
-            {
-                var status = await Cluster.RunCliAsync("status", "--json");
-                Assert.True(status.ExitCode == 0, status.ToString());
-                json = JsonNode.Parse(status.Stdout)!;
-                if ((int)json["tasks"]!["running"]! == 2)
+            JsonNode json = null!;
+            var seen = string.Empty;
+            await Eventually.HoldsAsync(
+                async () =>
                 {
-                    break;
-                }
-
-                Assert.True(deadline.Elapsed < TimeSpan.FromSeconds(10), "status never showed the 2 running tasks: " + status.Stdout);
-                await Task.Delay(100);
-            }
+                    var status = await Cluster.RunCliAsync("status", "--json");
+                    Assert.True(status.ExitCode == 0, status.ToString());
+                    seen = status.Stdout;
+                    json = JsonNode.Parse(status.Stdout)!;
+                    return (int)json["tasks"]!["running"]! == 2;
+                },
+                TimeSpan.FromSeconds(10),
+                "status shows the 2 running tasks",
+                () => seen);
 
             Assert.Equal(Cluster.HeadAddress, (string?)json["head"]);
             var nodes = json["nodes"]!.AsArray();
@@ -100,7 +99,7 @@ public sealed class CliProcessTests(ITestOutputHelper output) : OwnClusterTest(o
             Assert.Equal(0, (int)tasks["pendingLeaseRequests"]!);
 
             ProcessCluster.Open(gate);
-            Assert.All(await client.GetAllAsync(busy).WaitAsync(Bound), n => Assert.Equal("w1", n));
+            Assert.All(await client.GetAllAsync(busy).WithTimeout(), n => Assert.Equal("w1", n));
         }
 
         // Stop: every silo of this run directory exits, workers first.
@@ -111,8 +110,7 @@ public sealed class CliProcessTests(ITestOutputHelper output) : OwnClusterTest(o
         Assert.True(stop.Stdout.IndexOf("silo w1", StringComparison.Ordinal) < stop.Stdout.IndexOf("silo head", StringComparison.Ordinal), stop.Stdout);
         foreach (var id in new[] { "head", "w1" })
         {
-            using var exited = new CancellationTokenSource(Bound);
-            await Cluster.Silo(id).Process.WaitForExitAsync(exited.Token);
+            await Cluster.Silo(id).Process.WaitForExitAsync().WithTimeout();
             Assert.Equal(0, Cluster.Silo(id).Process.ExitCode);
         }
 

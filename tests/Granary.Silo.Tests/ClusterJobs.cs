@@ -82,6 +82,31 @@ public static class ClusterJobs
         return Stamp(index, millis);
     }
 
+    /// <summary>
+    /// A short task for failure tests that records each execution in the ledger (see <see cref="ExecutionLedger"/>;
+    /// it holds there if the test asked tasks on its node to), so a test counts runs, not only results.
+    /// </summary>
+    public static ExecutionLedger.Execution RecordedStamp(int index, int millis, string ledger)
+    {
+        var run = ExecutionLedger.Record(ledger, index);
+        if (millis > 0)
+        {
+            Thread.Sleep(millis);
+        }
+
+        return run;
+    }
+
+    /// <summary>Records the attempt, then takes its node down with it: SIGKILL of its own silo process, as a machine crash would.</summary>
+    public static int RecordThenKillNode(string ledger)
+    {
+        ExecutionLedger.Record(ledger, 0);
+        using var self = System.Diagnostics.Process.GetCurrentProcess();
+        self.Kill();
+        Thread.Sleep(Timeout.Infinite);
+        return 0;
+    }
+
     /// <summary>A short task for failure tests: returns its own index, where it ran and on which attempt.</summary>
     public static Stamp Stamp(int index, int millis)
     {
@@ -108,8 +133,10 @@ public sealed class PlacedActor
 
     public int[] Gpus() => [.. TaskContext.Current!.GpuIds];
 
-    public async Task<string> SleepAsync(int millis)
+    /// <summary>Creates the file <paramref name="marker"/> (on the test's machine), so the test knows the call is running, then sleeps.</summary>
+    public async Task<string> MarkThenSleepAsync(string marker, int millis)
     {
+        await File.WriteAllTextAsync(marker, string.Empty);
         await Task.Delay(millis);
         return TaskContext.Current!.NodeId;
     }

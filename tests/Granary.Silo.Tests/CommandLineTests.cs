@@ -205,7 +205,7 @@ public sealed class CommandLineTests
         Console.SetError(error);
         try
         {
-            var code = await GranaryCommand.RunAsync(args);
+            var code = await GranaryCommand.RunAsync(args).WithTimeout();
             return (code, output.ToString(), error.ToString());
         }
         finally

@@ -19,32 +19,27 @@ public sealed class HeadRestartProcessTests(RedisServerFixture redis) : IClassFi
         await cluster.StartWorkerAsync("w2", "--cpus", "2");
         var name = "service-" + Guid.NewGuid().ToString("N");
         string home;
-        await using (var creator = await cluster.ConnectAsync())
+        var creator = await cluster.ConnectAsync().WithTimeout();
+        await using (creator.DisposeWithin())
         {
-            var service = await creator.CreateActorAsync(() => new PlacedActor(), new ActorOptions { Name = name, Lifetime = ActorLifetime.Detached, Cpus = 1 });
-            home = await service.Call(a => a.Where());
+            var service = await creator.CreateActorAsync(() => new PlacedActor(), new ActorOptions { Name = name, Lifetime = ActorLifetime.Detached, Cpus = 1 }).WithTimeout();
+            home = await service.Call(a => a.Where()).WithTimeout();
         }
 
         await cluster.RestartHeadAsync("--redis", redis.Address);
 
-        await using var client = await cluster.ConnectAsync();
+        var client = await cluster.ConnectAsync().WithTimeout();
+        await using var stopClient = client.DisposeWithin();
         IReadOnlyList<NodeDescription> nodes = [];
-        for (var i = 0; i < 100; i++)
-        {
-            nodes = await client.GetNodesAsync();
-            if (nodes.Count(n => n.NodeId is "w1" or "w2" && n.Alive) == 2)
-            {
-                break;
-            }
-
-            await Task.Delay(100);
-        }
-
-        Assert.Equal(2, nodes.Count(n => n.NodeId is "w1" or "w2" && n.Alive));
+        await Eventually.HoldsAsync(
+            async () => (nodes = await client.GetNodesAsync().WithTimeout()).Count(n => n.NodeId is "w1" or "w2" && n.Alive) == 2,
+            TimeSpan.FromSeconds(10),
+            "both workers are alive at the restarted head",
+            () => string.Join("; ", nodes.Select(ProcessCluster.Describe)));
         Assert.Equal(1, nodes.First(n => n.NodeId == home).Available.GetValueOrDefault("CPU"));
 
-        var found = await client.GetActorAsync<PlacedActor>(name);
-        Assert.Equal(home, await found.Call(a => a.Where()));
+        var found = await client.GetActorAsync<PlacedActor>(name).WithTimeout();
+        Assert.Equal(home, await found.Call(a => a.Where()).WithTimeout());
 
         var (code, stdout, _) = await cluster.RunCliAsync("status", "--address", cluster.HeadAddress, "--json");
         Assert.Equal(0, code);
@@ -52,6 +47,6 @@ public sealed class HeadRestartProcessTests(RedisServerFixture redis) : IClassFi
         Assert.True(status.RootElement.GetProperty("persistent").GetBoolean());
         Assert.Contains(status.RootElement.GetProperty("actors").EnumerateArray(), a => a.GetProperty("name").GetString() == name && a.GetProperty("state").GetString() == "alive");
 
-        await found.KillAsync();
+        await found.KillAsync().WithTimeout();
     }
 }

@@ -11,7 +11,6 @@ namespace Granary.Silo.Tests;
 public sealed class PlacementGroupProcessTests(PlacementGroupProcessTests.Cluster cluster, ITestOutputHelper output)
     : SharedClusterTest(cluster.Processes, output), IClassFixture<PlacementGroupProcessTests.Cluster>
 {
-    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
     private static readonly string[] Workers = ["w1", "w2", "w3"];
 
     [Fact]
@@ -23,13 +22,13 @@ public sealed class PlacementGroupProcessTests(PlacementGroupProcessTests.Cluste
         Assert.Equal([0, 1], group.Bundles.Select(b => b.Index));
 
         // The bundles hold both of that node's CPUs.
-        var free = (await Client.GetNodesAsync()).Single(n => n.NodeId == node).Available;
+        var free = (await Client.GetNodesAsync().WithTimeout()).Single(n => n.NodeId == node).Available;
         Assert.Equal(0, free["CPU"]);
 
         for (var i = 0; i < 2; i++)
         {
             var index = i;
-            var where = await Client.Remote(() => ClusterJobs.Where(), new RemoteOptions { PlacementGroup = group, BundleIndex = index }).GetAsync().AsTask().WaitAsync(Bound);
+            var where = await Client.Remote(() => ClusterJobs.Where(), new RemoteOptions { PlacementGroup = group, BundleIndex = index }).WithTimeout();
             Assert.Equal(node, where);
         }
     }
@@ -46,13 +45,13 @@ public sealed class PlacementGroupProcessTests(PlacementGroupProcessTests.Cluste
             var nodes = await GetAllAsync(Enumerable.Range(0, 3).Select(_ => Client.Remote(() => ClusterJobs.HoldThenWhere(20), inBundle)));
             Assert.All(nodes, n => Assert.Equal(bundle.NodeId, n));
 
-            var actor = await Client.CreateActorAsync(() => new PlacedActor(), new ActorOptions { PlacementGroup = group, BundleIndex = bundle.Index }).WaitAsync(Bound);
+            var actor = await Client.CreateActorAsync(() => new PlacedActor(), new ActorOptions { PlacementGroup = group, BundleIndex = bundle.Index }).WithTimeout();
             Assert.Equal(bundle.NodeId, actor.NodeId);
-            Assert.Equal(bundle.NodeId, await actor.Call(a => a.Where()).GetAsync().AsTask().WaitAsync(Bound));
+            Assert.Equal(bundle.NodeId, await actor.Call(a => a.Where()).WithTimeout());
         }
 
         // Without a bundle index, work runs in some bundle of the group.
-        var anyBundle = await Client.Remote(() => ClusterJobs.Where(), new RemoteOptions { PlacementGroup = group }).GetAsync().AsTask().WaitAsync(Bound);
+        var anyBundle = await Client.Remote(() => ClusterJobs.Where(), new RemoteOptions { PlacementGroup = group }).WithTimeout();
         Assert.Contains(anyBundle, group.Bundles.Select(b => b.NodeId));
     }
 
@@ -84,19 +83,19 @@ public sealed class PlacementGroupProcessTests(PlacementGroupProcessTests.Cluste
     {
         // The first group takes every CPU of every worker.
         var first = await CreateAsync(PlacementGroupStrategy.StrictSpread, 2, 2, 2);
-        Assert.All(await Client.GetNodesAsync(), n => Assert.Equal(0, n.Available.GetValueOrDefault("CPU")));
+        Assert.All(await Client.GetNodesAsync().WithTimeout(), n => Assert.Equal(0, n.Available.GetValueOrDefault("CPU")));
 
         // The second could fit the cluster, but not now: it waits instead of failing.
         var second = Client.CreatePlacementGroupAsync([new ResourceBundle(1), new ResourceBundle(1), new ResourceBundle(1)], PlacementGroupStrategy.StrictSpread);
         await Task.Delay(500);
         Assert.False(second.IsCompleted, "a group that fits the cluster but not its free resources should wait");
 
-        await Client.RemovePlacementGroupAsync(first).WaitAsync(Bound);
-        var placed = await second.WaitAsync(Bound);
+        await Client.RemovePlacementGroupAsync(first).WithTimeout();
+        var placed = await second.WithTimeout();
         Assert.Equal(Workers.Order(), placed.Bundles.Select(b => b.NodeId).Order());
-        Assert.All(await Client.GetNodesAsync(), n => Assert.Equal(n.IsHead ? 0 : 1, n.Available.GetValueOrDefault("CPU")));
+        Assert.All(await Client.GetNodesAsync().WithTimeout(), n => Assert.Equal(n.IsHead ? 0 : 1, n.Available.GetValueOrDefault("CPU")));
 
-        await Client.RemovePlacementGroupAsync(placed).WaitAsync(Bound);
+        await Client.RemovePlacementGroupAsync(placed).WithTimeout();
         await ClusterProcesses.WaitForIdleAsync(Client);
     }
 
@@ -104,11 +103,11 @@ public sealed class PlacementGroupProcessTests(PlacementGroupProcessTests.Cluste
     public async Task Removing_a_group_kills_its_actors()
     {
         var group = await CreateAsync(PlacementGroupStrategy.StrictPack, 1);
-        var actor = await Client.CreateActorAsync(() => new PlacedActor(), new ActorOptions { PlacementGroup = group, BundleIndex = 0 }).WaitAsync(Bound);
-        Assert.Equal(group.Bundles[0].NodeId, await actor.Call(a => a.Where()).GetAsync().AsTask().WaitAsync(Bound));
+        var actor = await Client.CreateActorAsync(() => new PlacedActor(), new ActorOptions { PlacementGroup = group, BundleIndex = 0 }).WithTimeout();
+        Assert.Equal(group.Bundles[0].NodeId, await actor.Call(a => a.Where()).WithTimeout());
 
-        await Client.RemovePlacementGroupAsync(group).WaitAsync(Bound);
-        await Assert.ThrowsAsync<ActorDiedException>(async () => await actor.Call(a => a.Where()).GetAsync().AsTask().WaitAsync(Bound));
+        await Client.RemovePlacementGroupAsync(group).WithTimeout();
+        await Assert.ThrowsAsync<ActorDiedException>(async () => await actor.Call(a => a.Where()).WithTimeout());
     }
 
     [Theory]
@@ -118,7 +117,7 @@ public sealed class PlacementGroupProcessTests(PlacementGroupProcessTests.Cluste
     [InlineData(PlacementGroupStrategy.Spread, new double[] { 1, 3 })]
     public async Task An_infeasible_group_fails_fast(PlacementGroupStrategy strategy, double[] cpus)
     {
-        var error = await Assert.ThrowsAsync<InfeasibleResourcesException>(() => CreateAsync(strategy, cpus));
+        var error = await Assert.ThrowsAsync<InfeasibleResourcesException>(() => CreateAsync(strategy, cpus)).WithTimeout();
         Assert.Contains("CPU", error.Message);
 
         // Nothing was reserved on the way.
@@ -130,23 +129,23 @@ public sealed class PlacementGroupProcessTests(PlacementGroupProcessTests.Cluste
     {
         var group = await CreateAsync(PlacementGroupStrategy.StrictPack, 1);
         var task = Client.Remote(() => ClusterJobs.Where(), new RemoteOptions { Cpus = 2, PlacementGroup = group, BundleIndex = 0 });
-        await Assert.ThrowsAsync<InfeasibleResourcesException>(async () => await task.GetAsync().AsTask().WaitAsync(Bound));
+        await Assert.ThrowsAsync<InfeasibleResourcesException>(async () => await task.WithTimeout());
     }
 
     [Fact]
     public async Task Work_in_a_removed_group_fails_instead_of_hanging()
     {
         var group = await CreateAsync(PlacementGroupStrategy.StrictPack, 1);
-        await Client.RemovePlacementGroupAsync(group).WaitAsync(Bound);
+        await Client.RemovePlacementGroupAsync(group).WithTimeout();
         var task = Client.Remote(() => ClusterJobs.Where(), new RemoteOptions { PlacementGroup = group, BundleIndex = 0 });
-        await Assert.ThrowsAnyAsync<GranaryException>(async () => await task.GetAsync().AsTask().WaitAsync(Bound));
+        await Assert.ThrowsAnyAsync<GranaryException>(async () => await task.WithTimeout());
     }
 
     private Task<PlacementGroup> CreateAsync(PlacementGroupStrategy strategy, params double[] cpus) =>
-        Client.CreatePlacementGroupAsync(cpus.Select(c => new ResourceBundle(c)), strategy).WaitAsync(Bound);
+        Client.CreatePlacementGroupAsync(cpus.Select(c => new ResourceBundle(c)), strategy).WithTimeout();
 
     private static async Task<T[]> GetAllAsync<T>(IEnumerable<ObjectRef<T>> refs) =>
-        await Task.WhenAll(refs.ToList().Select(r => r.GetAsync().AsTask())).WaitAsync(Bound);
+        await Task.WhenAll(refs.ToList().Select(r => r.GetAsync().AsTask())).WithTimeout();
 
     /// <summary>The shared cluster: head plus three 2-CPU workers, started once for the class.</summary>
     public sealed class Cluster : IAsyncLifetime
@@ -157,7 +156,7 @@ public sealed class PlacementGroupProcessTests(PlacementGroupProcessTests.Cluste
         {
             // Nothing here kills nodes, so a longer node timeout keeps a starved worker on a busy machine from being declared dead.
             await Processes.StartHeadAsync("--node-timeout", "10");
-            await Task.WhenAll(Workers.Select(w => Processes.StartWorkerAsync(w, "--cpus", "2")));
+            await Task.WhenAll(Workers.Select(w => Processes.StartWorkerAsync(w, "--cpus", "2"))).WithTimeout();
         }
 
         public async Task DisposeAsync() => await Processes.DisposeAsync();

@@ -11,7 +11,6 @@ namespace Granary.Silo.Tests;
 public sealed class PlacementProcessTests(PlacementProcessTests.Cluster cluster, ITestOutputHelper output)
     : SharedClusterTest(cluster.Processes, output), IClassFixture<PlacementProcessTests.Cluster>
 {
-    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
     private static readonly string[] Workers = ["cpu", "h100", "a100"];
 
     [Fact]
@@ -44,8 +43,8 @@ public sealed class PlacementProcessTests(PlacementProcessTests.Cluster cluster,
         var nodes = new List<string>();
         for (var i = 0; i < 3; i++)
         {
-            var actor = await Client.CreateActorAsync(() => new PlacedActor(), spread).WaitAsync(Bound);
-            var where = await actor.Call(a => a.Where()).GetAsync().AsTask().WaitAsync(Bound);
+            var actor = await Client.CreateActorAsync(() => new PlacedActor(), spread).WithTimeout();
+            var where = await actor.Call(a => a.Where()).WithTimeout();
             Assert.Equal(actor.NodeId, where);
             nodes.Add(where);
         }
@@ -62,20 +61,20 @@ public sealed class PlacementProcessTests(PlacementProcessTests.Cluster cluster,
         var nodes = await GetAllAsync(Enumerable.Range(0, 6).Select(_ => Client.Remote(() => ClusterJobs.HoldThenWhere(50), pinned)));
         Assert.All(nodes, n => Assert.Equal(node, n));
 
-        var actor = await Client.CreateActorAsync(() => new PlacedActor(), new ActorOptions { Placement = new NodeAffinityPlacement(node) }).WaitAsync(Bound);
+        var actor = await Client.CreateActorAsync(() => new PlacedActor(), new ActorOptions { Placement = new NodeAffinityPlacement(node) }).WithTimeout();
         Assert.Equal(node, actor.NodeId);
-        Assert.Equal(node, await actor.Call(a => a.Where()).GetAsync().AsTask().WaitAsync(Bound));
+        Assert.Equal(node, await actor.Call(a => a.Where()).WithTimeout());
     }
 
     [Fact]
     public async Task Hard_node_affinity_to_an_unknown_node_fails_fast()
     {
         var task = Client.Remote(() => ClusterJobs.Where(), new RemoteOptions { Placement = new NodeAffinityPlacement("no-such-node") });
-        var error = await Assert.ThrowsAsync<InfeasibleResourcesException>(async () => await task.GetAsync().AsTask().WaitAsync(Bound));
+        var error = await Assert.ThrowsAsync<InfeasibleResourcesException>(async () => await task.WithTimeout());
         Assert.Contains("no-such-node", error.Message);
 
         var actor = await Assert.ThrowsAsync<InfeasibleResourcesException>(() =>
-            Client.CreateActorAsync(() => new PlacedActor(), new ActorOptions { Placement = new NodeAffinityPlacement("no-such-node") }).WaitAsync(Bound));
+            Client.CreateActorAsync(() => new PlacedActor(), new ActorOptions { Placement = new NodeAffinityPlacement("no-such-node") }).WithTimeout());
         Assert.Contains("no-such-node", actor.Message);
     }
 
@@ -83,7 +82,7 @@ public sealed class PlacementProcessTests(PlacementProcessTests.Cluster cluster,
     public async Task Soft_node_affinity_to_an_unknown_node_falls_back_to_a_live_worker()
     {
         var soft = new RemoteOptions { Cpus = 1, Placement = new NodeAffinityPlacement("no-such-node", soft: true) };
-        var node = await Client.Remote(() => ClusterJobs.Where(), soft).GetAsync().AsTask().WaitAsync(Bound);
+        var node = await Client.Remote(() => ClusterJobs.Where(), soft).WithTimeout();
         Assert.Contains(node, Workers);
     }
 
@@ -91,11 +90,11 @@ public sealed class PlacementProcessTests(PlacementProcessTests.Cluster cluster,
     public async Task Soft_node_affinity_to_a_full_node_falls_back_while_hard_affinity_waits_for_it()
     {
         // An actor holding both of "cpu"'s CPUs fills it.
-        var hog = await Client.CreateActorAsync(() => new PlacedActor(), new ActorOptions { Cpus = 2, Placement = new NodeAffinityPlacement("cpu") }).WaitAsync(Bound);
+        var hog = await Client.CreateActorAsync(() => new PlacedActor(), new ActorOptions { Cpus = 2, Placement = new NodeAffinityPlacement("cpu") }).WithTimeout();
         Assert.Equal("cpu", hog.NodeId);
 
         var soft = Client.Remote(() => ClusterJobs.Where(), new RemoteOptions { Cpus = 1, Placement = new NodeAffinityPlacement("cpu", soft: true) });
-        var fellBackTo = await soft.GetAsync().AsTask().WaitAsync(Bound);
+        var fellBackTo = await soft.WithTimeout();
         Assert.NotEqual("cpu", fellBackTo);
         Assert.Contains(fellBackTo, Workers);
 
@@ -103,8 +102,8 @@ public sealed class PlacementProcessTests(PlacementProcessTests.Cluster cluster,
         await Task.Delay(500);
         Assert.False(hard.IsReady, "hard affinity must wait for the full node, not fall back");
 
-        await hog.KillAsync();
-        Assert.Equal("cpu", await hard.GetAsync().AsTask().WaitAsync(Bound));
+        await hog.KillAsync().WithTimeout();
+        Assert.Equal("cpu", await hard.WithTimeout());
     }
 
     [Fact]
@@ -124,7 +123,7 @@ public sealed class PlacementProcessTests(PlacementProcessTests.Cluster cluster,
         var nodes = await GetAllAsync(Enumerable.Range(0, 3).Select(_ => Client.Remote(() => ClusterJobs.HoldThenWhere(100), cpuOnly)));
         Assert.All(nodes, n => Assert.Equal("h100", n));
 
-        var a100 = await Client.Remote(() => ClusterJobs.Describe(0), new RemoteOptions { Gpus = 1, Placement = new GpuTypePlacement("A100") }).GetAsync().AsTask().WaitAsync(Bound);
+        var a100 = await Client.Remote(() => ClusterJobs.Describe(0), new RemoteOptions { Gpus = 1, Placement = new GpuTypePlacement("A100") }).WithTimeout();
         Assert.Equal("a100", a100.NodeId);
         Assert.Equal([0], a100.GpuIds);
     }
@@ -133,7 +132,7 @@ public sealed class PlacementProcessTests(PlacementProcessTests.Cluster cluster,
     public async Task Gpu_type_nobody_has_fails_fast()
     {
         var task = Client.Remote(() => ClusterJobs.Where(), new RemoteOptions { Gpus = 1, Placement = new GpuTypePlacement("V100") });
-        var error = await Assert.ThrowsAsync<InfeasibleResourcesException>(async () => await task.GetAsync().AsTask().WaitAsync(Bound));
+        var error = await Assert.ThrowsAsync<InfeasibleResourcesException>(async () => await task.WithTimeout());
         Assert.Contains("V100", error.Message);
     }
 
@@ -147,16 +146,16 @@ public sealed class PlacementProcessTests(PlacementProcessTests.Cluster cluster,
             Assert.Single(p.GpuIds);
         });
 
-        var two = await Client.Remote(() => ClusterJobs.Describe(0), new RemoteOptions { Gpus = 2 }).GetAsync().AsTask().WaitAsync(Bound);
+        var two = await Client.Remote(() => ClusterJobs.Describe(0), new RemoteOptions { Gpus = 2 }).WithTimeout();
         Assert.Equal("h100", two.NodeId);
         Assert.Equal([0, 1], two.GpuIds.Order());
 
-        var cpu = await Client.Remote(() => ClusterJobs.Describe(0), new RemoteOptions { Cpus = 1 }).GetAsync().AsTask().WaitAsync(Bound);
+        var cpu = await Client.Remote(() => ClusterJobs.Describe(0), new RemoteOptions { Cpus = 1 }).WithTimeout();
         Assert.Empty(cpu.GpuIds);
 
-        var actor = await Client.CreateActorAsync(() => new PlacedActor(), new ActorOptions { Gpus = 1, Placement = new GpuTypePlacement("A100") }).WaitAsync(Bound);
+        var actor = await Client.CreateActorAsync(() => new PlacedActor(), new ActorOptions { Gpus = 1, Placement = new GpuTypePlacement("A100") }).WithTimeout();
         Assert.Equal("a100", actor.NodeId);
-        var actorGpus = await actor.Call(a => a.Gpus()).GetAsync().AsTask().WaitAsync(Bound);
+        var actorGpus = await actor.Call(a => a.Gpus()).WithTimeout();
         Assert.Equal([0], actorGpus);
     }
 
@@ -173,11 +172,11 @@ public sealed class PlacementProcessTests(PlacementProcessTests.Cluster cluster,
             _ => new RemoteOptions { Resources = { [resource] = 1 } },
         };
         var task = Client.Remote(() => ClusterJobs.Where(), options);
-        var error = await Assert.ThrowsAsync<InfeasibleResourcesException>(async () => await task.GetAsync().AsTask().WaitAsync(Bound));
+        var error = await Assert.ThrowsAsync<InfeasibleResourcesException>(async () => await task.WithTimeout());
         Assert.Contains(resource, error.Message);
 
         // The cluster is unharmed: ordinary work still runs.
-        Assert.Contains(await Client.Remote(() => ClusterJobs.Where()).GetAsync().AsTask().WaitAsync(Bound), Workers);
+        Assert.Contains(await Client.Remote(() => ClusterJobs.Where()).WithTimeout(), Workers);
     }
 
     [Fact]
@@ -195,15 +194,16 @@ public sealed class PlacementProcessTests(PlacementProcessTests.Cluster cluster,
     [Fact]
     public async Task Prefer_local_uses_the_clients_local_node_when_it_has_room()
     {
-        await using var local = await ClusterProcesses.ConnectAsync(new ClientOptions { LocalNodeId = "a100" });
-        var nodes = await GetAllAsync(Enumerable.Range(0, 2).Select(_ => local.Remote(() => ClusterJobs.HoldThenWhere(200), new RemoteOptions { Cpus = 1, Placement = PreferLocalPlacement.Instance })));
+        var local = await ClusterProcesses.ConnectAsync(new ClientOptions { LocalNodeId = "a100" }).WithTimeout();
+        await using var stopLocal = local.DisposeWithin();
+        var nodes = await RunTogetherAsync(2, new RemoteOptions { Cpus = 1, Placement = PreferLocalPlacement.Instance }, local);
         Assert.All(nodes, n => Assert.Equal("a100", n));
     }
 
     [Fact]
     public async Task Nodes_report_their_offers()
     {
-        var nodes = (await Client.GetNodesAsync()).ToDictionary(n => n.NodeId);
+        var nodes = (await Client.GetNodesAsync().WithTimeout()).ToDictionary(n => n.NodeId);
         Assert.Equal(["a100", "cpu", "h100", "head"], nodes.Keys.Order());
         Assert.True(nodes["head"].IsHead);
         Assert.Equal(0, nodes["head"].Total.GetValueOrDefault("CPU"));
@@ -214,11 +214,12 @@ public sealed class PlacementProcessTests(PlacementProcessTests.Cluster cluster,
         Assert.All(nodes.Values, n => Assert.True(n.Alive));
     }
 
-    /// <summary>Runs <paramref name="count"/> tasks that all hold their resources at the same time; returns where each ran.</summary>
-    private async Task<string[]> RunTogetherAsync(int count, RemoteOptions options)
+    /// <summary>Runs <paramref name="count"/> tasks (of this test's client, or <paramref name="client"/>) that all hold their resources at the same time; returns where each ran.</summary>
+    private async Task<string[]> RunTogetherAsync(int count, RemoteOptions options, GranaryClient? client = null)
     {
         var gate = ClusterProcesses.NewGate();
-        var refs = Enumerable.Range(0, count).Select(i => Client.Remote(() => ClusterJobs.HoldUntilOpen(gate, i), options)).ToList();
+        var submitter = client ?? Client;
+        var refs = Enumerable.Range(0, count).Select(i => submitter.Remote(() => ClusterJobs.HoldUntilOpen(gate, i), options)).ToList();
         try
         {
             await ProcessCluster.WaitStartedAsync(gate, count);
@@ -232,7 +233,7 @@ public sealed class PlacementProcessTests(PlacementProcessTests.Cluster cluster,
     }
 
     private static async Task<T[]> GetAllAsync<T>(IEnumerable<ObjectRef<T>> refs) =>
-        await Task.WhenAll(refs.ToList().Select(r => r.GetAsync().AsTask())).WaitAsync(Bound);
+        await Task.WhenAll(refs.ToList().Select(r => r.GetAsync().AsTask())).WithTimeout();
 
     /// <summary>The shared cluster: head plus the three workers, started once for the class.</summary>
     public sealed class Cluster : IAsyncLifetime
@@ -246,7 +247,7 @@ public sealed class PlacementProcessTests(PlacementProcessTests.Cluster cluster,
             await Task.WhenAll(
                 Processes.StartWorkerAsync("cpu", "--cpus", "2", "--resources", "slot=1"),
                 Processes.StartWorkerAsync("h100", "--cpus", "2", "--gpus", "2", "--gpu-type", "H100", "--gpu-memory", "80GB"),
-                Processes.StartWorkerAsync("a100", "--cpus", "2", "--gpus", "1", "--gpu-type", "A100"));
+                Processes.StartWorkerAsync("a100", "--cpus", "2", "--gpus", "1", "--gpu-type", "A100")).WithTimeout();
         }
 
         public async Task DisposeAsync() => await Processes.DisposeAsync();

@@ -133,24 +133,12 @@ public sealed partial class ProcessCluster : IAsyncDisposable
     /// </summary>
     public async Task WaitForIdleAsync(GranaryClient client, TimeSpan? timeout = null)
     {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(15));
-        IReadOnlyList<NodeDescription> nodes;
-        while (true)
-        {
-            nodes = await client.GetNodesAsync();
-            var busy = nodes.Where(n => n.Alive && n.Total.Any(t => Math.Abs(n.Available.GetValueOrDefault(t.Key) - t.Value) > 1e-6)).ToList();
-            if (busy.Count == 0)
-            {
-                return;
-            }
-
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException("the cluster did not become idle: " + string.Join("; ", busy.Select(Describe)));
-            }
-
-            await Task.Delay(50);
-        }
+        IReadOnlyList<NodeDescription> busy = [];
+        await Eventually.HoldsAsync(
+            async () => (busy = [.. (await client.GetNodesAsync().WithTimeout()).Where(n => n.Alive && n.Total.Any(t => Math.Abs(n.Available.GetValueOrDefault(t.Key) - t.Value) > 1e-6))]).Count == 0,
+            timeout ?? TimeSpan.FromSeconds(15),
+            "the cluster becomes idle",
+            () => string.Join("; ", busy.Select(Describe)));
     }
 
     /// <summary>"w1 (alive): CPU 1/2 free, GPU 2/2 free".</summary>
@@ -168,22 +156,13 @@ public sealed partial class ProcessCluster : IAsyncDisposable
     /// <summary>Waits until <paramref name="count"/> gated tasks have started; returns "INDEX@NODE" for each.</summary>
     public static async Task<string[]> WaitStartedAsync(string gate, int count, TimeSpan? timeout = null)
     {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
-        while (true)
-        {
-            var started = Directory.GetFiles(gate, "started-*").Select(f => Path.GetFileName(f)["started-".Length..]).ToArray();
-            if (started.Length >= count)
-            {
-                return started;
-            }
-
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"only {started.Length} of {count} gated tasks started: {string.Join(", ", started)}");
-            }
-
-            await Task.Delay(20);
-        }
+        string[] started = [];
+        await Eventually.HoldsAsync(
+            () => (started = [.. Directory.GetFiles(gate, "started-*").Select(f => Path.GetFileName(f)["started-".Length..])]).Length >= count,
+            timeout ?? TimeSpan.FromSeconds(30),
+            $"{count} gated tasks start",
+            () => string.Join(", ", started));
+        return started;
     }
 
     /// <summary>Lets every task waiting at the gate finish.</summary>

@@ -17,13 +17,13 @@ public abstract class SharedClusterTest(ProcessCluster cluster, ITestOutputHelpe
     public async Task InitializeAsync()
     {
         _mark = ClusterProcesses.OutputMark();
-        Client = await ClusterProcesses.ConnectAsync();
+        Client = await ClusterProcesses.ConnectAsync().WithTimeout();
         await ClusterProcesses.WaitForIdleAsync(Client);
     }
 
     public async Task DisposeAsync()
     {
-        await Client.DisposeAsync();
+        await Client.DisposeAsync().WithTimeout();
         output.WriteLine(ClusterProcesses.AllOutput(_mark));
     }
 }
