@@ -16,6 +16,8 @@ internal sealed class LeaseWorker
     private readonly SiloRuntime _silo;
 
     private int _queued;
+    private int _received;
+    private int _expected = -1;
 
     public LeaseWorker(string leaseId, string jobId, IReadOnlyList<int> gpuIds, SiloRuntime silo)
     {
@@ -42,7 +44,11 @@ internal sealed class LeaseWorker
         // Completed on the thread that ran the call: Orleans only queues the reply from there.
         var reply = new TaskCompletionSource<TaskReply>();
         Interlocked.Increment(ref _queued);
-        if (!_queue.Writer.TryWrite((spec, reply)))
+        if (_queue.Writer.TryWrite((spec, reply)))
+        {
+            CompleteIfAllArrived(Interlocked.Increment(ref _received));
+        }
+        else
         {
             Interlocked.Decrement(ref _queued);
             reply.SetResult(_silo.Executor.Failed(new InvalidOperationException($"lease {LeaseId} was already released; the owner must request a new lease."), spec));
@@ -53,6 +59,22 @@ internal sealed class LeaseWorker
 
     /// <summary>No more tasks will come: finish the queued ones, then return the lease.</summary>
     public void Release() => _queue.Writer.TryComplete();
+
+    /// <summary>The owner released the lease after <paramref name="pushed"/> tasks: close once they are all here.</summary>
+    public void Release(int pushed)
+    {
+        Volatile.Write(ref _expected, pushed);
+        CompleteIfAllArrived(Volatile.Read(ref _received));
+    }
+
+    private void CompleteIfAllArrived(int received)
+    {
+        var expected = Volatile.Read(ref _expected);
+        if (expected >= 0 && received >= expected)
+        {
+            _queue.Writer.TryComplete();
+        }
+    }
 
     private async Task RunAsync()
     {

@@ -29,9 +29,9 @@ internal sealed class NodeGrain(SiloRuntime silo) : Grain, INodeGrain
     public Task<TaskReply> PushTask(PushTask push, CancellationToken cancellationToken) =>
         silo.LeaseFor(push.LeaseId, push.Spec.JobId, push.GpuIds).Enqueue(push.Spec);
 
-    public Task ReleaseLease(string leaseId)
+    public Task ReleaseLease(string leaseId, int pushed)
     {
-        silo.ReleaseLease(leaseId);
+        silo.ReleaseLease(leaseId, pushed);
         return Task.CompletedTask;
     }
 

@@ -25,6 +25,7 @@ internal sealed partial class SiloRuntime : IExecutionHost, IAsyncDisposable
 
     private readonly ConcurrentDictionary<string, LeaseWorker> _leases = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, ActorGrain> _actors = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, int> _earlyReleases = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stopping = new();
     private readonly ILogger _logger;
     private static readonly object _threadGate = new();
@@ -288,19 +289,36 @@ internal sealed partial class SiloRuntime : IExecutionHost, IAsyncDisposable
         }
     }
 
-    public LeaseWorker LeaseFor(string leaseId, string jobId, IReadOnlyList<int> gpuIds) =>
-        _leases.GetOrAdd(leaseId, static (id, state) => new LeaseWorker(id, state.jobId, state.gpuIds, state.self), (jobId, gpuIds, self: this));
+    public LeaseWorker LeaseFor(string leaseId, string jobId, IReadOnlyList<int> gpuIds)
+    {
+        var worker = _leases.GetOrAdd(leaseId, static (id, state) => new LeaseWorker(id, state.jobId, state.gpuIds, state.self), (jobId, gpuIds, self: this));
+        if (_earlyReleases.TryRemove(leaseId, out var pushed))
+        {
+            worker.Release(pushed);
+        }
 
-    public void ReleaseLease(string leaseId)
+        return worker;
+    }
+
+    public void ReleaseLease(string leaseId, int pushed)
     {
         if (_leases.TryGetValue(leaseId, out var worker))
         {
-            worker.Release();
+            worker.Release(pushed);
         }
-        else
+        else if (pushed == 0)
         {
             // Released before any task came: nothing to drain, give it straight back.
             _ = ReturnLeaseAsync(leaseId);
+        }
+        else
+        {
+            // The release overtook the lease's pushes: the first of them applies it.
+            _earlyReleases[leaseId] = pushed;
+            if (_leases.TryGetValue(leaseId, out var late) && _earlyReleases.TryRemove(leaseId, out var count))
+            {
+                late.Release(count);
+            }
         }
     }
 

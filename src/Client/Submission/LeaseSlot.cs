@@ -9,8 +9,11 @@ internal sealed class LeaseSlot(LeaseGrant grant, NodeChannel node)
 
     public NodeChannel Node { get; } = node;
 
+    /// <summary>Tasks pushed on this lease so far; the release names the count, so the node waits for all of them.</summary>
+    public int Pushed { get; set; }
+
     /// <summary>Gives the lease back: the node finishes what it has, then returns it to the head.</summary>
-    public void Release() => _ = Node.Grain.ReleaseLease(Grant.LeaseId);
+    public void Release() => _ = Node.Grain.ReleaseLease(Grant.LeaseId, Pushed);
 
     public int InFlight { get; set; }
 

@@ -102,6 +102,7 @@ internal sealed class TaskSubmitter : IAsyncDisposable
             }
 
             best.InFlight++;
+            best.Pushed++;
             (sends ??= []).Add((queue.Waiting.Dequeue(), best));
         }
 

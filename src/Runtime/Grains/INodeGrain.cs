@@ -15,8 +15,12 @@ internal interface INodeGrain : IGrainWithStringKey
     [ResponseTimeout(GrainTimeouts.Unbounded)]
     Task<TaskReply> PushTask(PushTask push, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// The owner is done with the lease after <paramref name="pushed"/> tasks: once that many have arrived
+    /// and run, the lease goes back to the head. Orleans may deliver the release before the last pushes.
+    /// </summary>
     [OneWay]
-    Task ReleaseLease(string leaseId);
+    Task ReleaseLease(string leaseId, int pushed);
 
     [ResponseTimeout(GrainTimeouts.Unbounded)]
     Task ActivateActor(ActivateActor request, CancellationToken cancellationToken = default);
