@@ -23,6 +23,9 @@ public sealed partial class GranaryClient : IAsyncDisposable
     private readonly ClusterClientHost _cluster;
     private readonly NodeChannels _nodes;
     private readonly IJobObserver _observer;
+
+    // Orleans holds a client's observers weakly: this keeps the one the head calls alive with the client.
+    private readonly JobObserver _observerTarget;
     private readonly CodeShipper _code;
     private readonly TaskSubmitter _submitter;
     private readonly ClientObjects _objects;
@@ -40,7 +43,8 @@ public sealed partial class GranaryClient : IAsyncDisposable
         _options = options;
         _view = view;
         _nodes = new NodeChannels(cluster.Client);
-        _observer = cluster.Client.CreateObjectReference<IJobObserver>(new JobObserver(_nodes));
+        _observerTarget = new JobObserver(_nodes);
+        _observer = cluster.Client.CreateObjectReference<IJobObserver>(_observerTarget);
         _objects = new ClientObjects(jobId, serializer, _nodes, options.ObjectChunkBytes);
         _code = new CodeShipper(jobId, () => Head, [.. options.Serializers.Select(s => s.GetType())]);
         _submitter = new TaskSubmitter(jobId, () => Head, _nodes);

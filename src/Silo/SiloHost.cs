@@ -44,7 +44,8 @@ public sealed partial class SiloHost : IAsyncDisposable
 
     public bool IsHead => Runtime.Head is not null;
 
-    internal SiloRuntime Runtime => _host.Services.GetRequiredService<SiloRuntime>();
+    /// <summary>The running silo's state; a worker that joins a restarted head anew gets a fresh one.</summary>
+    internal SiloRuntime Runtime { get; private set; } = null!;
 
     /// <summary>The silo's services (Orleans' and Granary's), for tests and embedding.</summary>
     public IServiceProvider Services => _host.Services;
@@ -66,6 +67,7 @@ public sealed partial class SiloHost : IAsyncDisposable
         var silo = new SiloHost(options, ip, gatewayPort, siloPort);
         silo._joined = options.IsHead ? null : await JoinAsync(options, options.JoinTimeout, cancellationToken).ConfigureAwait(false);
         silo._host = await silo.StartHostAsync(cancellationToken).ConfigureAwait(false);
+        silo.Runtime = silo._host.Services.GetRequiredService<SiloRuntime>();
         if (silo._joined is { Redis.Length: 0 })
         {
             silo._watch = silo.WatchHeadAsync();
@@ -153,6 +155,7 @@ public sealed partial class SiloHost : IAsyncDisposable
                 await StopHostAsync(old, new CancellationToken(canceled: true)).ConfigureAwait(false);
                 _joined = config;
                 _host = await StartHostAsync(stop).ConfigureAwait(false);
+                Runtime = _host.Services.GetRequiredService<SiloRuntime>();
                 if (_options.LoggerFactory?.CreateLogger("Granary.Silo") is { } logger)
                 {
                     LogRejoinedNewHead(logger, _options.NodeId!, _options.HeadAddress!);

@@ -421,14 +421,19 @@ internal sealed partial class HeadService : IAsyncDisposable
 
         foreach (var client in clients)
         {
-            try
-            {
-                _ = client.NodeDied(notice);
-            }
-            catch (Exception ex)
-            {
-                LogNotifyClientFailed(nodeId, ex.Message);
-            }
+            _ = NotifyAsync(client, notice);
+        }
+    }
+
+    private async Task NotifyAsync(IJobObserver client, NodeDied notice)
+    {
+        try
+        {
+            await client.NodeDied(notice).WaitAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            LogNotifyClientFailed(notice.NodeId, ex.Message);
         }
     }
 

@@ -7,6 +7,6 @@ namespace Granary.Runtime.Grains;
 /// <summary>What the head tells a client: a node died, so calls in flight there must fail or retry at once.</summary>
 internal interface IJobObserver : IGrainObserver
 {
-    [OneWay]
+    /// <summary>Answered, so the head can tell a client that is gone from one that heard.</summary>
     Task NodeDied(NodeDied notice);
 }
