@@ -19,7 +19,7 @@ internal static class StartCommand
     [
         new("--head", "start the head silo"),
         new("--address host:port", "join the head at this address as a worker"),
-        new("--port P", "port to listen on", "0: any free port"),
+        new("--port P", "port of the silo's Orleans gateway, where clients connect; the silo also listens on P+1 for silo-to-silo traffic", "0: any free ports"),
         new("--host IP", "IP address to listen on; other nodes are told it too, so give one they can reach", "127.0.0.1"),
         new("--cpus N", "CPUs this node offers to work", "all cores on a worker, 0 on the head"),
         new("--memory 32GB", "memory this node offers; B, KB, MB, GB or TB (KiB and the like too), powers of 1024", "none offered"),
@@ -31,8 +31,8 @@ internal static class StartCommand
         new("--spill-dir PATH", "where spilled objects go", "a folder under the temp directory, named after the node"),
         new("--redis host:port", "head only: keep the head's tables in this Redis server (host:port or a StackExchange.Redis configuration string), so a restarted head recovers them", "in memory only"),
         new("--node-id ID", "this node's id", "node- and 12 random hex digits"),
-        new("--node-timeout S", "head: a node that sends no heartbeat for S seconds is declared dead", "10"),
-        new("--heartbeat S", "seconds between this silo's heartbeats to the head; shorter than --node-timeout", "1"),
+        new("--node-timeout S", "a silo that stops answering Orleans' probes is declared dead within about S seconds", "3"),
+        new("--heartbeat S", "seconds between this silo's load reports to the head; shorter than --node-timeout", "1"),
     ];
 
     public static string Help => FlagHelp.Format(

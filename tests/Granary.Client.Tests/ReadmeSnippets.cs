@@ -1,4 +1,6 @@
 using Granary;
+using Microsoft.Extensions.Hosting;
+using Orleans.Hosting;
 using QuickStart;
 using WordSerializer = Granary.Client.Tests.WordSerializer;
 
@@ -246,5 +248,12 @@ internal static class Check
         {
             throw new InvalidOperationException("README snippet: " + what);
         }
+    }
+
+    public static void UseGranaryInYourHost(HostApplicationBuilder builder, int siloPort, int gatewayPort)
+    {
+        builder.UseOrleans(silo => silo
+            .UseLocalhostClustering(siloPort, gatewayPort, serviceId: "user-service", clusterId: "user-cluster")
+            .UseGranary(granary => granary.Cpus = 2));
     }
 }
