@@ -236,6 +236,13 @@ internal sealed class TaskSubmitter : IAsyncDisposable
             if (slot.InFlight == 0)
             {
                 slot.IdleSince = Environment.TickCount64;
+
+                // A queue with nothing left to run forgets that the cluster was full: the next burst finds
+                // out afresh, instead of piling onto one lease while other nodes have room.
+                if (queue is not null && queue.Waiting.Count == 0 && queue.InFlight == 0)
+                {
+                    queue.Saturated = false;
+                }
             }
 
             if (systemFailure is NodeDiedException && !slot.Dead)
