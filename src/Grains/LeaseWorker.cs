@@ -51,7 +51,11 @@ internal sealed class LeaseWorker
         else
         {
             Interlocked.Decrement(ref _queued);
-            reply.SetResult(_silo.Executor.Failed(new InvalidOperationException($"lease {LeaseId} was already released; the owner must request a new lease."), spec));
+            // A stopping (or killed) silo closes its leases while pushes may still arrive: that is the node
+            // going away, which the owner retries elsewhere, not a mistake of the owner's.
+            reply.SetResult(_silo.Stopping.IsCancellationRequested
+                ? _silo.Executor.Failed(new NodeDiedException(_silo.NodeId, $"Node {_silo.NodeId} is stopping; {TaskExecutor.TaskName(spec)} did not run."), spec)
+                : _silo.Executor.Failed(new InvalidOperationException($"lease {LeaseId} was already released; the owner must request a new lease."), spec));
         }
 
         return reply.Task;
