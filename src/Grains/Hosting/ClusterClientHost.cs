@@ -28,8 +28,6 @@ internal sealed class ClusterClientHost : IAsyncDisposable
 
     public IClusterClient Client { get; }
 
-    public IServiceProvider Services => _host.Services;
-
     public IHeadGrain Head => Client.GetGrain<IHeadGrain>(IHeadGrain.HeadGrainKey);
 
     /// <summary>Connects to the gateway at <paramref name="address"/> (host:port), waiting up to <paramref name="timeout"/>.</summary>

@@ -68,8 +68,6 @@ internal sealed class WorkerRuntime : IExecutionHost, IWorkerObserver
         return reply;
     }
 
-    public Task Ping(CancellationToken cancellationToken) => Task.CompletedTask;
-
     public async ValueTask<Value> FetchObjectAsync(ObjectLocation location, CancellationToken cancellationToken) =>
         ((ValueBytes)(await FetchArgumentAsync(location, type: null, _wireSerializer, cancellationToken).ConfigureAwait(false))!).ToValue();
 

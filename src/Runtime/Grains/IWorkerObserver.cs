@@ -8,7 +8,4 @@ internal interface IWorkerObserver : IGrainObserver
 {
     [ResponseTimeout(GrainTimeouts.Unbounded)]
     Task<TaskReply> RunTask(PushTask push, CancellationToken cancellationToken = default);
-
-    /// <summary>Lets a silo check that its worker still answers.</summary>
-    Task Ping(CancellationToken cancellationToken = default);
 }

@@ -117,7 +117,4 @@ internal static class ObjectTransfer
             ? new ObjectPayload { ObjectId = request.ObjectId, Value = value.ToValue() }
             : new ObjectPayload { ObjectId = request.ObjectId, Value = value.Header(), Streamed = true, Size = value.Length };
     }
-
-    /// <summary>The error for an object that is not (or no longer) where it was asked for.</summary>
-    public static ObjectLostException Lost(string objectId, string message) => new(objectId, message);
 }
