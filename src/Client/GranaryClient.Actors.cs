@@ -3,6 +3,7 @@ using System.Reflection;
 using Granary.Client.Calls;
 using Granary.Client.Actors;
 using Granary.Client.Submission;
+using Granary.Runtime.Grains;
 using Granary.Runtime.Objects;
 using Granary.Runtime.Wire;
 
@@ -70,7 +71,7 @@ public sealed partial class GranaryClient
         return entry;
     }
 
-    internal ActorCallQueue NewCallQueue(ActorInfo actor) => new(actor, _nodes.Get(actor.NodeId));
+    internal ActorCallQueue NewCallQueue(ActorInfo actor) => new(actor, ClusterClient.GetGrain<IActorGrain>(ActorKeys.GrainKey(actor)), _nodes.Get(actor.NodeId));
 
     private async Task<ActorHandle<T>> CreateActorCoreAsync<T>(LambdaExpression factory, ActorOptions options, bool getIfExists, CancellationToken cancellationToken)
         where T : class

@@ -6,7 +6,7 @@ namespace Granary.Grains;
 /// <summary>Creates an actor activation on this silo from its spec: runs the constructor or factory in the job's code.</summary>
 internal static class ActorActivator
 {
-    public static async Task ActivateAsync(SiloRuntime silo, ActivateActor request)
+    public static async Task<ActorActivation> ActivateAsync(SiloRuntime silo, ActivateActor request)
     {
         var spec = request.Spec;
         try
@@ -27,7 +27,9 @@ internal static class ActorActivator
                 throw new InvalidOperationException($"{spec.Factory.DisplayName} returned null; an actor factory must return the actor instance.");
             }
 
-            silo.AddActor(new ActorGrain(spec, code, instance, [.. request.GpuIds], silo));
+            var activation = new ActorActivation(spec, code, instance, [.. request.GpuIds], silo);
+            silo.AddActor(activation);
+            return activation;
         }
         catch (Exception ex)
         {

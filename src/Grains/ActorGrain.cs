@@ -1,157 +1,118 @@
-using System.Threading.Channels;
-using Granary.Runtime.Code;
+using Granary.Grains.SiloPlacement;
+using Granary.Runtime.Grains;
 using Granary.Runtime.Wire;
+using Orleans;
+using Orleans.Concurrency;
 
 namespace Granary.Grains;
 
 /// <summary>
-/// One actor activation. Calls queue in a mailbox and run in arrival order, one at a time unless the
-/// actor allows more (async methods then interleave at their awaits).
-/// Lifecycle: Alive → (Deactivate: killed, owner gone, silo stopping) → Dead; calls after death fail with ActorDied.
-/// Thread-safe.
+/// An actor as an Orleans grain. Lifecycle: Empty → (Activate from the head, on the leased node) → Live →
+/// (killed, owner gone, silo stopping, Orleans deactivating it) → Dead → deactivated. An activation that
+/// Orleans creates for a call to an actor that is gone (its node died, it was killed) stays Empty: it
+/// answers ActorDied and deactivates, so a dead actor never comes back somewhere else by accident.
+/// Reentrant: <see cref="ActorActivation"/> orders the calls and bounds their concurrency.
 /// </summary>
-internal sealed class ActorGrain
+[ActorPlacement]
+[Reentrant]
+[CollectionAgeLimit(AlwaysActive = true)]
+internal sealed class ActorGrain(SiloRuntime silo) : Grain, IActorGrain
 {
-    private readonly Channel<(TaskSpec Spec, TaskCompletionSource<TaskReply> Reply)> _mailbox =
-        Channel.CreateUnbounded<(TaskSpec, TaskCompletionSource<TaskReply>)>(new UnboundedChannelOptions { SingleReader = true });
+    private Task<ActorActivation>? _activating;
+    private string _actorId = string.Empty;
 
-    private readonly SiloRuntime _silo;
-    private readonly CallOrder _order = new();
-    private readonly SemaphoreSlim? _slots;
-    private string? _deathReason;
-
-    public ActorGrain(ActorSpec spec, JobCode code, object instance, IReadOnlyList<int> gpuIds, SiloRuntime silo)
+    public async Task<bool> Activate(ActivateActor request, CancellationToken cancellationToken)
     {
-        GpuIds = [.. gpuIds];
-        Spec = spec;
-        Code = code;
-        Instance = instance;
-        _silo = silo;
-        _slots = spec.MaxConcurrency > 1 ? new SemaphoreSlim(spec.MaxConcurrency) : null;
-        _ = RunAsync();
-    }
-
-    public ActorSpec Spec { get; }
-
-    public int[] GpuIds { get; }
-
-    public JobCode Code { get; }
-
-    public object Instance { get; }
-
-    /// <summary>Queues a call in its caller's order (see <see cref="CallOrder"/>); the task completes with its reply.</summary>
-    public Task<TaskReply> Enqueue(ActorCall call)
-    {
-        // Completed on the thread that ran the call: Orleans only queues the reply from there.
-        var reply = new TaskCompletionSource<TaskReply>();
-        _order.Arrive(call, (Self: this, Reply: reply), static (admitted, state) => state.Self.Admit(admitted.Spec, state.Reply));
-        return reply.Task;
-    }
-
-    private void Admit(TaskSpec spec, TaskCompletionSource<TaskReply> reply)
-    {
-        if (!_mailbox.Writer.TryWrite((spec, reply)))
+        if (_activating is not null)
         {
-            reply.SetResult(Died(spec));
-        }
-    }
-
-    public void Deactivate(string reason)
-    {
-        _deathReason ??= reason;
-        _mailbox.Writer.TryComplete();
-    }
-
-    private async Task RunAsync()
-    {
-        var reader = _mailbox.Reader;
-        while (await reader.WaitToReadAsync().ConfigureAwait(false))
-        {
-            while (reader.TryRead(out var call))
+            if (_actorId != request.Spec.ActorId)
             {
-                if (_deathReason is not null)
+                if (_activating.IsFaulted || _activating is { IsCompletedSuccessfully: true, Result.Finished.IsCompleted: true })
                 {
-                    call.Reply.TrySetResult(Died(call.Spec));
-                    continue;
+                    // The previous holder of this key failed to start or died, and this activation is
+                    // leaving: the head's next try gets a fresh one.
+                    return false;
                 }
 
-                if (_slots is null)
-                {
-                    await RunCallAsync(call.Spec, call.Reply).ConfigureAwait(false);
-                }
-                else
-                {
-                    await _slots.WaitAsync().ConfigureAwait(false);
-                    _ = RunAndFreeSlotAsync(call.Spec, call.Reply);
-                }
+                throw new GranaryException($"Actor key {this.GetPrimaryKeyString()} already holds actor {_actorId}; actor {request.Spec.ActorId} cannot take it.");
             }
+
+            await _activating;
+            return true;
         }
 
-        // Interleaved calls may still be running: take every slot back before the instance is disposed.
-        for (var i = 0; _slots is not null && i < Spec.MaxConcurrency; i++)
+        if (request.NodeId.Length > 0 && request.NodeId != silo.NodeId)
         {
-            await _slots.WaitAsync().ConfigureAwait(false);
+            // Orleans routed the request to an empty activation a stale call had created elsewhere: it
+            // leaves, so the head's next try creates one on the leased node.
+            this.DeactivateOnIdle();
+            return false;
         }
 
-        await DisposeInstanceAsync().ConfigureAwait(false);
-        _silo.ActorFinished(this);
+        _actorId = request.Spec.ActorId;
+        _activating = ActorActivator.ActivateAsync(silo, request);
+        _ = DeactivateWhenFinishedAsync(_activating);
+        await _activating;
+        return true;
     }
 
-    private async Task RunAndFreeSlotAsync(TaskSpec spec, TaskCompletionSource<TaskReply> reply)
+    public Task<TaskReply> Call(ActorCall call, CancellationToken cancellationToken)
+    {
+        if (_activating is { IsCompletedSuccessfully: true } && _actorId == call.ActorId)
+        {
+            return _activating.Result.Enqueue(call);
+        }
+
+        if (_activating is null)
+        {
+            this.DeactivateOnIdle();
+        }
+
+        var why = _actorId == call.ActorId
+            ? "it has not finished starting or failed to start"
+            : _actorId.Length == 0 ? "it is not alive (killed, or its node died)" : $"its name now belongs to actor {_actorId}";
+        return Task.FromResult(ActorActivation.DiedReply(silo.NodeId, $"Actor {call.ActorId} is dead: {why}; {call.Spec.Method.DisplayName} did not run."));
+    }
+
+    public Task Kill(string actorId, string reason, CancellationToken cancellationToken)
+    {
+        if (_actorId == actorId)
+        {
+            silo.DeactivateActor(actorId, reason);
+        }
+
+        if (_activating is null)
+        {
+            this.DeactivateOnIdle();
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        // Orleans may end an activation on its own (silo shutdown, a duplicate found): the actor dies with it
+        // rather than living on unreachable.
+        if (_actorId.Length > 0)
+        {
+            silo.DeactivateActor(_actorId, "Orleans deactivated its grain: " + reason.Description);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    private async Task DeactivateWhenFinishedAsync(Task<ActorActivation> activating)
     {
         try
         {
-            await RunCallAsync(spec, reply).ConfigureAwait(false);
+            var activation = await activating;
+            await activation.Finished;
         }
-        finally
+        catch (Exception)
         {
-            _slots!.Release();
-        }
-    }
-
-    private async Task RunCallAsync(TaskSpec spec, TaskCompletionSource<TaskReply> reply)
-    {
-        TaskReply result;
-        try
-        {
-            var method = Code.Resolve(spec.Method);
-            result = await _silo.Executor.InvokeAsync(spec, Code, method, Instance, Spec.ActorId, GpuIds, _silo.Stopping).ConfigureAwait(false);
-        }
-        catch (Exception ex)
-        {
-            result = _silo.Executor.Failed(ex, spec);
+            // A constructor that threw leaves nothing to wait for; the creator got its error.
         }
 
-        reply.TrySetResult(result);
-    }
-
-    /// <summary>The reply to a call that reached no live activation; callers see <see cref="ActorDiedException"/>.</summary>
-    public static TaskReply DiedReply(string nodeId, string message) => new()
-    {
-        NodeId = nodeId,
-        Error = new ErrorInfo { Kind = ErrorKind.ActorDied, Type = typeof(ActorDiedException).FullName, Message = message, NodeId = nodeId },
-    };
-
-    private TaskReply Died(TaskSpec spec) =>
-        DiedReply(_silo.NodeId, $"Actor {Spec.ActorId} ({Spec.TypeName}) is dead: {_deathReason ?? "deactivated"}; {spec.Method.DisplayName} did not run.");
-
-    private async Task DisposeInstanceAsync()
-    {
-        try
-        {
-            switch (Instance)
-            {
-                case IAsyncDisposable asyncDisposable:
-                    await asyncDisposable.DisposeAsync().ConfigureAwait(false);
-                    break;
-                case IDisposable disposable:
-                    disposable.Dispose();
-                    break;
-            }
-        }
-        catch (Exception ex)
-        {
-            _silo.LogActorDisposeFailed(Spec.ActorId, ex);
-        }
+        this.DeactivateOnIdle();
     }
 }

@@ -10,7 +10,7 @@ namespace Granary.Grains;
 
 /// <summary>
 /// A node's grain, on that node's silo only (<see cref="NodePlacementAttribute"/>): the entry point of
-/// tasks, actor calls and object transfers. It holds no state of its own; the silo's
+/// tasks and object transfers. It holds no state of its own; the silo's
 /// <see cref="SiloRuntime"/> does, so an activation collected when idle loses nothing. Reentrant: lease
 /// workers and actor mailboxes order the work, not Orleans turns.
 /// </summary>
@@ -32,19 +32,6 @@ internal sealed class NodeGrain(SiloRuntime silo) : Grain, INodeGrain
     public Task ReleaseLease(string leaseId, int pushed)
     {
         silo.ReleaseLease(leaseId, pushed);
-        return Task.CompletedTask;
-    }
-
-    public Task ActivateActor(ActivateActor request, CancellationToken cancellationToken) => ActorActivator.ActivateAsync(silo, request);
-
-    public Task<TaskReply> CallActor(ActorCall call, CancellationToken cancellationToken) =>
-        silo.TryGetActor(call.ActorId, out var actor)
-            ? actor.Enqueue(call)
-            : Task.FromResult(ActorGrain.DiedReply(silo.NodeId, $"Actor {call.ActorId} is not alive on node {silo.NodeId}; {call.Spec.Method.DisplayName} did not run."));
-
-    public Task DeactivateActor(string actorId, string reason, CancellationToken cancellationToken)
-    {
-        silo.DeactivateActor(actorId, reason);
         return Task.CompletedTask;
     }
 

@@ -24,7 +24,7 @@ internal sealed partial class SiloRuntime : IExecutionHost, IAsyncDisposable
     private static readonly ValueSerializer _wireSerializer = new();
 
     private readonly ConcurrentDictionary<string, LeaseWorker> _leases = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, ActorGrain> _actors = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, ActorActivation> _actors = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, int> _earlyReleases = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stopping = new();
     private readonly ILogger _logger;
@@ -90,6 +90,9 @@ internal sealed partial class SiloRuntime : IExecutionHost, IAsyncDisposable
     /// <summary>The grain of a node: this one or any other, addressed by node id.</summary>
     public INodeGrain Node(string nodeId) => GrainFactory.GetGrain<INodeGrain>(nodeId);
 
+    /// <summary>The grain of an actor, wherever it lives, addressed by its grain key (<see cref="ActorKeys"/>).</summary>
+    public IActorGrain Actor(string grainKey) => GrainFactory.GetGrain<IActorGrain>(grainKey);
+
     /// <summary>Chunked puts arriving here.</summary>
     public IncomingPuts IncomingPuts { get; } = new();
 
@@ -111,7 +114,7 @@ internal sealed partial class SiloRuntime : IExecutionHost, IAsyncDisposable
     /// <summary>Set when the silo is stopped as a crash would stop it: no draining, no goodbye to the head.</summary>
     public bool Killed { get; set; }
 
-    public IEnumerable<ActorGrain> Actors => _actors.Values;
+    public IEnumerable<ActorActivation> Actors => _actors.Values;
 
     /// <summary>The resources this node offers, from its options.</summary>
     public ResourceSet OfferedResources()
@@ -328,9 +331,9 @@ internal sealed partial class SiloRuntime : IExecutionHost, IAsyncDisposable
         _ = ReturnLeaseAsync(worker.LeaseId);
     }
 
-    public bool TryGetActor(string actorId, out ActorGrain actor) => _actors.TryGetValue(actorId, out actor!);
+    public bool TryGetActor(string actorId, out ActorActivation actor) => _actors.TryGetValue(actorId, out actor!);
 
-    public void AddActor(ActorGrain actor)
+    public void AddActor(ActorActivation actor)
     {
         Jobs.ActorStarted(actor.Spec.JobId);
         _actors[actor.Spec.ActorId] = actor;
@@ -344,7 +347,7 @@ internal sealed partial class SiloRuntime : IExecutionHost, IAsyncDisposable
         }
     }
 
-    public void ActorFinished(ActorGrain actor)
+    public void ActorFinished(ActorActivation actor)
     {
         _actors.TryRemove(actor.Spec.ActorId, out _);
         Jobs.ActorStopped(actor.Spec.JobId);

@@ -1,4 +1,5 @@
 using Granary.Client.Calls;
+using Granary.Runtime.Grains;
 using Granary.Runtime.Objects;
 using Granary.Runtime.Serialization;
 using Granary.Runtime.Wire;
@@ -8,9 +9,10 @@ namespace Granary.Client.Actors;
 /// <summary>
 /// Sends one handle's calls to its actor strictly in submission order, even when an earlier call still
 /// waits for an ObjectRef argument: a call goes out only after every call before it went out. Calls that
-/// are ready and have nothing ahead of them are sent at once, without an async hop. Thread-safe.
+/// are ready and have nothing ahead of them are sent at once, without an async hop. Calls go to the
+/// actor's own grain; the actor's node's channel cancels them the moment that node dies. Thread-safe.
 /// </summary>
-internal sealed class ActorCallQueue(ActorInfo actor, NodeChannel node)
+internal sealed class ActorCallQueue(ActorInfo actor, IActorGrain grain, NodeChannel node)
 {
     private static long _handles;
     private readonly object _gate = new();
@@ -48,7 +50,7 @@ internal sealed class ActorCallQueue(ActorInfo actor, NodeChannel node)
     {
         call.CallerId = _callerId;
         call.Sequence = Interlocked.Increment(ref _sent);
-        node.Grain.CallActor(call, node.Died).ContinueWith(static (completed, state) =>
+        grain.Call(call, node.Died).ContinueWith(static (completed, state) =>
         {
             var (self, call, result, borrowed) = ((ActorCallQueue, ActorCall, ObjectEntry, List<ObjectEntry>?))state!;
             self.Complete(call, result, completed);

@@ -1,5 +1,8 @@
+using Granary.Grains.SiloPlacement;
+using Granary.Runtime.Grains;
 using Granary.Runtime.Scheduling;
 using Granary.Runtime.Wire;
+using Orleans.Runtime;
 
 namespace Granary.Grains.Head;
 
@@ -15,6 +18,9 @@ internal sealed class ActorDirectory(SiloRuntime silo, ResourceScheduler schedul
     private readonly Dictionary<string, Task<ActorInfo>> _named = new(StringComparer.Ordinal);
     private readonly Queue<ActorInfo> _dead = new();
     private const int DeadKept = 1000;
+
+    // With a growing pause, about 6 s in all: an activation that is leaving takes one Orleans turn to go.
+    private const int ActivationAttempts = 25;
 
     public async Task<ActorInfo> CreateAsync(ActorSpec spec, CancellationToken cancellationToken)
     {
@@ -86,6 +92,23 @@ internal sealed class ActorDirectory(SiloRuntime silo, ResourceScheduler schedul
         }
     }
 
+    /// <summary>The node of the live actor with this grain key, or empty.</summary>
+    public string Locate(string grainKey)
+    {
+        lock (_gate)
+        {
+            foreach (var info in _actors.Values)
+            {
+                if (ActorKeys.GrainKey(info) == grainKey)
+                {
+                    return info.NodeId;
+                }
+            }
+        }
+
+        return string.Empty;
+    }
+
     public ActorList List()
     {
         var list = new ActorList();
@@ -120,7 +143,7 @@ internal sealed class ActorDirectory(SiloRuntime silo, ResourceScheduler schedul
         await store.RemoveActorAsync(actorId, cancellationToken).ConfigureAwait(false);
         try
         {
-            await silo.Node(info.NodeId).DeactivateActor(actorId, reason, cancellationToken).ConfigureAwait(false);
+            await silo.Actor(ActorKeys.GrainKey(info)).Kill(actorId, reason, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -218,9 +241,9 @@ internal sealed class ActorDirectory(SiloRuntime silo, ResourceScheduler schedul
         var grant = await scheduler.RequestAsync(holder, ResourceSet.FromWire(spec.Resources?.Amounts), spec.Resources?.Placement ?? new Runtime.Wire.Placement(), cancellationToken).ConfigureAwait(false);
         try
         {
-            var activate = new ActivateActor { Spec = spec, LeaseId = grant.LeaseId };
+            var activate = new ActivateActor { Spec = spec, LeaseId = grant.LeaseId, NodeId = grant.NodeId };
             activate.GpuIds.AddRange(grant.GpuIds);
-            await silo.Node(grant.NodeId).ActivateActor(activate, cancellationToken).ConfigureAwait(false);
+            await ActivateOnAsync(activate, cancellationToken).ConfigureAwait(false);
         }
         catch
         {
@@ -250,5 +273,40 @@ internal sealed class ActorDirectory(SiloRuntime silo, ResourceScheduler schedul
         persisted.GpuIds.AddRange(grant.GpuIds);
         await store.SaveActorAsync(persisted, cancellationToken).ConfigureAwait(false);
         return info;
+    }
+
+    /// <summary>
+    /// Activates the actor's grain on the leased node: the node rides in the request context for the
+    /// placement director. An activation Orleans already had elsewhere for this key (an empty one from a
+    /// stale call, or the previous holder of a name, leaving) answers false and goes; then try again.
+    /// </summary>
+    private async Task ActivateOnAsync(ActivateActor activate, CancellationToken cancellationToken)
+    {
+        var grain = silo.Actor(ActorKeys.GrainKey(activate.Spec));
+        for (var attempt = 1; ; attempt++)
+        {
+            Task<bool> activated;
+            RequestContext.Set(ActorPlacement.NodeKey, activate.NodeId);
+            try
+            {
+                activated = grain.Activate(activate, cancellationToken);
+            }
+            finally
+            {
+                RequestContext.Remove(ActorPlacement.NodeKey);
+            }
+
+            if (await activated.ConfigureAwait(false))
+            {
+                return;
+            }
+
+            if (attempt == ActivationAttempts)
+            {
+                throw new GranaryException($"Actor {activate.Spec.ActorId} could not be activated on node {activate.NodeId}: another activation of its key kept answering for {ActivationAttempts} tries.");
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(20 * attempt), cancellationToken).ConfigureAwait(false);
+        }
     }
 }

@@ -74,5 +74,11 @@ internal sealed class HeadGrain(SiloRuntime silo) : Grain, IHeadGrain
 
     public Task KillActor(string actorId, CancellationToken cancellationToken) => Head.KillAsync(actorId);
 
+    public async Task<string> LocateActor(string grainKey, CancellationToken cancellationToken)
+    {
+        await Head.Restored;
+        return Head.Actors.Locate(grainKey);
+    }
+
     public Task<ActorList> ListActors(CancellationToken cancellationToken) => Head.ListActorsAsync();
 }

@@ -29,6 +29,7 @@ public static class GranarySiloBuilderExtensions
         builder.Services.AddGranaryMessages();
         builder.Services.AddPlacementDirector<NodePlacement, NodePlacementDirector>();
         builder.Services.AddPlacementDirector<HeadPlacement, HeadPlacementDirector>();
+        builder.Services.AddPlacementDirector<ActorPlacement, ActorPlacementDirector>();
         builder.AddIncomingGrainCallFilter<FaultWrappingFilter>();
         builder.AddOutgoingGrainCallFilter<FaultUnwrappingFilter>();
 

@@ -63,5 +63,8 @@ internal interface IHeadGrain : IGrainWithIntegerKey
 
     Task KillActor(string actorId, CancellationToken cancellationToken = default);
 
+    /// <summary>The node a live actor runs on, by its grain key (<see cref="ActorKeys"/>); empty when there is no such actor.</summary>
+    Task<string> LocateActor(string grainKey, CancellationToken cancellationToken = default);
+
     Task<ActorList> ListActors(CancellationToken cancellationToken = default);
 }

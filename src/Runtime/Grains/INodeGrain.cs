@@ -7,7 +7,7 @@ namespace Granary.Runtime.Grains;
 /// <summary>
 /// One node's execution and data plane, keyed by node id and pinned to that node's silo: it never
 /// activates anywhere else, so calls to a dead node fail instead of moving. Owners push tasks here on
-/// their leases, the head activates actors here, and silos, workers and clients read and write the
+/// their leases, and silos, workers and clients read and write the
 /// node's object store. Reentrant: every method hands work off and never blocks the activation.
 /// </summary>
 internal interface INodeGrain : IGrainWithStringKey
@@ -21,14 +21,6 @@ internal interface INodeGrain : IGrainWithStringKey
     /// </summary>
     [OneWay]
     Task ReleaseLease(string leaseId, int pushed);
-
-    [ResponseTimeout(GrainTimeouts.Unbounded)]
-    Task ActivateActor(ActivateActor request, CancellationToken cancellationToken = default);
-
-    [ResponseTimeout(GrainTimeouts.Unbounded)]
-    Task<TaskReply> CallActor(ActorCall call, CancellationToken cancellationToken = default);
-
-    Task DeactivateActor(string actorId, string reason, CancellationToken cancellationToken = default);
 
     /// <summary>A stored object: whole when it fits one chunk, else only its header (read it with <see cref="ReadObjectChunk"/>).</summary>
     Task<ObjectPayload> GetObject(GetObject request, CancellationToken cancellationToken = default);
