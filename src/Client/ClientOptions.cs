@@ -31,4 +31,28 @@ public sealed class ClientOptions
 
     /// <summary>Orleans cluster id of the cluster to join; Granary's silos use the same default.</summary>
     public string ClusterId { get; set; } = GranaryDefaults.ClusterId;
+
+    /// <summary>Fails on a value no client can work with, naming the option and its fix.</summary>
+    internal void Validate()
+    {
+        if (ObjectChunkBytes <= 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(ObjectChunkBytes), ObjectChunkBytes, $"ClientOptions.ObjectChunkBytes must be positive; leave it at {GranaryDefaults.ObjectChunkBytes} unless a silo asks for less.");
+        }
+
+        if (InlineThresholdBytes < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(InlineThresholdBytes), InlineThresholdBytes, $"ClientOptions.InlineThresholdBytes cannot be negative; 0 sends every Put to a store, the default is {GranaryDefaults.InlineThresholdBytes}.");
+        }
+
+        if (ConnectTimeout <= TimeSpan.Zero || KeepAliveInterval <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(ConnectTimeout <= TimeSpan.Zero ? nameof(ConnectTimeout) : nameof(KeepAliveInterval), "ClientOptions.ConnectTimeout and KeepAliveInterval must be positive durations.");
+        }
+
+        if (string.IsNullOrWhiteSpace(ClusterId))
+        {
+            throw new ArgumentException($"ClientOptions.ClusterId cannot be empty; Granary's silos use '{GranaryDefaults.ClusterId}' unless started with --cluster-id.", nameof(ClusterId));
+        }
+    }
 }

@@ -20,7 +20,10 @@ public sealed partial class GranaryClient : IAsyncDisposable
     private long _idCounter;
 
     private readonly Timer _keepAlive;
-    private readonly ClusterClientHost _cluster;
+    private readonly IClusterClient _orleans;
+
+    // The Orleans connection this client opened itself (ConnectAsync by address); a user's own stays theirs.
+    private readonly IAsyncDisposable? _ownedConnection;
     private readonly NodeChannels _nodes;
     private readonly IJobObserver _observer;
 
@@ -35,16 +38,17 @@ public sealed partial class GranaryClient : IAsyncDisposable
     private ClusterView _view;
     private int _disposed;
 
-    private GranaryClient(string headAddress, string jobId, ClusterClientHost cluster, ValueSerializer serializer, ClientOptions options, ClusterView view)
+    private GranaryClient(string headAddress, string jobId, IClusterClient cluster, IAsyncDisposable? ownedConnection, ValueSerializer serializer, ClientOptions options, ClusterView view)
     {
         HeadAddress = headAddress;
         JobId = jobId;
-        _cluster = cluster;
+        _orleans = cluster;
+        _ownedConnection = ownedConnection;
         _options = options;
         _view = view;
-        _nodes = new NodeChannels(cluster.Client);
+        _nodes = new NodeChannels(cluster);
         _observerTarget = new JobObserver(_nodes);
-        _observer = cluster.Client.CreateObjectReference<IJobObserver>(_observerTarget);
+        _observer = cluster.CreateObjectReference<IJobObserver>(_observerTarget);
         _objects = new ClientObjects(jobId, serializer, _nodes, options.ObjectChunkBytes);
         _code = new CodeShipper(jobId, () => Head, [.. options.Serializers.Select(s => s.GetType())]);
         _submitter = new TaskSubmitter(jobId, () => Head, _nodes);
@@ -52,10 +56,10 @@ public sealed partial class GranaryClient : IAsyncDisposable
     }
 
     /// <summary>The head grain, through this client's Orleans connection.</summary>
-    internal IHeadGrain Head => _cluster.Client.GetGrain<IHeadGrain>(IHeadGrain.HeadGrainKey);
+    internal IHeadGrain Head => _orleans.GetGrain<IHeadGrain>(IHeadGrain.HeadGrainKey);
 
     /// <summary>The Orleans client underneath, for calling your own grains in the same cluster.</summary>
-    public IClusterClient ClusterClient => _cluster.Client;
+    public IClusterClient ClusterClient => _orleans;
 
     /// <summary>
     /// Keeps the job alive at the head, and after a head restart registers it again (with its observer), so
@@ -103,24 +107,58 @@ public sealed partial class GranaryClient : IAsyncDisposable
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(headAddress);
         options ??= new ClientOptions();
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.ObjectChunkBytes, nameof(options.ObjectChunkBytes));
+        options.Validate();
+        var cluster = await ClusterClientHost.ConnectAsync(headAddress, options.ClusterId, options.ConnectTimeout, options.LoggerFactory, configure: null, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await StartJobAsync(headAddress, cluster.Client, cluster, options, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            await cluster.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Starts a job over an Orleans client of your own, built with <c>UseGranaryClient()</c> and started:
+    /// Granary's calls share its connection with your grain calls. Disposing the returned client ends the
+    /// job and leaves <paramref name="clusterClient"/> connected.
+    /// </summary>
+    public static Task<GranaryClient> ConnectAsync(IClusterClient clusterClient, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(clusterClient);
+        var registration = clusterClient.ServiceProvider.GetService(typeof(GranaryClientRegistration)) as GranaryClientRegistration
+            ?? throw new InvalidOperationException("This Orleans client was built without Granary: call UseGranaryClient() on its IClientBuilder (in UseOrleansClient), then connect.");
+        return StartJobAsync(headAddress: null, clusterClient, ownedConnection: null, registration.Options, cancellationToken);
+    }
+
+    /// <summary>Registers a new job with the head over <paramref name="orleans"/>; the head's address comes from the cluster when not given.</summary>
+    private static async Task<GranaryClient> StartJobAsync(string? headAddress, IClusterClient orleans, IAsyncDisposable? ownedConnection, ClientOptions options, CancellationToken cancellationToken)
+    {
         var jobId = "job-" + Guid.NewGuid().ToString("N")[..16];
         var serializer = new ValueSerializer([.. options.Serializers]);
-        var cluster = await ClusterClientHost.ConnectAsync(headAddress, options.ClusterId, options.ConnectTimeout, options.LoggerFactory, configure: null, cancellationToken).ConfigureAwait(false);
+        var head = orleans.GetGrain<IHeadGrain>(IHeadGrain.HeadGrainKey);
+        GranaryClient? client = null;
         try
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(options.ConnectTimeout);
-            var head = cluster.Head;
             var view = await head.GetClusterView(timeout.Token).ConfigureAwait(false);
-            var client = new GranaryClient(headAddress, jobId, cluster, serializer, options, view);
+            headAddress ??= view.Nodes.FirstOrDefault(n => n.IsHead)?.Address ?? string.Empty;
+            client = new GranaryClient(headAddress, jobId, orleans, ownedConnection, serializer, options, view);
             await head.JobConnected(jobId, client._observer, timeout.Token).ConfigureAwait(false);
             return client;
         }
         catch (Exception ex) when (ex is not GranaryException)
         {
-            await cluster.DisposeAsync().ConfigureAwait(false);
-            throw new GranaryException($"Cannot reach the Granary head at {headAddress}: {ex.Message.TrimEnd('.')}. Is 'granary start --head' running there?", ex);
+            if (client is not null)
+            {
+                await client._keepAlive.DisposeAsync().ConfigureAwait(false);
+            }
+
+            var where = headAddress is null ? "through this Orleans client" : "at " + headAddress;
+            throw new GranaryException($"Cannot reach the Granary head {where}: {ex.Message.TrimEnd('.')}. Is 'granary start --head' running there?", ex);
         }
     }
 
@@ -137,7 +175,11 @@ public sealed partial class GranaryClient : IAsyncDisposable
         await _objects.DisposeAsync().ConfigureAwait(false);
         await SayGoodbyeAsync().ConfigureAwait(false);
         await _disposing.CancelAsync().ConfigureAwait(false);
-        await _cluster.DisposeAsync().ConfigureAwait(false);
+        if (_ownedConnection is not null)
+        {
+            await _ownedConnection.DisposeAsync().ConfigureAwait(false);
+        }
+
         if (_ownedCluster is not null)
         {
             await _ownedCluster.DisposeAsync().ConfigureAwait(false);

@@ -41,6 +41,9 @@ internal sealed class ActorActivation
 
     public object Instance { get; }
 
+    /// <summary>Killed or deactivated: no call will run any more, though its instance may not be disposed yet.</summary>
+    public bool IsDying => Volatile.Read(ref _deathReason) is not null;
+
     /// <summary>Completes once the actor is dead and its instance disposed.</summary>
     public Task Finished => _finished.Task;
 

@@ -27,7 +27,7 @@ internal sealed class ActorGrain(SiloRuntime silo) : Grain, IActorGrain
         {
             if (_actorId != request.Spec.ActorId)
             {
-                if (_activating.IsFaulted || _activating is { IsCompletedSuccessfully: true, Result.Finished.IsCompleted: true })
+                if (_activating.IsFaulted || _activating is { IsCompletedSuccessfully: true, Result.IsDying: true })
                 {
                     // The previous holder of this key failed to start or died, and this activation is
                     // leaving: the head's next try gets a fresh one.

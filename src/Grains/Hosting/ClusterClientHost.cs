@@ -52,9 +52,7 @@ internal sealed class ClusterClientHost : IAsyncDisposable
                 o.ClusterId = clusterId;
                 o.ServiceId = GranaryDefaults.ServiceId;
             });
-            client.Configure<MessagingOptions>(o => o.MaxMessageBodySize = GranaryDefaults.MaxMessageBytes);
-            client.Services.AddGranaryMessages();
-            client.AddOutgoingGrainCallFilter<FaultUnwrappingFilter>();
+            client.AddGranaryClientServices();
             client.UseConnectionRetryFilter(async (exception, token) =>
             {
                 last = exception;

@@ -6,6 +6,7 @@ using Granary.Runtime.Serialization;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Orleans.Runtime.MembershipService.SiloMetadata;
+using Orleans.Serialization;
 
 namespace Orleans.Hosting;
 
@@ -27,6 +28,10 @@ public static class GranarySiloBuilderExtensions
         builder.Services.AddSingleton(new GranarySiloRole(options.IsHead));
         builder.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, GranarySiloLifecycle>();
         builder.Services.AddGranaryMessages();
+
+        // Orleans finds grain classes in the assemblies loaded when the host is built; name Granary's
+        // explicitly so they are found however early a user's host is built.
+        builder.Services.AddSerializer(parts => parts.AddAssembly(typeof(NodeGrain).Assembly).AddAssembly(typeof(IHeadGrain).Assembly));
         builder.Services.AddPlacementDirector<NodePlacement, NodePlacementDirector>();
         builder.Services.AddPlacementDirector<HeadPlacement, HeadPlacementDirector>();
         builder.Services.AddPlacementDirector<ActorPlacement, ActorPlacementDirector>();
