@@ -256,4 +256,11 @@ internal static class Check
             .UseLocalhostClustering(siloPort, gatewayPort, serviceId: "user-service", clusterId: "user-cluster")
             .UseGranary(granary => granary.Cpus = 2));
     }
+
+    public static void UseGranaryClientInYourClient(HostApplicationBuilder clientBuilder, int gatewayPort)
+    {
+        clientBuilder.UseOrleansClient(client => client
+            .UseLocalhostClustering(gatewayPort, serviceId: "user-service", clusterId: "user-cluster")
+            .UseGranaryClient());
+    }
 }
