@@ -64,10 +64,25 @@ for (var i = 1; i < 4; i++)
     others.Add(await GranaryClient.ConnectAsync(client.HeadAddress));
 }
 
+// The Ray-named put and get rows need every small Put to reach a silo's store, as ray.put reaches the
+// node's object store; a client with inline threshold 0 uploads every Put (see ObjectRows).
+var storeClient = await GranaryClient.ConnectAsync(client.HeadAddress, new ClientOptions { InlineThresholdBytes = 0 });
+
 var results = new JsonObject();
-var rows = await new Rows(client, others, scale).CreateAsync();
+var rows = new List<Row>();
+#if ENGINE_FLOOR
+rows.AddRange(await new EngineFloorRows(client, scale).CreateAsync());
+const bool engineFloor = true;
+#else
+const bool engineFloor = false;
+Say("Engine-floor rows skipped: this build's silos have no engine-floor grain.");
+#endif
+rows.AddRange(await new Rows(client, others, scale).CreateAsync());
+rows.AddRange(await new ObjectRows(client, storeClient, scale).CreateAsync());
+rows.AddRange(new PlacementGroupRows(client, scale).Create());
+var measured = new Dictionary<string, double>(StringComparer.Ordinal);
 Say(string.Empty);
-Say($"{"row",-46} {"Granary",14} {"unit",6} {"vs floor",9} {"Dask",12} {"Granary/Dask",13} {"Ray 2.37",10}");
+Say($"{"row",-50} {"Granary",14} {"unit",6} {"vs floor",9} {"vs Orleans",10} {"Dask",12} {"Granary/Dask",13} {"Ray 2.37",10}");
 foreach (var row in rows.Where(r => only is null || only.Contains(r.Name)))
 {
     double value;
@@ -77,34 +92,34 @@ foreach (var row in rows.Where(r => only is null || only.Contains(r.Name)))
     }
     catch (Exception ex)
     {
-        Say($"{row.Name,-46} failed: {ex.Message}");
+        Say($"{row.Name,-50} failed: {ex.Message}");
+        results[row.Name] = new JsonObject { ["error"] = ex.Message, ["unit"] = row.Unit };
         continue;
     }
 
-    Report(row.Name, value, row.Unit, row.Floor is null ? null : floors[row.Floor]);
+    measured[row.Name] = value;
+    double? engine = row.EngineFloor is not null && measured.TryGetValue(row.EngineFloor, out var e) ? e : null;
+    Report(row.Name, value, row.Unit, row.Floor is null ? null : floors[row.Floor], engine);
 }
 
-// The scale row: a million no-op tasks submitted as fast as the client can, wall time to every result.
+// The scale row: a million no-op tasks, all submitted before any is awaited, every ref held to the end.
 // --rows skips it.
 if (only is null)
 {
     var total = quick ? 50_000 : 1_000_000;
-    GC.Collect();
-    var started = Stopwatch.GetTimestamp();
-    for (var done = 0; done < total; done += 50_000)
+    var name = $"scale_{(quick ? "50k" : "1m")}_tasks_seconds";
+    try
     {
-        await client.GetAllAsync(Rows.Submit(client, Math.Min(50_000, total - done)));
+        var (seconds, peaks, summary) = await ScaleRow.RunAsync(client, total, processes?.Processes ?? []);
+        Report(name, seconds, "s", null, null);
+        ((JsonObject)results[name]!)["memory"] = peaks;
+        Say($"  {summary}");
     }
-
-    var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
-    var peaks = new List<string> { $"client {Process.GetCurrentProcess().PeakWorkingSet64 >> 20} MiB" };
-    foreach (var silo in processes?.Processes ?? [])
+    catch (Exception ex)
     {
-        peaks.Add($"silo pid {silo.Id} {PeakMiB(silo.Id)} MiB");
+        Say($"{name,-50} failed: {ex.Message}");
+        results[name] = new JsonObject { ["error"] = ex.Message, ["unit"] = "s" };
     }
-
-    Report($"scale_{(quick ? "50k" : "1m")}_tasks_seconds", seconds, "s", null);
-    Say($"  peak memory: {string.Join(", ", peaks)}");
 }
 
 Say(string.Empty);
@@ -114,6 +129,8 @@ foreach (var other in others.Skip(1))
 {
     await other.DisposeAsync();
 }
+
+await storeClient.DisposeAsync();
 
 await client.DisposeAsync();
 if (processes is not null)
@@ -125,31 +142,19 @@ if (json)
 {
     var output = new JsonObject
     {
-        ["machine"] = new JsonObject { ["cores"] = cores, ["memoryBytes"] = memory, ["dotnet"] = Environment.Version.ToString(), ["os"] = Environment.OSVersion.ToString(), ["quick"] = quick, ["cluster"] = embedded ? "embedded" : "processes" },
+        ["machine"] = new JsonObject { ["cores"] = cores, ["memoryBytes"] = memory, ["dotnet"] = Environment.Version.ToString(), ["os"] = Environment.OSVersion.ToString(), ["quick"] = quick, ["cluster"] = embedded ? "embedded" : "processes", ["engineFloor"] = engineFloor },
         ["floors"] = new JsonObject { ["loopback_round_trips_per_s"] = floors["loopback"], ["memcpy_gb_per_s"] = floors["memcpy"], ["memcpy_fresh_gb_per_s"] = floors["fresh"], ["loopback_tcp_gb_per_s"] = floors["tcp"] },
         ["rows"] = results,
     };
     Console.WriteLine(output.ToJsonString());
 }
 
-void Report(string name, double value, string unit, double? floor)
+void Report(string name, double value, string unit, double? floor, double? engine)
 {
     double? daskValue = dask.TryGetValue(name, out var d) ? d : null;
     double? ray = RayFigures.Published.TryGetValue(name, out var r) ? r : null;
     string F(double? v) => v is null ? "-" : v.Value.ToString(v.Value >= 100 ? "N0" : "0.00", CultureInfo.InvariantCulture);
-    Say($"{name,-46} {F(value),14} {unit,6} {(floor is null ? "-" : (value / floor.Value).ToString("0.00", CultureInfo.InvariantCulture)),9} {F(daskValue),12} {(daskValue is null ? "-" : (value / daskValue.Value).ToString("0.0", CultureInfo.InvariantCulture) + "x"),13} {F(ray),10}");
-    results[name] = new JsonObject { ["granary"] = value, ["unit"] = unit, ["floor"] = floor, ["dask"] = daskValue, ["ray"] = ray };
-}
-
-static long PeakMiB(int pid)
-{
-    try
-    {
-        var line = File.ReadLines($"/proc/{pid}/status").FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
-        return line is null ? 0 : long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024;
-    }
-    catch (IOException)
-    {
-        return 0;
-    }
+    string Ratio(double? of) => of is null ? "-" : (value / of.Value).ToString("0.00", CultureInfo.InvariantCulture);
+    Say($"{name,-50} {F(value),14} {unit,6} {Ratio(floor),9} {Ratio(engine),10} {F(daskValue),12} {(daskValue is null ? "-" : (value / daskValue.Value).ToString("0.0", CultureInfo.InvariantCulture) + "x"),13} {F(ray),10}");
+    results[name] = new JsonObject { ["granary"] = value, ["unit"] = unit, ["floor"] = floor, ["engineFloor"] = engine, ["dask"] = daskValue, ["ray"] = ray };
 }
