@@ -137,7 +137,7 @@ after_rev="$(git -C "$after_dir" rev-parse --short HEAD)$(git -C "$after_dir" di
 {
   echo "# Before/after, $(date -u '+%Y-%m-%d %H:%M UTC')$([[ $quick == 1 ]] && echo ' (quick: not for comparison)')"
   echo
-  echo "Machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -sr), .NET $(dotnet --version)."
+  echo "Machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -sr), .NET SDK $(dotnet --version)."
   echo "Before: ${before_rev_full:0:7} with this checkout's benchmark program; after: $after_rev."
   echo "Load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)."
   echo
