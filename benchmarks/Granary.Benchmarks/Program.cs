@@ -6,13 +6,16 @@ using Granary.Benchmarks;
 
 // Granary's microbenchmarks, named after `ray microbenchmark` rows so figures compare row by row, with the
 // machine's floors and Dask measured in the same run.
-// Usage: dotnet run -c Release --project benchmarks/Granary.Benchmarks [-- --quick] [--json] [--embedded] [--no-dask] [--rows a,b]
+// Usage: dotnet run -c Release --project benchmarks/Granary.Benchmarks [-- --quick] [--json] [--embedded] [--no-dask] [--rows a,b] [--row-timeout seconds]
 var quick = args.Contains("--quick");
 // --rows measures only the named rows (and skips the scale row), so one row can be re-measured without a full run.
 var only = args.SkipWhile(a => a != "--rows").Skip(1).FirstOrDefault()?.Split(',', StringSplitOptions.RemoveEmptyEntries).ToHashSet(StringComparer.Ordinal);
 var json = args.Contains("--json");
 var embedded = args.Contains("--embedded");
 var scale = quick ? 0.05 : 1.0;
+
+// A row that hangs fails on its own after this long, so one stuck row cannot cost the whole run's JSON.
+var rowLimit = TimeSpan.FromSeconds(int.Parse(args.SkipWhile(a => a != "--row-timeout").Skip(1).FirstOrDefault() ?? "600", CultureInfo.InvariantCulture));
 var (warmups, rounds) = quick ? (1, 1) : (2, 5);
 void Say(string line)
 {
@@ -81,21 +84,22 @@ if (only is null)
     var name = $"scale_{(quick ? "50k" : "1m")}_tasks_seconds";
     try
     {
-        var (seconds, peaks, summary) = await ScaleRow.RunAsync(client, total, processes?.Processes ?? []);
+        var (seconds, peaks, summary) = await ScaleRow.RunAsync(client, total, processes?.Processes ?? []).WaitAsync(rowLimit);
         Report(name, seconds, "s", null, null);
         ((JsonObject)results[name]!)["memory"] = peaks;
         Say($"  {summary}");
     }
     catch (Exception ex)
     {
-        Say($"{name,-50} failed: {ex.Message}");
-        results[name] = new JsonObject { ["error"] = ex.Message, ["unit"] = "s" };
+        Say($"{name,-50} failed: {Why(ex)}");
+        results[name] = new JsonObject { ["error"] = Why(ex), ["unit"] = "s" };
     }
 }
 
 var rows = new List<Row>();
 #if ENGINE_FLOOR
-rows.AddRange(await new EngineFloorRows(client, scale).CreateAsync());
+using var floorRows = new EngineFloorRows(client, scale);
+rows.AddRange(await floorRows.CreateAsync());
 const bool engineFloor = true;
 #else
 const bool engineFloor = false;
@@ -110,12 +114,12 @@ foreach (var row in rows.Where(r => only is null || only.Contains(r.Name)))
     double value;
     try
     {
-        value = await Measurement.MedianRateAsync(row.Round, warmups, rounds);
+        value = await Measurement.MedianRateAsync(row.Round, warmups, rounds).WaitAsync(rowLimit);
     }
     catch (Exception ex)
     {
-        Say($"{row.Name,-50} failed: {ex.Message}");
-        results[row.Name] = new JsonObject { ["error"] = ex.Message, ["unit"] = row.Unit };
+        Say($"{row.Name,-50} failed: {Why(ex)}");
+        results[row.Name] = new JsonObject { ["error"] = Why(ex), ["unit"] = row.Unit };
         continue;
     }
 
@@ -161,3 +165,5 @@ void Report(string name, double value, string unit, double? floor, double? engin
     Say($"{name,-50} {F(value),14} {unit,6} {Ratio(floor),9} {Ratio(engine),10} {F(daskValue),12} {(daskValue is null ? "-" : (value / daskValue.Value).ToString("0.0", CultureInfo.InvariantCulture) + "x"),13} {F(ray),10}");
     results[name] = new JsonObject { ["granary"] = value, ["unit"] = unit, ["floor"] = floor, ["engineFloor"] = engine, ["dask"] = daskValue, ["ray"] = ray };
 }
+
+string Why(Exception error) => error is TimeoutException ? $"ran past the {rowLimit.TotalSeconds:0} s row limit (--row-timeout)" : error.Message;

@@ -15,4 +15,6 @@ namespace Granary.Grains;
 internal sealed class EngineFloorGrain : Grain, IEngineFloorGrain
 {
     public Task<int> PingAsync() => Task.FromResult(0);
+
+    public Task<int> PingWithTokenAsync(CancellationToken cancellationToken) => Task.FromResult(0);
 }

@@ -17,6 +17,7 @@ public sealed class EngineFloorTests(ClusterFixture fixture)
         {
             var grain = fixture.Client.ClusterClient.GetGrain<IEngineFloorGrain>(node.NodeId);
             Assert.Equal(0, await grain.PingAsync().WithTimeout());
+            Assert.Equal(0, await grain.PingWithTokenAsync(CancellationToken.None).WithTimeout());
         }
     }
 }

@@ -12,4 +12,10 @@ internal interface IEngineFloorGrain : IGrainWithStringKey
 {
     /// <summary>Answers at once, so the figure is Orleans' cost of one call and nothing else.</summary>
     Task<int> PingAsync();
+
+    /// <summary>
+    /// The same no-op taking a cancellation token, as Granary's task pushes and actor calls do (the token
+    /// that cancels calls to a node that dies): what a cancellable call costs Orleans beside a plain one.
+    /// </summary>
+    Task<int> PingWithTokenAsync(CancellationToken cancellationToken = default);
 }
