@@ -53,6 +53,8 @@ limit="${limit:-$([[ $quick == 1 ]] && echo 900 || echo 3600)}"
 mkdir -p "$out"
 out="$(cd "$out" && pwd)"
 log() { echo "before-after: $*" >&2; }
+# Any python3 does for the table; the Dask harness needs Debian's (/usr/bin/python3) for its packages.
+py="$(command -v python3 || echo /usr/bin/python3)"
 
 # The before tree: a detached worktree of the before commit, reset each time so nothing of an earlier
 # overlay or a local edit survives (bin/ and obj/ stay, which keeps rebuilds short).
@@ -109,7 +111,7 @@ run() {
   wait "$pid" || rc=$?
   kill -KILL -- "-$pid" 2>/dev/null || true
   log "$name finished in $((SECONDS - started)) s with exit code $rc"
-  if ! python3 -c 'import json,sys; json.loads(open(sys.argv[1]).read().strip().splitlines()[-1])' "$out/$name.json" 2>/dev/null; then
+  if ! "$py" -c 'import json,sys; json.loads(open(sys.argv[1]).read().strip().splitlines()[-1])' "$out/$name.json" 2>/dev/null; then
     log "$name gave no JSON; the end of $out/$name.log:"
     tail -n 20 "$out/$name.log" >&2
   fi
@@ -141,7 +143,7 @@ after_rev="$(git -C "$after_dir" rev-parse --short HEAD)$(git -C "$after_dir" di
   echo "Before: ${before_rev_full:0:7} with this checkout's benchmark program; after: $after_rev."
   echo "Load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)."
   echo
-  python3 "$here/before_after_table.py" "$out/before.json" "$out/after.json" $dask_json \
+  "$py" "$here/before_after_table.py" "$out/before.json" "$out/after.json" $dask_json \
     --before-label "before (${before_rev_full:0:7})" --after-label "after ($after_rev)"
 } >"$out/table.md"
 cat "$out/table.md"

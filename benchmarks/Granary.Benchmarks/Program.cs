@@ -8,7 +8,7 @@ using Granary.Benchmarks;
 // machine's floors and Dask measured in the same run.
 // Usage: dotnet run -c Release --project benchmarks/Granary.Benchmarks [-- --quick] [--json] [--embedded] [--no-dask] [--rows a,b] [--row-timeout seconds]
 var quick = args.Contains("--quick");
-// --rows measures only the named rows (and skips the scale row), so one row can be re-measured without a full run.
+// --rows measures only the named rows (the scale row only when named too), so one row can be re-measured without a full run.
 var only = args.SkipWhile(a => a != "--rows").Skip(1).FirstOrDefault()?.Split(',', StringSplitOptions.RemoveEmptyEntries).ToHashSet(StringComparer.Ordinal);
 var json = args.Contains("--json");
 var embedded = args.Contains("--embedded");
@@ -77,11 +77,12 @@ Say($"{"row",-50} {"Granary",14} {"unit",6} {"vs floor",9} {"vs Orleans",10} {"D
 
 // The scale row: a million no-op tasks, all submitted before any is awaited, every ref held to the end.
 // It runs first, before the other rows fill the client's heap (their 64 MiB arrays, refs and groups), so
-// its peak memory is the row's own and not what earlier rows left resident. --rows skips it.
-if (only is null)
+// its peak memory is the row's own and not what earlier rows left resident. --rows runs it only by name.
+var scaleName = $"scale_{(quick ? "50k" : "1m")}_tasks_seconds";
+if (only is null || only.Contains(scaleName))
 {
     var total = quick ? 50_000 : 1_000_000;
-    var name = $"scale_{(quick ? "50k" : "1m")}_tasks_seconds";
+    var name = scaleName;
     try
     {
         var (seconds, peaks, summary) = await ScaleRow.RunAsync(client, total, processes?.Processes ?? []).WaitAsync(rowLimit);

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime;
 using System.Text.Json.Nodes;
 
 namespace Granary.Benchmarks;
@@ -11,9 +12,12 @@ internal static class ScaleRow
 {
     public static async Task<(double Seconds, JsonObject Memory, string Summary)> RunAsync(GranaryClient client, int total, IReadOnlyList<Process> silos)
     {
-        GC.Collect();
+        // The floors and anything before this row leave 64 MiB arrays the GC would keep resident; an
+        // aggressive, compacting collection hands that memory back first, so the peak below is this row's.
+        GCSettings.LargeObjectHeapCompactionMode = GCLargeObjectHeapCompactionMode.CompactOnce;
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
         GC.WaitForPendingFinalizers();
-        GC.Collect();
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
         var self = Environment.ProcessId;
         var reset = PeakMemory.TryReset(self);
 
