@@ -100,15 +100,15 @@ if (only is null || only.Contains(scaleName))
 var rows = new List<Row>();
 #if ENGINE_FLOOR
 using var floorRows = new EngineFloorRows(client, scale);
-rows.AddRange(await floorRows.CreateAsync());
+await AddAsync("engine-floor rows", floorRows.CreateAsync);
 const bool engineFloor = true;
 #else
 const bool engineFloor = false;
 Say("Engine-floor rows skipped: this build's silos have no engine-floor grain.");
 #endif
-rows.AddRange(await new Rows(client, others, scale).CreateAsync());
-rows.AddRange(await new ObjectRows(client, storeClient, scale).CreateAsync());
-rows.AddRange(new PlacementGroupRows(client, scale).Create());
+await AddAsync("task and actor rows", () => new Rows(client, others, scale).CreateAsync());
+await AddAsync("object rows", () => new ObjectRows(client, storeClient, scale).CreateAsync());
+await AddAsync("placement-group rows", () => Task.FromResult(new PlacementGroupRows(client, scale).Create()));
 var measured = new Dictionary<string, double>(StringComparer.Ordinal);
 foreach (var row in rows.Where(r => only is null || only.Contains(r.Name)))
 {
@@ -128,7 +128,6 @@ foreach (var row in rows.Where(r => only is null || only.Contains(r.Name)))
     double? engine = row.EngineFloor is not null && measured.TryGetValue(row.EngineFloor, out var e) ? e : null;
     Report(row.Name, value, row.Unit, row.Floor is null ? null : floors[row.Floor], engine);
 }
-
 
 Say(string.Empty);
 Say("Floors: loopback round trips " + floors["loopback"].ToString("N0", CultureInfo.InvariantCulture) + "/s, memcpy " + floors["memcpy"].ToString("0.00", CultureInfo.InvariantCulture) + " GB/s (into fresh memory " + floors["fresh"].ToString("0.00", CultureInfo.InvariantCulture) + " GB/s), loopback TCP stream " + floors["tcp"].ToString("0.00", CultureInfo.InvariantCulture) + " GB/s. " + daskNote + ".");
@@ -168,3 +167,18 @@ void Report(string name, double value, string unit, double? floor, double? engin
 }
 
 string Why(Exception error) => error is TimeoutException ? $"ran past the {rowLimit.TotalSeconds:0} s row limit (--row-timeout)" : error.Message;
+
+// A group whose setup fails (an actor that will not start, a task that fails) is reported and left out,
+// so the other rows still run and the JSON still comes out.
+async Task AddAsync(string group, Func<Task<List<Row>>> create)
+{
+    try
+    {
+        rows.AddRange(await create().WaitAsync(rowLimit));
+    }
+    catch (Exception ex)
+    {
+        Say($"setting up the {group} failed: {Why(ex)}");
+        results["setup: " + group] = new JsonObject { ["error"] = Why(ex), ["unit"] = string.Empty };
+    }
+}
