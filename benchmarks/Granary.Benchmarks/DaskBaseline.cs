@@ -4,8 +4,8 @@ using System.Text.Json;
 namespace Granary.Benchmarks;
 
 /// <summary>
-/// Runs the same workloads on Dask distributed (Debian's python3-distributed) through
-/// shared/bench/dask_baseline.py, in the same run, and reads its JSON. Missing Dask is reported, not fatal.
+/// Runs the same workloads on Dask distributed (Debian's python3-distributed) through the repository's
+/// benchmarks/dask/dask_baseline.py, in the same run, and reads its JSON. Missing Dask is reported, not fatal.
 /// </summary>
 internal static class DaskBaseline
 {
@@ -14,7 +14,7 @@ internal static class DaskBaseline
         var script = FindScript();
         if (script is null)
         {
-            return (new Dictionary<string, double>(), "Dask column skipped: shared/bench/dask_baseline.py not found beside the repository");
+            return (new Dictionary<string, double>(), "Dask column skipped: benchmarks/dask/dask_baseline.py not found above the program");
         }
 
         const string python = "/usr/bin/python3";
@@ -50,7 +50,7 @@ internal static class DaskBaseline
     {
         for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
         {
-            var candidate = Path.Combine(directory.FullName, "shared", "bench", "dask_baseline.py");
+            var candidate = Path.Combine(directory.FullName, "benchmarks", "dask", "dask_baseline.py");
             if (File.Exists(candidate))
             {
                 return candidate;

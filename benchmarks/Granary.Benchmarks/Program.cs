@@ -6,13 +6,16 @@ using Granary.Benchmarks;
 
 // Granary's microbenchmarks, named after `ray microbenchmark` rows so figures compare row by row, with the
 // machine's floors and Dask measured in the same run.
-// Usage: dotnet run -c Release --project benchmarks/Granary.Benchmarks [-- --quick] [--json] [--embedded] [--no-dask] [--rows a,b]
+// Usage: dotnet run -c Release --project benchmarks/Granary.Benchmarks [-- --quick] [--json] [--embedded] [--no-dask] [--rows a,b] [--row-timeout seconds]
 var quick = args.Contains("--quick");
-// --rows measures only the named rows (and skips the scale row), so one row can be re-measured without a full run.
+// --rows measures only the named rows (the scale row only when named too), so one row can be re-measured without a full run.
 var only = args.SkipWhile(a => a != "--rows").Skip(1).FirstOrDefault()?.Split(',', StringSplitOptions.RemoveEmptyEntries).ToHashSet(StringComparer.Ordinal);
 var json = args.Contains("--json");
 var embedded = args.Contains("--embedded");
 var scale = quick ? 0.05 : 1.0;
+
+// A row that hangs fails on its own after this long, so one stuck row cannot cost the whole run's JSON.
+var rowLimit = TimeSpan.FromSeconds(int.Parse(args.SkipWhile(a => a != "--row-timeout").Skip(1).FirstOrDefault() ?? "600", CultureInfo.InvariantCulture));
 var (warmups, rounds) = quick ? (1, 1) : (2, 5);
 void Say(string line)
 {
@@ -64,47 +67,66 @@ for (var i = 1; i < 4; i++)
     others.Add(await GranaryClient.ConnectAsync(client.HeadAddress));
 }
 
+// The Ray-named put and get rows need every small Put to reach a silo's store, as ray.put reaches the
+// node's object store; a client with inline threshold 0 uploads every Put (see ObjectRows).
+var storeClient = await GranaryClient.ConnectAsync(client.HeadAddress, new ClientOptions { InlineThresholdBytes = 0 });
+
 var results = new JsonObject();
-var rows = await new Rows(client, others, scale).CreateAsync();
 Say(string.Empty);
-Say($"{"row",-46} {"Granary",14} {"unit",6} {"vs floor",9} {"Dask",12} {"Granary/Dask",13} {"Ray 2.37",10}");
+Say($"{"row",-50} {"Granary",14} {"unit",6} {"vs floor",9} {"vs Orleans",10} {"Dask",12} {"Granary/Dask",13} {"Ray 2.37",10}");
+
+// The scale row: a million no-op tasks, all submitted before any is awaited, every ref held to the end.
+// It runs first, before the other rows fill the client's heap (their 64 MiB arrays, refs and groups), so
+// its peak memory is the row's own and not what earlier rows left resident. --rows runs it only by name.
+var scaleName = $"scale_{(quick ? "50k" : "1m")}_tasks_seconds";
+if (only is null || only.Contains(scaleName))
+{
+    var total = quick ? 50_000 : 1_000_000;
+    var name = scaleName;
+    try
+    {
+        var (seconds, peaks, summary) = await ScaleRow.RunAsync(client, total, processes?.Processes ?? []).WaitAsync(rowLimit);
+        Report(name, seconds, "s", null, null);
+        ((JsonObject)results[name]!)["memory"] = peaks;
+        Say($"  {summary}");
+    }
+    catch (Exception ex)
+    {
+        Say($"{name,-50} failed: {Why(ex)}");
+        results[name] = new JsonObject { ["error"] = Why(ex), ["unit"] = "s" };
+    }
+}
+
+var rows = new List<Row>();
+#if ENGINE_FLOOR
+using var floorRows = new EngineFloorRows(client, scale);
+await AddAsync("engine-floor rows", floorRows.CreateAsync);
+const bool engineFloor = true;
+#else
+const bool engineFloor = false;
+Say("Engine-floor rows skipped: this build's silos have no engine-floor grain.");
+#endif
+await AddAsync("task and actor rows", () => new Rows(client, others, scale).CreateAsync());
+await AddAsync("object rows", () => new ObjectRows(client, storeClient, scale).CreateAsync());
+await AddAsync("placement-group rows", () => Task.FromResult(new PlacementGroupRows(client, scale).Create()));
+var measured = new Dictionary<string, double>(StringComparer.Ordinal);
 foreach (var row in rows.Where(r => only is null || only.Contains(r.Name)))
 {
     double value;
     try
     {
-        value = await Measurement.MedianRateAsync(row.Round, warmups, rounds);
+        value = await Measurement.MedianRateAsync(row.Round, warmups, rounds).WaitAsync(rowLimit);
     }
     catch (Exception ex)
     {
-        Say($"{row.Name,-46} failed: {ex.Message}");
+        Say($"{row.Name,-50} failed: {Why(ex)}");
+        results[row.Name] = new JsonObject { ["error"] = Why(ex), ["unit"] = row.Unit };
         continue;
     }
 
-    Report(row.Name, value, row.Unit, row.Floor is null ? null : floors[row.Floor]);
-}
-
-// The scale row: a million no-op tasks submitted as fast as the client can, wall time to every result.
-// --rows skips it.
-if (only is null)
-{
-    var total = quick ? 50_000 : 1_000_000;
-    GC.Collect();
-    var started = Stopwatch.GetTimestamp();
-    for (var done = 0; done < total; done += 50_000)
-    {
-        await client.GetAllAsync(Rows.Submit(client, Math.Min(50_000, total - done)));
-    }
-
-    var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
-    var peaks = new List<string> { $"client {Process.GetCurrentProcess().PeakWorkingSet64 >> 20} MiB" };
-    foreach (var silo in processes?.Processes ?? [])
-    {
-        peaks.Add($"silo pid {silo.Id} {PeakMiB(silo.Id)} MiB");
-    }
-
-    Report($"scale_{(quick ? "50k" : "1m")}_tasks_seconds", seconds, "s", null);
-    Say($"  peak memory: {string.Join(", ", peaks)}");
+    measured[row.Name] = value;
+    double? engine = row.EngineFloor is not null && measured.TryGetValue(row.EngineFloor, out var e) ? e : null;
+    Report(row.Name, value, row.Unit, row.Floor is null ? null : floors[row.Floor], engine);
 }
 
 Say(string.Empty);
@@ -114,6 +136,8 @@ foreach (var other in others.Skip(1))
 {
     await other.DisposeAsync();
 }
+
+await storeClient.DisposeAsync();
 
 await client.DisposeAsync();
 if (processes is not null)
@@ -125,31 +149,36 @@ if (json)
 {
     var output = new JsonObject
     {
-        ["machine"] = new JsonObject { ["cores"] = cores, ["memoryBytes"] = memory, ["dotnet"] = Environment.Version.ToString(), ["os"] = Environment.OSVersion.ToString(), ["quick"] = quick, ["cluster"] = embedded ? "embedded" : "processes" },
+        ["machine"] = new JsonObject { ["cores"] = cores, ["memoryBytes"] = memory, ["dotnet"] = Environment.Version.ToString(), ["os"] = Environment.OSVersion.ToString(), ["quick"] = quick, ["cluster"] = embedded ? "embedded" : "processes", ["engineFloor"] = engineFloor },
         ["floors"] = new JsonObject { ["loopback_round_trips_per_s"] = floors["loopback"], ["memcpy_gb_per_s"] = floors["memcpy"], ["memcpy_fresh_gb_per_s"] = floors["fresh"], ["loopback_tcp_gb_per_s"] = floors["tcp"] },
         ["rows"] = results,
     };
     Console.WriteLine(output.ToJsonString());
 }
 
-void Report(string name, double value, string unit, double? floor)
+void Report(string name, double value, string unit, double? floor, double? engine)
 {
     double? daskValue = dask.TryGetValue(name, out var d) ? d : null;
     double? ray = RayFigures.Published.TryGetValue(name, out var r) ? r : null;
     string F(double? v) => v is null ? "-" : v.Value.ToString(v.Value >= 100 ? "N0" : "0.00", CultureInfo.InvariantCulture);
-    Say($"{name,-46} {F(value),14} {unit,6} {(floor is null ? "-" : (value / floor.Value).ToString("0.00", CultureInfo.InvariantCulture)),9} {F(daskValue),12} {(daskValue is null ? "-" : (value / daskValue.Value).ToString("0.0", CultureInfo.InvariantCulture) + "x"),13} {F(ray),10}");
-    results[name] = new JsonObject { ["granary"] = value, ["unit"] = unit, ["floor"] = floor, ["dask"] = daskValue, ["ray"] = ray };
+    string Ratio(double? of) => of is null ? "-" : (value / of.Value).ToString("0.00", CultureInfo.InvariantCulture);
+    Say($"{name,-50} {F(value),14} {unit,6} {Ratio(floor),9} {Ratio(engine),10} {F(daskValue),12} {(daskValue is null ? "-" : (value / daskValue.Value).ToString("0.0", CultureInfo.InvariantCulture) + "x"),13} {F(ray),10}");
+    results[name] = new JsonObject { ["granary"] = value, ["unit"] = unit, ["floor"] = floor, ["engineFloor"] = engine, ["dask"] = daskValue, ["ray"] = ray };
 }
 
-static long PeakMiB(int pid)
+string Why(Exception error) => error is TimeoutException ? $"ran past the {rowLimit.TotalSeconds:0} s row limit (--row-timeout)" : error.Message;
+
+// A group whose setup fails (an actor that will not start, a task that fails) is reported and left out,
+// so the other rows still run and the JSON still comes out.
+async Task AddAsync(string group, Func<Task<List<Row>>> create)
 {
     try
     {
-        var line = File.ReadLines($"/proc/{pid}/status").FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
-        return line is null ? 0 : long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024;
+        rows.AddRange(await create().WaitAsync(rowLimit));
     }
-    catch (IOException)
+    catch (Exception ex)
     {
-        return 0;
+        Say($"setting up the {group} failed: {Why(ex)}");
+        results["setup: " + group] = new JsonObject { ["error"] = Why(ex), ["unit"] = string.Empty };
     }
 }
