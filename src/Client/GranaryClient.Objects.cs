@@ -173,11 +173,22 @@ public sealed partial class GranaryClient
     {
         try
         {
-            var view = await RefreshViewAsync(_disposing.Token).ConfigureAwait(false);
-            var nodes = view.Nodes.Where(n => n.Alive && !n.IsHead).ToList();
+            var view = await RecentViewAsync(_disposing.Token).ConfigureAwait(false);
+            var nodes = view.Nodes.Where(n => n.Alive && !n.IsHead && !_nodes.Get(n.NodeId).Died.IsCancellationRequested).ToList();
             if (nodes.Count == 0)
             {
+                nodes = [.. view.Nodes.Where(n => n.Alive && !_nodes.Get(n.NodeId).Died.IsCancellationRequested)];
+            }
+
+            if (nodes.Count == 0)
+            {
+                // Every node of the cached view died: the head knows who is alive now.
+                view = await RefreshViewAsync(_disposing.Token).ConfigureAwait(false);
                 nodes = [.. view.Nodes.Where(n => n.Alive)];
+                if (nodes.Count == 0)
+                {
+                    throw new GranaryException("No node is alive to store the object.");
+                }
             }
 
             var node = nodes[(int)((uint)Interlocked.Increment(ref _putRoundRobin) % (uint)nodes.Count)];

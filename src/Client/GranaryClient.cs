@@ -36,6 +36,10 @@ public sealed partial class GranaryClient : IAsyncDisposable
     private readonly CancellationTokenSource _disposing = new();
     private LocalCluster? _ownedCluster;
     private ClusterView _view;
+
+    // Milliseconds a cached view of the nodes serves store choices before the head is asked again.
+    private const long ViewMaxAge = 1000;
+    private long _viewAt = Environment.TickCount64;
     private int _disposed;
 
     private GranaryClient(string headAddress, string jobId, IClusterClient cluster, IAsyncDisposable? ownedConnection, ValueSerializer serializer, ClientOptions options, ClusterView view)
@@ -203,8 +207,22 @@ public sealed partial class GranaryClient : IAsyncDisposable
     }
 
     /// <summary>The nodes as the head last described them.</summary>
-    internal async Task<ClusterView> RefreshViewAsync(CancellationToken cancellationToken) =>
-        _view = await Head.GetClusterView(cancellationToken).ConfigureAwait(false);
+    internal async Task<ClusterView> RefreshViewAsync(CancellationToken cancellationToken)
+    {
+        var view = await Head.GetClusterView(cancellationToken).ConfigureAwait(false);
+        Volatile.Write(ref _viewAt, Environment.TickCount64);
+        return _view = view;
+    }
+
+    /// <summary>
+    /// The nodes as last seen, asking the head again only when that is older than <see cref="ViewMaxAge"/>:
+    /// choosing a store for each Put must not cost a head round trip. Nodes that died since are skipped by
+    /// the caller through their channels.
+    /// </summary>
+    internal ValueTask<ClusterView> RecentViewAsync(CancellationToken cancellationToken) =>
+        Environment.TickCount64 - Volatile.Read(ref _viewAt) < ViewMaxAge
+            ? ValueTask.FromResult(_view)
+            : new ValueTask<ClusterView>(RefreshViewAsync(cancellationToken));
 
     /// <summary>Lists the nodes of the cluster with their resources.</summary>
     public async Task<IReadOnlyList<NodeDescription>> GetNodesAsync(CancellationToken cancellationToken = default)
