@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
 using Granary.Grains.Head.Placement;
 using Granary.Grains.Hosting;
+using Granary.Runtime.Grains;
+using Granary.Runtime.Serialization;
 using Granary.Runtime.Wire;
 using Orleans.Runtime;
 using Orleans.Runtime.MembershipService.SiloMetadata;
@@ -15,7 +17,9 @@ namespace Granary.Grains.SiloPlacement;
 /// silos, each seen through its published resources. A grain takes no resources, so every eligible silo
 /// fits. Silo metadata arrives shortly after membership, so with no eligible silo it looks again for a
 /// few seconds before failing with <see cref="InfeasibleResourcesException"/> naming why (Orleans' director
-/// interface takes no cancellation token; the wait is bounded instead). Thread-safe: choices are made
+/// interface takes no cancellation token; the wait is bounded instead). Placement runs before any grain
+/// call filter, so the error leaves already as a <see cref="GranaryFault"/>: Orleans cannot serialize
+/// Granary's exceptions, and callers with Granary's filter (Granary's client and silos) see the typed one. Thread-safe: choices are made
 /// under a lock, as Spread keeps turns.
 /// </summary>
 internal sealed class GranaryPlacementDirector(ISiloMetadataCache metadata, ILocalSiloDetails local) : global::Orleans.Runtime.Placement.IPlacementDirector
@@ -49,7 +53,7 @@ internal sealed class GranaryPlacementDirector(ISiloMetadataCache metadata, ILoc
 
             if (Environment.TickCount64 > deadline)
             {
-                throw new InfeasibleResourcesException($"Grain {target.GrainIdentity} can never be placed: {director.NoEligibleReason(placement)} (compatible Granary silos: {string.Join(", ", nodes.Select(n => n.NodeId))}).");
+                throw Infeasible($"Grain {target.GrainIdentity} can never be placed: {director.NoEligibleReason(placement)} (compatible Granary silos: {string.Join(", ", nodes.Select(n => n.NodeId))}).");
             }
 
             await Task.Delay(100).ConfigureAwait(false);
@@ -65,7 +69,7 @@ internal sealed class GranaryPlacementDirector(ISiloMetadataCache metadata, ILoc
                 var data = target.RequestContextData;
                 return data is not null && data.TryGetValue(PlacementGroupPlacement.NodeKey, out var node) && node is string nodeId && nodeId.Length > 0
                     ? new Placement { Kind = PlacementKind.NodeAffinity, NodeId = nodeId, PlacementGroupId = data.GetValueOrDefault(PlacementGroupPlacement.GroupKey) as string ?? string.Empty }
-                    : throw new InfeasibleResourcesException($"Grain {target.GrainIdentity} has [PlacementGroupPlacement] but its first call named no bundle; make that call inside PlacementGroupPlacement.UseBundle(group, bundleIndex).");
+                    : throw Infeasible($"Grain {target.GrainIdentity} has [PlacementGroupPlacement] but its first call named no bundle; make that call inside PlacementGroupPlacement.UseBundle(group, bundleIndex).");
             case PlacementStrategy granary:
                 var placement = granary.ToWire();
                 if (placement.Kind == PlacementKind.PreferLocal)
@@ -79,6 +83,9 @@ internal sealed class GranaryPlacementDirector(ISiloMetadataCache metadata, ILoc
                 throw new GranaryException($"Granary's placement director was handed {strategy.GetType().Name}, which is not a Granary strategy.");
         }
     }
+
+    private GranaryFault Infeasible(string message) =>
+        new(ErrorConverter.FromException(new InfeasibleResourcesException(message), local.Name, "placement"));
 
     private List<SiloNode> Nodes(SiloAddress[] compatible)
     {
