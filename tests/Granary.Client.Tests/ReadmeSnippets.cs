@@ -1,5 +1,6 @@
 using Granary;
 using Microsoft.Extensions.Hosting;
+using Orleans;
 using Orleans.Hosting;
 using QuickStart;
 using WordSerializer = Granary.Client.Tests.WordSerializer;
@@ -255,5 +256,29 @@ internal static class Check
         builder.UseOrleans(silo => silo
             .UseLocalhostClustering(siloPort, gatewayPort, serviceId: "user-service", clusterId: "user-cluster")
             .UseGranary(granary => granary.Cpus = 2));
+    }
+}
+
+/// <summary>"On your own Orleans grains": the grain interface the snippets use.</summary>
+public interface IModelServerGrain : IGrainWithStringKey
+{
+    Task<string> Generate(string prompt);
+}
+
+[GpuTypePlacement("H100")]
+public sealed class ModelServerGrain : Grain, IModelServerGrain
+{
+    public Task<string> Generate(string prompt) => Task.FromResult(prompt);
+}
+
+/// <summary>"On your own Orleans grains": naming the bundle for the call that activates a grain.</summary>
+public static class BundleGrainSnippet
+{
+    public static async Task WarmUpAsync(IGrainFactory grains, PlacementGroup group)
+    {
+        using (PlacementGroupPlacement.UseBundle(group, bundleIndex: 1))
+        {
+            await grains.GetGrain<IModelServerGrain>("replica-1").Generate("warm up");
+        }
     }
 }
