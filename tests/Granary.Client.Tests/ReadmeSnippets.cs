@@ -1,5 +1,6 @@
 using Granary;
 using Microsoft.Extensions.Hosting;
+using Granary.TestGrains;
 using Orleans;
 using Orleans.Hosting;
 using QuickStart;
@@ -257,18 +258,6 @@ internal static class Check
             .UseLocalhostClustering(siloPort, gatewayPort, serviceId: "user-service", clusterId: "user-cluster")
             .UseGranary(granary => granary.Cpus = 2));
     }
-}
-
-/// <summary>"On your own Orleans grains": the grain interface the snippets use.</summary>
-public interface IModelServerGrain : IGrainWithStringKey
-{
-    Task<string> Generate(string prompt);
-}
-
-[GpuTypePlacement("H100")]
-public sealed class ModelServerGrain : Grain, IModelServerGrain
-{
-    public Task<string> Generate(string prompt) => Task.FromResult(prompt);
 }
 
 /// <summary>"On your own Orleans grains": naming the bundle for the call that activates a grain.</summary>
