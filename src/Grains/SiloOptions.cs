@@ -101,6 +101,26 @@ public sealed class SiloOptions
 
     public bool IsHead => HeadAddress is null;
 
+    /// <summary>The resources a silo with these options and these GPUs offers (what the head schedules and silo metadata publishes).</summary>
+    internal Runtime.Scheduling.ResourceSet OfferedResources(Runtime.Gpus.GpuInventory gpus)
+    {
+        var amounts = new Dictionary<string, double>(Resources)
+        {
+            [Runtime.Scheduling.ResourceSet.Cpu] = Cpus ?? Environment.ProcessorCount,
+        };
+        if (MemoryBytes > 0)
+        {
+            amounts[Runtime.Scheduling.ResourceSet.Memory] = MemoryBytes;
+        }
+
+        if (gpus.Devices.Count > 0)
+        {
+            amounts[Runtime.Scheduling.ResourceSet.Gpu] = gpus.Devices.Count;
+        }
+
+        return new Runtime.Scheduling.ResourceSet(amounts);
+    }
+
     public void Validate()
     {
         if (Port is < 0 or > 65535)

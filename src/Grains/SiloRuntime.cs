@@ -35,7 +35,7 @@ internal sealed partial class SiloRuntime : IExecutionHost, IAsyncDisposable
     private long _lastHeadContact = Environment.TickCount64;
     private readonly CancellationTokenSource _heartbeatStop = new();
 
-    public SiloRuntime(SiloOptions options, Head.Persistence.IHeadStore? headStore = null, ILoggerFactory? hostLogging = null)
+    public SiloRuntime(SiloOptions options, Head.Persistence.IHeadStore? headStore = null, ILoggerFactory? hostLogging = null, GpuInventory? gpus = null)
     {
         options.Validate();
         Options = options;
@@ -50,7 +50,7 @@ internal sealed partial class SiloRuntime : IExecutionHost, IAsyncDisposable
         }
 
         Jobs = new JobCodeRegistry(new HeadCodeSource(() => HeadGrain), Blobs, code => new JobObjects(this, code));
-        Gpus = GpuInventory.Detect(options.Gpus, options.GpuType, options.GpuMemoryBytes);
+        Gpus = gpus ?? GpuInventory.Detect(options.Gpus, options.GpuType, options.GpuMemoryBytes);
         ReserveThreadsForBlockingWork(OfferedResources()[ResourceSet.Cpu]);
         Workers = new Workers.WorkerPool(this);
         Store = new ObjectStore(
@@ -117,24 +117,7 @@ internal sealed partial class SiloRuntime : IExecutionHost, IAsyncDisposable
     public IEnumerable<ActorActivation> Actors => _actors.Values;
 
     /// <summary>The resources this node offers, from its options.</summary>
-    public ResourceSet OfferedResources()
-    {
-        var amounts = new Dictionary<string, double>(Options.Resources)
-        {
-            [ResourceSet.Cpu] = Options.Cpus ?? Environment.ProcessorCount,
-        };
-        if (Options.MemoryBytes > 0)
-        {
-            amounts[ResourceSet.Memory] = Options.MemoryBytes;
-        }
-
-        if (Gpus.Devices.Count > 0)
-        {
-            amounts[ResourceSet.Gpu] = Gpus.Devices.Count;
-        }
-
-        return new ResourceSet(amounts);
-    }
+    public ResourceSet OfferedResources() => Options.OfferedResources(Gpus);
 
     /// <summary>
     /// Called once the silo has joined the cluster: the head restores its tables, then this node registers

@@ -1,5 +1,7 @@
 using Granary;
 using Microsoft.Extensions.Hosting;
+using Granary.TestGrains;
+using Orleans;
 using Orleans.Hosting;
 using QuickStart;
 using WordSerializer = Granary.Client.Tests.WordSerializer;
@@ -262,5 +264,17 @@ internal static class Check
         clientBuilder.UseOrleansClient(client => client
             .UseLocalhostClustering(gatewayPort, serviceId: "user-service", clusterId: "user-cluster")
             .UseGranaryClient());
+    }
+}
+
+/// <summary>"On your own Orleans grains": naming the bundle for the call that activates a grain.</summary>
+public static class BundleGrainSnippet
+{
+    public static async Task WarmUpAsync(IGrainFactory grains, PlacementGroup group)
+    {
+        using (PlacementGroupPlacement.UseBundle(group, bundleIndex: 1))
+        {
+            await grains.GetGrain<IModelServerGrain>("replica-1").Generate("warm up");
+        }
     }
 }

@@ -15,7 +15,7 @@ namespace Granary.Grains.Head;
 /// </code>
 /// Not thread-safe: the scheduler guards it with its lock.
 /// </summary>
-internal sealed class NodeRecord
+internal sealed class NodeRecord : Placement.IPlacementNode
 {
     public NodeRecord(NodeInfo info, int order)
     {
@@ -34,6 +34,13 @@ internal sealed class NodeRecord
     public string Address => Info.Address;
 
     public int Order { get; }
+
+    long Placement.IPlacementNode.Order => Order;
+
+    public bool IsHead => Info.IsHead;
+
+    /// <summary>The share of this node's resources leased out (what packing fills and spreading evens).</summary>
+    public double Utilization => Available.Utilization(Total);
 
     public ResourceSet Total { get; }
 

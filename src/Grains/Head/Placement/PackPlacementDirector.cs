@@ -5,13 +5,16 @@ namespace Granary.Grains.Head.Placement;
 /// <summary>Busiest worker that fits first, so nodes fill one by one; the head last; ties by join order.</summary>
 internal sealed class PackPlacementDirector : IPlacementDirector
 {
-    public IEnumerable<NodeRecord> Eligible(IEnumerable<NodeRecord> nodes, Runtime.Wire.Placement placement) => nodes;
+    public IEnumerable<TNode> Eligible<TNode>(IEnumerable<TNode> nodes, Runtime.Wire.Placement placement)
+        where TNode : IPlacementNode => nodes;
 
     public string NoEligibleReason(Runtime.Wire.Placement placement) => "no node is alive";
 
-    public NodeRecord Choose(IReadOnlyList<NodeRecord> fitting, Runtime.Wire.Placement placement) => Busiest(fitting);
+    public TNode Choose<TNode>(IReadOnlyList<TNode> fitting, Runtime.Wire.Placement placement)
+        where TNode : IPlacementNode => Busiest(fitting);
 
-    public static NodeRecord Busiest(IReadOnlyList<NodeRecord> fitting)
+    public static TNode Busiest<TNode>(IReadOnlyList<TNode> fitting)
+        where TNode : IPlacementNode
     {
         var best = fitting[0];
         var bestScore = Score(best);
@@ -28,5 +31,5 @@ internal sealed class PackPlacementDirector : IPlacementDirector
         return best;
     }
 
-    private static double Score(NodeRecord node) => node.Available.Utilization(node.Total) - (node.Info.IsHead ? 10 : 0);
+    private static double Score(IPlacementNode node) => node.Utilization - (node.IsHead ? 10 : 0);
 }

@@ -5,15 +5,17 @@ internal sealed class SpreadPlacementDirector : IPlacementDirector
 {
     private long _turn;
 
-    public IEnumerable<NodeRecord> Eligible(IEnumerable<NodeRecord> nodes, Runtime.Wire.Placement placement) => nodes;
+    public IEnumerable<TNode> Eligible<TNode>(IEnumerable<TNode> nodes, Runtime.Wire.Placement placement)
+        where TNode : IPlacementNode => nodes;
 
     public string NoEligibleReason(Runtime.Wire.Placement placement) => "no node is alive";
 
-    public NodeRecord Choose(IReadOnlyList<NodeRecord> fitting, Runtime.Wire.Placement placement)
+    public TNode Choose<TNode>(IReadOnlyList<TNode> fitting, Runtime.Wire.Placement placement)
+        where TNode : IPlacementNode
     {
-        var best = fitting.OrderBy(n => n.Info.IsHead ? 1 : 0)
+        var best = fitting.OrderBy(n => n.IsHead ? 1 : 0)
             .ThenBy(n => n.SpreadTurn)
-            .ThenBy(n => Math.Round(n.Available.Utilization(n.Total), 6))
+            .ThenBy(n => Math.Round(n.Utilization, 6))
             .ThenBy(n => n.Order)
             .First();
         best.SpreadTurn = ++_turn;

@@ -1,7 +1,4 @@
 namespace Granary;
 
-/// <summary>Marks a method or actor class for <see cref="PackPlacement"/>.</summary>
-public sealed class PackPlacementAttribute : PlacementAttribute
-{
-    public override PlacementStrategy Strategy => PackPlacement.Instance;
-}
+/// <summary>Marks a method, actor class or Orleans grain class for <see cref="PackPlacement"/>.</summary>
+public sealed class PackPlacementAttribute() : PlacementAttribute(PackPlacement.Instance);

@@ -1,7 +1,4 @@
 namespace Granary;
 
-/// <summary>Marks a method or actor class for <see cref="SpreadPlacement"/>.</summary>
-public sealed class SpreadPlacementAttribute : PlacementAttribute
-{
-    public override PlacementStrategy Strategy => SpreadPlacement.Instance;
-}
+/// <summary>Marks a method, actor class or Orleans grain class for <see cref="SpreadPlacement"/>.</summary>
+public sealed class SpreadPlacementAttribute() : PlacementAttribute(SpreadPlacement.Instance);

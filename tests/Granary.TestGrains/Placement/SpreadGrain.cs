@@ -1,0 +1,5 @@
+namespace Granary.TestGrains.Placement;
+
+/// <summary>Activations take turns over the silos.</summary>
+[SpreadPlacement]
+public sealed class SpreadGrain : PlacedGrain;
