@@ -69,7 +69,7 @@ public sealed class LocalCluster : IAsyncDisposable
         }
     }
 
-    private static SiloOptions Options(LocalClusterOptions options, string? head, double cpus) => new()
+    private static GranarySiloOptions Options(LocalClusterOptions options, string? head, double cpus) => new()
     {
         HeadAddress = head,
         Cpus = cpus,

@@ -35,7 +35,7 @@ internal sealed partial class SiloRuntime : IExecutionHost, IAsyncDisposable
     private long _lastHeadContact = Environment.TickCount64;
     private readonly CancellationTokenSource _heartbeatStop = new();
 
-    public SiloRuntime(SiloOptions options, Head.Persistence.IHeadStore? headStore = null, ILoggerFactory? hostLogging = null, GpuInventory? gpus = null)
+    public SiloRuntime(GranarySiloOptions options, Head.Persistence.IHeadStore? headStore = null, ILoggerFactory? hostLogging = null, GpuInventory? gpus = null)
     {
         options.Validate();
         Options = options;
@@ -64,7 +64,7 @@ internal sealed partial class SiloRuntime : IExecutionHost, IAsyncDisposable
     /// <summary>This node's GPUs: real ones from NVML, or simulated from the options.</summary>
     public GpuInventory Gpus { get; }
 
-    public SiloOptions Options { get; }
+    public GranarySiloOptions Options { get; }
 
     public string NodeId { get; }
 

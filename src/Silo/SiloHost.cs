@@ -7,7 +7,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Orleans.Configuration;
 using Orleans.Hosting;
-using SiloOptions = Granary.Grains.SiloOptions;
+using GranarySiloOptions = Granary.Grains.GranarySiloOptions;
 
 namespace Granary.Silo;
 
@@ -19,7 +19,7 @@ namespace Granary.Silo;
 /// </summary>
 public sealed partial class SiloHost : IAsyncDisposable
 {
-    private readonly SiloOptions _options;
+    private readonly GranarySiloOptions _options;
     private readonly IPAddress _ip;
     private readonly int _gatewayPort;
     private readonly int _siloPort;
@@ -29,7 +29,7 @@ public sealed partial class SiloHost : IAsyncDisposable
     private Task _watch = Task.CompletedTask;
     private int _stopped;
 
-    private SiloHost(SiloOptions options, IPAddress ip, int gatewayPort, int siloPort)
+    private SiloHost(GranarySiloOptions options, IPAddress ip, int gatewayPort, int siloPort)
     {
         _options = options;
         _ip = ip;
@@ -50,7 +50,7 @@ public sealed partial class SiloHost : IAsyncDisposable
     /// <summary>The silo's services (Orleans' and Granary's), for tests and embedding.</summary>
     public IServiceProvider Services => _host.Services;
 
-    public static async Task<SiloHost> StartAsync(SiloOptions options, CancellationToken cancellationToken = default)
+    public static async Task<SiloHost> StartAsync(GranarySiloOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.WorkerStartInfo ??= WorkerStartInfo;
@@ -190,7 +190,7 @@ public sealed partial class SiloHost : IAsyncDisposable
     }
 
     /// <summary>Asks the head, as a client of its gateway, how to join: the cluster's membership and ids.</summary>
-    private static async Task<Runtime.Wire.ClusterConfig> JoinAsync(SiloOptions options, TimeSpan wait, CancellationToken cancellationToken)
+    private static async Task<Runtime.Wire.ClusterConfig> JoinAsync(GranarySiloOptions options, TimeSpan wait, CancellationToken cancellationToken)
     {
         var cluster = await ClusterClientHost.ConnectAsync(options.HeadAddress!, options.ClusterId, wait, options.LoggerFactory, configure: null, cancellationToken).ConfigureAwait(false);
         await using (cluster.ConfigureAwait(false))

@@ -42,9 +42,9 @@ internal static class StartCommand
         "A bad flag exits with code 2, any other failure with code 1.",
         Flags);
 
-    public static SiloOptions Parse(string[] args)
+    public static GranarySiloOptions Parse(string[] args)
     {
-        var options = new SiloOptions();
+        var options = new GranarySiloOptions();
         var head = false;
         for (var i = 0; i < args.Length; i++)
         {
@@ -143,7 +143,7 @@ internal static class StartCommand
         return options;
     }
 
-    public static async Task<int> RunAsync(SiloOptions options)
+    public static async Task<int> RunAsync(GranarySiloOptions options)
     {
         using var loggerFactory = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Information).AddFilter("Microsoft", LogLevel.Warning));
         options.LoggerFactory = loggerFactory;

@@ -15,9 +15,9 @@ public sealed class HeadRestartTests : IClassFixture<RedisServerFixture>
     public async Task Named_detached_actors_and_membership_survive_a_head_restart()
     {
         var timeout = TimeSpan.FromSeconds(3);
-        var head = await SiloHost.StartAsync(new SiloOptions { Cpus = 0, RedisAddress = _redis.Address, NodeDeadTimeout = timeout, HeartbeatInterval = TimeSpan.FromMilliseconds(200), NodeId = "head" }).WithTimeout();
+        var head = await SiloHost.StartAsync(new GranarySiloOptions { Cpus = 0, RedisAddress = _redis.Address, NodeDeadTimeout = timeout, HeartbeatInterval = TimeSpan.FromMilliseconds(200), NodeId = "head" }).WithTimeout();
         var port = int.Parse(head.Address.Split(':')[1]);
-        var worker = await SiloHost.StartAsync(new SiloOptions { HeadAddress = head.Address, Cpus = 2, NodeId = "worker-1", HeartbeatInterval = TimeSpan.FromMilliseconds(200) }).WithTimeout();
+        var worker = await SiloHost.StartAsync(new GranarySiloOptions { HeadAddress = head.Address, Cpus = 2, NodeId = "worker-1", HeartbeatInterval = TimeSpan.FromMilliseconds(200) }).WithTimeout();
         await using var stopWorker = worker.DisposeWithin();
         var name = "service-" + Guid.NewGuid().ToString("N");
         var creator = await GranaryClient.ConnectAsync(head.Address).WithTimeout();
@@ -28,7 +28,7 @@ public sealed class HeadRestartTests : IClassFixture<RedisServerFixture>
         }
 
         await head.KillAsync().WithTimeout();
-        head = await SiloHost.StartAsync(new SiloOptions { Cpus = 0, Port = port, RedisAddress = _redis.Address, NodeDeadTimeout = timeout, HeartbeatInterval = TimeSpan.FromMilliseconds(200), NodeId = "head" }).WithTimeout();
+        head = await SiloHost.StartAsync(new GranarySiloOptions { Cpus = 0, Port = port, RedisAddress = _redis.Address, NodeDeadTimeout = timeout, HeartbeatInterval = TimeSpan.FromMilliseconds(200), NodeId = "head" }).WithTimeout();
         try
         {
             var client = await GranaryClient.ConnectAsync(head.Address).WithTimeout();

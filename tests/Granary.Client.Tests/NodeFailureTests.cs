@@ -6,13 +6,13 @@ namespace Granary.Client.Tests;
 /// <summary>A worker silo dies mid-workload; the head declares it dead and the owner retries its tasks elsewhere.</summary>
 public sealed class NodeFailureTests
 {
-    private static SiloOptions Worker(string head, string id) =>
+    private static GranarySiloOptions Worker(string head, string id) =>
         new() { HeadAddress = head, Cpus = 1, NodeId = id, HeartbeatInterval = TimeSpan.FromMilliseconds(200) };
 
     [Fact]
     public async Task Every_result_arrives_exactly_once_when_a_worker_dies_mid_workload()
     {
-        var head = await SiloHost.StartAsync(new SiloOptions { Cpus = 0, NodeDeadTimeout = TimeSpan.FromSeconds(2), HeartbeatInterval = TimeSpan.FromMilliseconds(200) }).WithTimeout();
+        var head = await SiloHost.StartAsync(new GranarySiloOptions { Cpus = 0, NodeDeadTimeout = TimeSpan.FromSeconds(2), HeartbeatInterval = TimeSpan.FromMilliseconds(200) }).WithTimeout();
         var workers = new List<SiloHost>();
         for (var i = 0; i < 3; i++)
         {
@@ -60,7 +60,7 @@ public sealed class NodeFailureTests
     [Fact]
     public async Task Calls_to_an_actor_on_a_dead_node_fail_with_ActorDied_instead_of_hanging()
     {
-        var head = await SiloHost.StartAsync(new SiloOptions { Cpus = 0, NodeDeadTimeout = TimeSpan.FromSeconds(2), HeartbeatInterval = TimeSpan.FromMilliseconds(200) }).WithTimeout();
+        var head = await SiloHost.StartAsync(new GranarySiloOptions { Cpus = 0, NodeDeadTimeout = TimeSpan.FromSeconds(2), HeartbeatInterval = TimeSpan.FromMilliseconds(200) }).WithTimeout();
         var worker = await SiloHost.StartAsync(Worker(head.Address, "doomed")).WithTimeout();
         try
         {

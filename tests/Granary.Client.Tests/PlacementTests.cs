@@ -20,10 +20,10 @@ public sealed class PlacementTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _silos.Add(await SiloHost.StartAsync(new SiloOptions { Cpus = 0, NodeId = "head" }).WithTimeout());
-        _silos.Add(await SiloHost.StartAsync(new SiloOptions { HeadAddress = _silos[0].Address, Cpus = 2, NodeId = "worker-a" }).WithTimeout());
-        _silos.Add(await SiloHost.StartAsync(new SiloOptions { HeadAddress = _silos[0].Address, Cpus = 2, NodeId = "worker-b" }).WithTimeout());
-        _silos.Add(await SiloHost.StartAsync(new SiloOptions { HeadAddress = _silos[0].Address, Cpus = 2, Gpus = 2, GpuType = "H100", GpuMemoryBytes = 80L << 30, NodeId = "gpu-node" }).WithTimeout());
+        _silos.Add(await SiloHost.StartAsync(new GranarySiloOptions { Cpus = 0, NodeId = "head" }).WithTimeout());
+        _silos.Add(await SiloHost.StartAsync(new GranarySiloOptions { HeadAddress = _silos[0].Address, Cpus = 2, NodeId = "worker-a" }).WithTimeout());
+        _silos.Add(await SiloHost.StartAsync(new GranarySiloOptions { HeadAddress = _silos[0].Address, Cpus = 2, NodeId = "worker-b" }).WithTimeout());
+        _silos.Add(await SiloHost.StartAsync(new GranarySiloOptions { HeadAddress = _silos[0].Address, Cpus = 2, Gpus = 2, GpuType = "H100", GpuMemoryBytes = 80L << 30, NodeId = "gpu-node" }).WithTimeout());
         _client = await GranaryClient.ConnectAsync(_silos[0].Address, new ClientOptions { LocalNodeId = "worker-b" }).WithTimeout();
     }
 

@@ -9,7 +9,7 @@ public sealed class MalformedFrameTests : IAsyncLifetime
 {
     private SiloHost _head = null!;
 
-    public async Task InitializeAsync() => _head = await SiloHost.StartAsync(new SiloOptions { Cpus = 1 });
+    public async Task InitializeAsync() => _head = await SiloHost.StartAsync(new GranarySiloOptions { Cpus = 1 });
 
     public async Task DisposeAsync() => await _head.DisposeAsync();
 

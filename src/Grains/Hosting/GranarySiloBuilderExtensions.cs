@@ -19,7 +19,7 @@ namespace Orleans.Hosting;
 public static class GranarySiloBuilderExtensions
 {
     /// <summary>Adds Granary with the given options (validated now; a bad value names its fix).</summary>
-    public static ISiloBuilder UseGranary(this ISiloBuilder builder, Granary.Grains.SiloOptions options)
+    public static ISiloBuilder UseGranary(this ISiloBuilder builder, Granary.Grains.GranarySiloOptions options)
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(options);
@@ -74,9 +74,9 @@ public static class GranarySiloBuilderExtensions
     }
 
     /// <summary>Adds Granary, configuring its options in place.</summary>
-    public static ISiloBuilder UseGranary(this ISiloBuilder builder, Action<Granary.Grains.SiloOptions>? configure = null)
+    public static ISiloBuilder UseGranary(this ISiloBuilder builder, Action<Granary.Grains.GranarySiloOptions>? configure = null)
     {
-        var options = new Granary.Grains.SiloOptions();
+        var options = new Granary.Grains.GranarySiloOptions();
         configure?.Invoke(options);
         return builder.UseGranary(options);
     }

@@ -37,7 +37,7 @@ internal sealed record SiloResourceMetadata(
     public bool HasGpuType(string type) => GpuTypes.Any(g => g.Contains(type, StringComparison.OrdinalIgnoreCase));
 
     /// <summary>What a silo started with these options and GPUs publishes.</summary>
-    public static SiloResourceMetadata Describe(string nodeId, SiloOptions options, GpuInventory gpus)
+    public static SiloResourceMetadata Describe(string nodeId, GranarySiloOptions options, GpuInventory gpus)
     {
         var offered = options.OfferedResources(gpus);
         var custom = offered.Amounts.Where(a => a.Key is not (ResourceSet.Cpu or ResourceSet.Gpu or ResourceSet.Memory)).ToImmutableSortedDictionary(StringComparer.Ordinal);

@@ -192,7 +192,7 @@ internal sealed partial class WorkerPool : IAsyncDisposable
     {
         var id = $"{_silo.NodeId}-w{Interlocked.Increment(ref _next)}";
         var start = _silo.Options.WorkerStartInfo?.Invoke()
-            ?? throw new InvalidOperationException("this silo has no worker executable configured (SiloOptions.WorkerStartInfo)");
+            ?? throw new InvalidOperationException("this silo has no worker executable configured (GranarySiloOptions.WorkerStartInfo)");
         var inlineThreshold = _silo.Options.InlineThresholdBytes.ToString(System.Globalization.CultureInfo.InvariantCulture);
         string[] arguments =
         [

@@ -232,7 +232,7 @@ internal sealed class ObjectStore : IDisposable
         {
             TryDelete(path);
             throw new ObjectStoreFullException(
-                $"The object store is full ({Bytes} of {CapacityBytes} bytes in memory) and spilling object {objectId} ({value.Length} bytes) to '{SpillDirectory}' failed: {ex.Message} Free disk space there, point SiloOptions.SpillDirectory elsewhere, or raise ObjectStoreCapacityBytes.", ex);
+                $"The object store is full ({Bytes} of {CapacityBytes} bytes in memory) and spilling object {objectId} ({value.Length} bytes) to '{SpillDirectory}' failed: {ex.Message} Free disk space there, point GranarySiloOptions.SpillDirectory elsewhere, or raise ObjectStoreCapacityBytes.", ex);
         }
     }
 

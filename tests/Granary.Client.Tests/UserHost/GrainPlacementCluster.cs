@@ -21,11 +21,11 @@ public sealed class GrainPlacementCluster : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _silos.Add(await SiloHost.StartAsync(new SiloOptions { Cpus = 0, NodeId = "head" }).WithTimeout());
+        _silos.Add(await SiloHost.StartAsync(new GranarySiloOptions { Cpus = 0, NodeId = "head" }).WithTimeout());
         var head = _silos[0].Address;
-        _silos.Add(await SiloHost.StartAsync(new SiloOptions { HeadAddress = head, Cpus = 2, Gpus = 2, GpuType = "H100", GpuMemoryBytes = 80L << 30, NodeId = "gpu-h100" }).WithTimeout());
-        _silos.Add(await SiloHost.StartAsync(new SiloOptions { HeadAddress = head, Cpus = 2, Gpus = 1, GpuType = "NVIDIA A100-SXM4-40GB", GpuMemoryBytes = 40L << 30, NodeId = "gpu-a100" }).WithTimeout());
-        _silos.Add(await SiloHost.StartAsync(new SiloOptions { HeadAddress = head, Cpus = 2, NodeId = "worker-cpu", Resources = new Dictionary<string, double> { ["disk"] = 3 } }).WithTimeout());
+        _silos.Add(await SiloHost.StartAsync(new GranarySiloOptions { HeadAddress = head, Cpus = 2, Gpus = 2, GpuType = "H100", GpuMemoryBytes = 80L << 30, NodeId = "gpu-h100" }).WithTimeout());
+        _silos.Add(await SiloHost.StartAsync(new GranarySiloOptions { HeadAddress = head, Cpus = 2, Gpus = 1, GpuType = "NVIDIA A100-SXM4-40GB", GpuMemoryBytes = 40L << 30, NodeId = "gpu-a100" }).WithTimeout());
+        _silos.Add(await SiloHost.StartAsync(new GranarySiloOptions { HeadAddress = head, Cpus = 2, NodeId = "worker-cpu", Resources = new Dictionary<string, double> { ["disk"] = 3 } }).WithTimeout());
         Client = await GranaryClient.ConnectAsync(head).WithTimeout();
     }
 

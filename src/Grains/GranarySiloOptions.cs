@@ -3,9 +3,10 @@ using Microsoft.Extensions.Logging;
 namespace Granary.Grains;
 
 /// <summary>
-/// Everything a silo is started with, each default with its reason. Validate() names the fix for a bad value.
+/// Everything a Granary silo is started with, each default with its reason. Validate() names the fix for a
+/// bad value. Named apart from Orleans' own SiloOptions, which a host configures beside it.
 /// </summary>
-public sealed class SiloOptions
+public sealed class GranarySiloOptions
 {
     /// <summary>Stable id of this node; a fresh one when null.</summary>
     public string? NodeId { get; set; }
