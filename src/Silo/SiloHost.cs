@@ -80,8 +80,7 @@ public sealed partial class SiloHost : IAsyncDisposable
     {
         var options = _options;
         var redisAddress = options.IsHead ? options.RedisAddress : _joined!.Redis is { Length: > 0 } r ? r : null;
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        builder.Logging.ClearProviders();
+        var builder = GranaryHostBuilder.Create();
         if (options.LoggerFactory is not null)
         {
             builder.Services.AddSingleton(options.LoggerFactory);
