@@ -85,7 +85,7 @@ public sealed partial class ProcessCluster : IAsyncDisposable
             {
                 return await StartHeadOnPortAsync(port, extraArgs);
             }
-            catch (SiloStartException ex) when (ex.Output.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
+            catch (SiloStartException ex) when (ex.Output.Contains("is in use", StringComparison.Ordinal) || ex.Output.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
             {
                 last = ex;
                 await Task.Delay(250);
