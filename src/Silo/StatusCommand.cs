@@ -60,7 +60,7 @@ internal static class StatusCommand
     public static async Task<int> RunAsync(string[] args)
     {
         var (address, json) = Parse(args);
-        address ??= Environment.GetEnvironmentVariable("GRANARY_ADDRESS") is { Length: > 0 } env ? env : null;
+        address ??= RunCluster.EnvironmentAddress;
         address ??= DefaultHead();
         ClusterClientHost.ParseEndpoint(address);
 
