@@ -40,6 +40,10 @@ internal sealed record RunCluster(string Head, IReadOnlyList<(string Path, RunRe
         return (loopback ? "127.0.0.1" : host.ToLowerInvariant()) + address[colon..];
     }
 
+    /// <summary>The head address in <c>$GRANARY_ADDRESS</c>, which `status` and `stop` take when not given --address; null when unset or empty.</summary>
+    public static string? EnvironmentAddress =>
+        Environment.GetEnvironmentVariable("GRANARY_ADDRESS") is { Length: > 0 } address ? address : null;
+
     /// <summary>The refusal when a command was not told which of several clusters it means.</summary>
     public static ArgumentException Ambiguous(IReadOnlyList<RunCluster> clusters, string choose) =>
         new($"{clusters.Count} clusters have silos on this machine: {string.Join("; ", clusters)}. {choose}");

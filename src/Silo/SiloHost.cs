@@ -57,16 +57,30 @@ public sealed partial class SiloHost : IAsyncDisposable
         options.Validate();
         options.NodeId ??= "node-" + Guid.NewGuid().ToString("N")[..12];
         var ip = ResolveHost(options.Host);
+        var gatewayPort = options.Port != 0 ? options.Port : FreePort(ip);
+        var siloPort = options.SiloPort != 0 ? options.SiloPort : options.Port != 0 ? options.Port + 1 : FreePort(ip);
+
+        // Before anything else starts, so a taken port is one line, not Orleans' bind failure logged with its
+        // stack at each lifecycle stage. The check can race another process; StartHostAsync covers that.
+        EnsureFree(ip, gatewayPort, GatewayRole);
+        EnsureFree(ip, siloPort, SiloPortRole);
         if (options.IsHead && options.RedisAddress is { } redis && options.HeadStore is null)
         {
             options.HeadStore = await Grains.Head.Persistence.RedisHeadStore.ConnectAsync(redis, cancellationToken).ConfigureAwait(false);
         }
 
-        var gatewayPort = options.Port != 0 ? options.Port : FreePort(ip);
-        var siloPort = options.SiloPort != 0 ? options.SiloPort : options.Port != 0 ? options.Port + 1 : FreePort(ip);
         var silo = new SiloHost(options, ip, gatewayPort, siloPort);
         silo._joined = options.IsHead ? null : await JoinAsync(options, options.JoinTimeout, cancellationToken).ConfigureAwait(false);
-        silo._host = await silo.StartHostAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            silo._host = await silo.StartHostAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (IsAddressInUse(ex))
+        {
+            // Taken between the check and Orleans' bind. Which one is unclear now (Orleans may still hold the
+            // other), so both are named.
+            throw new PortInUseException($"port {gatewayPort} ({GatewayRole}) or port {siloPort} ({SiloPortRole})", ex);
+        }
         silo.Runtime = silo._host.Services.GetRequiredService<SiloRuntime>();
         if (silo._joined is { Redis.Length: 0 })
         {
@@ -80,8 +94,7 @@ public sealed partial class SiloHost : IAsyncDisposable
     {
         var options = _options;
         var redisAddress = options.IsHead ? options.RedisAddress : _joined!.Redis is { Length: > 0 } r ? r : null;
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        builder.Logging.ClearProviders();
+        var builder = GranaryHostBuilder.Create();
         if (options.LoggerFactory is not null)
         {
             builder.Services.AddSingleton(options.LoggerFactory);
@@ -203,6 +216,37 @@ public sealed partial class SiloHost : IAsyncDisposable
 
     private static IPAddress ResolveHost(string host) =>
         IPAddress.TryParse(host, out var parsed) ? parsed : ClusterClientHost.ParseEndpoint(host + ":1").Address;
+
+    private const string GatewayRole = "the gateway port, --port";
+
+    private const string SiloPortRole = "the silo port, --port + 1";
+
+    private static void EnsureFree(IPAddress ip, int port, string role)
+    {
+        if (!IsFree(ip, port))
+        {
+            throw new PortInUseException($"port {port} ({role})");
+        }
+    }
+
+    private static bool IsFree(IPAddress ip, int port)
+    {
+        try
+        {
+            using var probe = new TcpListener(ip, port);
+            probe.Start();
+            return true;
+        }
+        catch (SocketException ex) when (ex.SocketErrorCode == SocketError.AddressAlreadyInUse)
+        {
+            return false;
+        }
+    }
+
+    private static bool IsAddressInUse(Exception ex) =>
+        ex is Microsoft.AspNetCore.Connections.AddressInUseException or SocketException { SocketErrorCode: SocketError.AddressAlreadyInUse }
+        || (ex.InnerException is { } inner && IsAddressInUse(inner))
+        || (ex is AggregateException aggregate && aggregate.InnerExceptions.Any(IsAddressInUse));
 
     /// <summary>A port free right now: Orleans needs a fixed port, so "any free port" is chosen here.</summary>
     private static int FreePort(IPAddress ip)

@@ -5,10 +5,15 @@ using System.Text.Json.Nodes;
 using Granary.Grains.Hosting;
 using Granary.Runtime.Wire;
 using Microsoft.Extensions.Logging.Abstractions;
+using Orleans;
+using Orleans.Runtime;
 
 namespace Granary.Silo;
 
-/// <summary>`granary status [--address head:port] [--json]`: nodes, resources, GPUs, actors and tasks, from the head.</summary>
+/// <summary>
+/// `granary status [--address head:port] [--json]`: nodes, resources, GPUs, actors and tasks, from the head, and
+/// beside each node Orleans' own membership status of its silo, from Orleans' membership table.
+/// </summary>
 internal static class StatusCommand
 {
     public const string Usage = "granary status [--address head:port] [--json]";
@@ -23,7 +28,8 @@ internal static class StatusCommand
     public static string Help => FlagHelp.Format(
         Usage,
         "Asks the head for a report and prints the nodes (state, resources in use out of total, GPUs), the live\n" +
-        "actors, task and lease counts, and the placement groups. It connects as an observer and starts no job.\n" +
+        "actors, task and lease counts, and the placement groups; beside each node, Orleans' membership status\n" +
+        "of its silo (orleans:Active, Dead, ...). It connects as an observer and starts no job.\n" +
         "It exits with code 1 when it cannot reach the head.",
         Flags);
 
@@ -54,12 +60,12 @@ internal static class StatusCommand
     public static async Task<int> RunAsync(string[] args)
     {
         var (address, json) = Parse(args);
-        address ??= Environment.GetEnvironmentVariable("GRANARY_ADDRESS") is { Length: > 0 } env ? env : null;
+        address ??= RunCluster.EnvironmentAddress;
         address ??= DefaultHead();
         ClusterClientHost.ParseEndpoint(address);
 
-        var report = await FetchAsync(address).ConfigureAwait(false);
-        Console.WriteLine(json ? ToJson(report, address).ToJsonString(new JsonSerializerOptions { WriteIndented = false }) : ToText(report, address));
+        var (report, silos) = await FetchWithMembershipAsync(address).ConfigureAwait(false);
+        Console.WriteLine(json ? ToJson(report, address, silos).ToJsonString(new JsonSerializerOptions { WriteIndented = false }) : ToText(report, address, silos));
         return 0;
     }
 
@@ -76,7 +82,25 @@ internal static class StatusCommand
     }
 
     /// <summary>Asks the head for its report as an observer: no job starts.</summary>
-    public static async Task<StatusReport> FetchAsync(string address, string clusterId = GranaryDefaults.ClusterId)
+    public static Task<StatusReport> FetchAsync(string address, string clusterId = GranaryDefaults.ClusterId) =>
+        WithHeadAsync(address, clusterId, (cluster, token) => cluster.Head.GetStatus(token));
+
+    /// <summary>The head's report and Orleans' own membership view (every silo it knows, dead ones too), through one connection.</summary>
+    public static Task<(StatusReport Report, IReadOnlyList<OrleansSilo> Silos)> FetchWithMembershipAsync(string address, string clusterId = GranaryDefaults.ClusterId) =>
+        WithHeadAsync(address, clusterId, async (cluster, token) =>
+        {
+            var report = await cluster.Head.GetStatus(token).ConfigureAwait(false);
+            // Orleans' management grain reads the membership table itself, so a silo shows as Orleans sees it,
+            // not as the head last heard from it.
+            var entries = await cluster.Client.GetGrain<IManagementGrain>(0).GetDetailedHosts(onlyActive: false).WaitAsync(token).ConfigureAwait(false);
+            IReadOnlyList<OrleansSilo> silos = [.. entries
+                .OrderBy(e => e.SiloName, StringComparer.Ordinal)
+                .ThenBy(e => e.SiloAddress.Generation)
+                .Select(e => new OrleansSilo(e.SiloName, e.SiloAddress.ToParsableString(), e.Status.ToString(), e.SiloAddress.Generation))];
+            return (report, silos);
+        });
+
+    private static async Task<T> WithHeadAsync<T>(string address, string clusterId, Func<ClusterClientHost, CancellationToken, Task<T>> ask)
     {
         ClusterClientHost cluster;
         try
@@ -91,11 +115,15 @@ internal static class StatusCommand
         await using (cluster.ConfigureAwait(false))
         {
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-            return await cluster.Head.GetStatus(timeout.Token).ConfigureAwait(false);
+            return await ask(cluster, timeout.Token).ConfigureAwait(false);
         }
     }
 
-    public static JsonObject ToJson(StatusReport report, string address)
+    /// <summary>The newest silo of this node in Orleans' view (a restarted node has one row per generation); null if Orleans has none.</summary>
+    private static OrleansSilo? Newest(IReadOnlyList<OrleansSilo>? silos, string nodeId) =>
+        silos?.Where(s => s.Name == nodeId).MaxBy(s => s.Generation);
+
+    public static JsonObject ToJson(StatusReport report, string address, IReadOnlyList<OrleansSilo>? silos = null)
     {
         var nodes = new JsonArray();
         foreach (var node in report.View.Nodes)
@@ -129,6 +157,9 @@ internal static class StatusCommand
                     ["capacityBytes"] = node.Store?.CapacityBytes ?? 0,
                 },
                 ["deathReason"] = node.DeathReason,
+                ["orleans"] = Newest(silos, node.NodeId) is { } silo
+                    ? new JsonObject { ["status"] = silo.Status, ["silo"] = silo.SiloAddress }
+                    : null,
             });
         }
 
@@ -156,6 +187,7 @@ internal static class StatusCommand
                 ["leases"] = report.Leases,
                 ["pendingLeaseRequests"] = report.PendingLeaseRequests,
             },
+            ["silos"] = new JsonArray([.. (silos ?? []).Select(s => (JsonNode)new JsonObject { ["name"] = s.Name, ["silo"] = s.SiloAddress, ["status"] = s.Status })]),
             ["placementGroups"] = new JsonArray([.. report.PlacementGroups.Select(g => (JsonNode)new JsonObject
             {
                 ["id"] = g.GroupId,
@@ -166,7 +198,7 @@ internal static class StatusCommand
         };
     }
 
-    public static string ToText(StatusReport report, string address)
+    public static string ToText(StatusReport report, string address, IReadOnlyList<OrleansSilo>? silos = null)
     {
         var text = new StringBuilder();
         var alive = report.View.Nodes.Count(n => n.State != NodeState.Dead);
@@ -174,7 +206,8 @@ internal static class StatusCommand
         text.AppendLine(CultureInfo.InvariantCulture, $"Nodes: {alive} alive, {report.View.Nodes.Count - alive} dead");
         foreach (var node in report.View.Nodes.OrderBy(n => n.IsHead ? 0 : 1))
         {
-            text.AppendLine(CultureInfo.InvariantCulture, $"  {node.NodeId,-20} {node.Address,-22} {State(node.State),-9} {(node.IsHead ? "head" : "worker"),-6} {InUse(node)}");
+            var orleans = Newest(silos, node.NodeId)?.Status ?? "-";
+            text.AppendLine(CultureInfo.InvariantCulture, $"  {node.NodeId,-20} {node.Address,-22} {State(node.State),-9} {(node.IsHead ? "head" : "worker"),-6} orleans:{orleans,-13} {InUse(node)}");
             if (node.Store is { } store && !node.IsHead && !IsDead(node))
             {
                 text.AppendLine(CultureInfo.InvariantCulture, $"      store: {store.Objects} objects, {store.MemoryBytes / 1048576.0:0.#} MiB in memory, {store.SpilledBytes / 1048576.0:0.#} MiB spilled (capacity {store.CapacityBytes / 1048576.0:0} MiB)");

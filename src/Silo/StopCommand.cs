@@ -91,7 +91,7 @@ internal static partial class StopCommand
         }
         else
         {
-            address ??= Environment.GetEnvironmentVariable("GRANARY_ADDRESS") is { Length: > 0 } env ? env : null;
+            address ??= RunCluster.EnvironmentAddress;
             RunCluster chosen;
             if (address is not null)
             {

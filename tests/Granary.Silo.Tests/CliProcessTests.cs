@@ -238,6 +238,72 @@ public sealed class CliProcessTests(ITestOutputHelper output) : OwnClusterTest(o
     }
 
     [Theory]
+    [InlineData(0, "--head")]
+    [InlineData(1, "--head")]
+    [InlineData(0, "--address")]
+    public async Task Start_on_a_busy_port_prints_one_line_naming_the_port_and_the_fix(int busyOffset, string role)
+    {
+        // Something else holds the gateway port (offset 0) or the silo port next to it (offset 1).
+        var (port, holder) = PortPairWithOneHeld(busyOffset);
+        using var hold = holder;
+        string[] args = role == "--head"
+            ? ["start", "--head", "--port", $"{port}"]
+            : ["start", "--address", (await Cluster.StartHeadAsync()).Address, "--port", $"{port}", "--node-id", "busy"];
+
+        var start = await Cluster.RunCliAsync(Bound, args);
+        Assert.Equal(1, start.ExitCode);
+        AssertOneLineFailure(start);
+        Assert.Contains($"port {port + busyOffset} ", start.Stderr);
+        Assert.Contains("is in use", start.Stderr);
+        Assert.Contains("--port", start.Stderr);
+        // No log lines with the bind's stack trace on either stream.
+        Assert.DoesNotContain("   at ", start.Stdout);
+        Assert.True(start.Stdout.Length < 500, "expected no silo log before the refusal: " + start);
+        Assert.DoesNotContain("Exception", start.Stdout + start.Stderr);
+        // Only the head of the worker case left a run file: the refused silo wrote none.
+        Assert.Equal(role == "--head" ? 0 : 1, Directory.GetFiles(Cluster.RunDirectory, "silo-*.json").Length);
+    }
+
+    /// <summary>A port P with P and P+1 free but for a listener this returns on P + <paramref name="busyOffset"/>.</summary>
+    private static (int Port, System.Net.Sockets.Socket Holder) PortPairWithOneHeld(int busyOffset)
+    {
+        for (var attempt = 0; attempt < 50; attempt++)
+        {
+            using var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+            probe.Start();
+            var port = ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
+            probe.Stop();
+            if (port >= 65535)
+            {
+                continue;
+            }
+
+            var sockets = new List<System.Net.Sockets.Socket>();
+            try
+            {
+                foreach (var p in new[] { port, port + 1 })
+                {
+                    var socket = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+                    sockets.Add(socket);
+                    socket.Bind(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, p));
+                    socket.Listen();
+                }
+            }
+            catch (System.Net.Sockets.SocketException)
+            {
+                sockets.ForEach(s => s.Dispose());
+                continue;
+            }
+
+            // Both were free; keep only the one the test wants busy.
+            sockets[1 - busyOffset].Dispose();
+            return (port, sockets[busyOffset]);
+        }
+
+        throw new InvalidOperationException("found no pair of free adjacent loopback ports in 50 tries");
+    }
+
+    [Theory]
     [InlineData("start", "--bogus")]
     [InlineData("start", "--head", "--cpus", "lots")]
     [InlineData("start", "--head", "--address", "127.0.0.1:6380")]

@@ -85,7 +85,7 @@ public sealed partial class ProcessCluster : IAsyncDisposable
             {
                 return await StartHeadOnPortAsync(port, extraArgs);
             }
-            catch (SiloStartException ex) when (ex.Output.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
+            catch (SiloStartException ex) when (ex.Output.Contains("is in use", StringComparison.Ordinal) || ex.Output.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
             {
                 last = ex;
                 await Task.Delay(250);
@@ -173,27 +173,8 @@ public sealed partial class ProcessCluster : IAsyncDisposable
 
     public async Task<CliResult> RunCliAsync(TimeSpan timeout, params string[] args)
     {
-        using var process = new Process { StartInfo = StartInfo(args) };
-        var stdout = new StringBuilder();
-        var stderr = new StringBuilder();
-        process.OutputDataReceived += (_, e) => Append(stdout, e.Data);
-        process.ErrorDataReceived += (_, e) => Append(stderr, e.Data);
-        process.Start();
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        using var cancel = new CancellationTokenSource(timeout);
-        try
-        {
-            await process.WaitForExitAsync(cancel.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            await process.WaitForExitAsync();
-            throw new TimeoutException($"`granary {string.Join(' ', args)}` did not exit within {timeout.TotalSeconds:0} s.\nstdout:\n{Read(stdout)}\nstderr:\n{Read(stderr)}");
-        }
-
-        return new CliResult(process.ExitCode, Read(stdout), Read(stderr));
+        var run = await ProcessRun.RunAsync(StartInfo(args), timeout, "granary " + string.Join(' ', args));
+        return new CliResult(run.ExitCode, run.Stdout, run.Stderr);
     }
 
     /// <summary>How much each silo process has written so far, for <see cref="AllOutput"/> to start from.</summary>
@@ -375,27 +356,6 @@ public sealed partial class ProcessCluster : IAsyncDisposable
         start.Environment["GRANARY_RUN_DIR"] = RunDirectory;
         start.Environment.Remove("GRANARY_ADDRESS");
         return start;
-    }
-
-    private static void Append(StringBuilder text, string? line)
-    {
-        if (line is null)
-        {
-            return;
-        }
-
-        lock (text)
-        {
-            text.AppendLine(line);
-        }
-    }
-
-    private static string Read(StringBuilder text)
-    {
-        lock (text)
-        {
-            return text.ToString();
-        }
     }
 
     private const int Sigterm = 15;

@@ -53,6 +53,33 @@ public sealed class StatusCommandTests
         Assert.Contains(lines, l => l.StartsWith("Tasks: 1 running, 2 queued on nodes;", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public void Each_node_shows_its_newest_silo_in_Orleans_membership_in_json_and_text()
+    {
+        // w2 ran twice (two generations); Orleans declared the newer one dead too. The head has no row in Orleans' view here.
+        OrleansSilo[] silos =
+        [
+            new("w1", "S127.0.0.1:40003:100", "Active", 100),
+            new("w2", "S127.0.0.1:40005:90", "Dead", 90),
+            new("w2", "S127.0.0.1:40005:120", "Dead", 120),
+        ];
+        var json = StatusCommand.ToJson(Report(), Head, silos);
+        var nodes = json["nodes"]!.AsArray();
+        var w1 = nodes.Single(n => (string?)n!["id"] == "w1")!;
+        Assert.Equal("Active", (string?)w1["orleans"]!["status"]);
+        Assert.Equal("S127.0.0.1:40003:100", (string?)w1["orleans"]!["silo"]);
+        var w2 = nodes.Single(n => (string?)n!["id"] == "w2")!;
+        Assert.Equal("Dead", (string?)w2["orleans"]!["status"]);
+        Assert.Equal("S127.0.0.1:40005:120", (string?)w2["orleans"]!["silo"]);
+        Assert.Null(nodes.Single(n => (string?)n!["id"] == "head")!["orleans"]);
+        Assert.Equal(3, json["silos"]!.AsArray().Count);
+
+        var lines = StatusCommand.ToText(Report(), Head, silos).Split('\n');
+        Assert.Contains("orleans:Active", Assert.Single(lines, l => l.TrimStart().StartsWith("w1 ", StringComparison.Ordinal)));
+        Assert.Contains("orleans:Dead", Assert.Single(lines, l => l.TrimStart().StartsWith("w2 ", StringComparison.Ordinal)));
+        Assert.Contains("orleans:-", Assert.Single(lines, l => l.TrimStart().StartsWith("head ", StringComparison.Ordinal)));
+    }
+
     private static void AssertAllZero(JsonNode map, params string[] names)
     {
         Assert.Equal(names, map.AsObject().Select(p => p.Key).Order());

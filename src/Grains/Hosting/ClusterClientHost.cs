@@ -37,8 +37,7 @@ internal sealed class ClusterClientHost : IAsyncDisposable
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(timeout);
         Exception? last = null;
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        builder.Logging.ClearProviders();
+        var builder = GranaryHostBuilder.Create();
         if (logging is not null)
         {
             builder.Services.AddSingleton(logging);

@@ -1,0 +1,8 @@
+namespace Granary.Silo;
+
+/// <summary>
+/// A port the silo was told to listen on is taken. `granary start` prints only this message (one line), so it
+/// names the port, which of the two it is, and what to do.
+/// </summary>
+internal sealed class PortInUseException(string ports, Exception? inner = null)
+    : InvalidOperationException($"{ports} is in use; pick another with --port or stop what holds it", inner);
