@@ -89,10 +89,31 @@ internal sealed class ActorGrain(SiloRuntime silo) : Grain, IActorGrain
         return Task.CompletedTask;
     }
 
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        // A live actor already here under this key lost its grain to Orleans (see OnDeactivateAsync): this
+        // activation carries it on, instance and state untouched.
+        if (silo.TryGetActorByGrainKey(this.GetPrimaryKeyString(), out var living) && !living.IsDying)
+        {
+            _actorId = living.Spec.ActorId;
+            _activating = Task.FromResult(living);
+            _ = DeactivateWhenFinishedAsync(_activating);
+        }
+
+        return Task.CompletedTask;
+    }
+
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
-        // Orleans may end an activation on its own (silo shutdown, a duplicate found): the actor dies with it
-        // rather than living on unreachable.
+        // Orleans ends an activation whose directory entry lived on a silo that died (a head restart, say):
+        // the actor is fine, so it stays in the silo and the next call's activation here adopts it, placed
+        // by the head's answer to where the actor lives. Any other end Orleans picks (shutdown, a duplicate
+        // found) kills the actor rather than leaving it unreachable.
+        if (reason.ReasonCode == DeactivationReasonCode.DirectoryFailure)
+        {
+            return Task.CompletedTask;
+        }
+
         if (_actorId.Length > 0)
         {
             silo.DeactivateActor(_actorId, "Orleans deactivated its grain: " + reason.Description);

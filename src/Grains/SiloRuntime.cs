@@ -316,6 +316,22 @@ internal sealed partial class SiloRuntime : IExecutionHost, IAsyncDisposable
 
     public bool TryGetActor(string actorId, out ActorActivation actor) => _actors.TryGetValue(actorId, out actor!);
 
+    /// <summary>The live actor whose grain key is <paramref name="grainKey"/>; a scan, as it is asked only when an actor grain activates.</summary>
+    public bool TryGetActorByGrainKey(string grainKey, out ActorActivation actor)
+    {
+        foreach (var candidate in _actors.Values)
+        {
+            if (ActorKeys.GrainKey(candidate.Spec) == grainKey)
+            {
+                actor = candidate;
+                return true;
+            }
+        }
+
+        actor = null!;
+        return false;
+    }
+
     public void AddActor(ActorActivation actor)
     {
         Jobs.ActorStarted(actor.Spec.JobId);

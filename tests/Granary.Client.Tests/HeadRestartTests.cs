@@ -55,4 +55,49 @@ public sealed class HeadRestartTests : IClassFixture<RedisServerFixture>
             await head.DisposeAsync().WithTimeout();
         }
     }
+
+    // Orleans ends every activation whose grain-directory entry lived on a silo that died. With eight actors
+    // on a two-silo ring, some entries are on the head's partition (all eight missing it: 1 in 256), so a
+    // head restart must not lose them: the worker keeps each actor and a later call's activation adopts it.
+    [Fact]
+    public async Task Actors_whose_directory_entries_died_with_the_head_carry_on_with_their_state()
+    {
+        var timeout = TimeSpan.FromSeconds(3);
+        var head = await SiloHost.StartAsync(new GranarySiloOptions { Cpus = 0, RedisAddress = _redis.Address, NodeDeadTimeout = timeout, HeartbeatInterval = TimeSpan.FromMilliseconds(200), NodeId = "head" }).WithTimeout();
+        var port = int.Parse(head.Address.Split(':')[1]);
+        var worker = await SiloHost.StartAsync(new GranarySiloOptions { HeadAddress = head.Address, Cpus = 8, NodeId = "worker-1", HeartbeatInterval = TimeSpan.FromMilliseconds(200) }).WithTimeout();
+        await using var stopWorker = worker.DisposeWithin();
+        var names = Enumerable.Range(0, 8).Select(i => $"kept-{i}-" + Guid.NewGuid().ToString("N")).ToList();
+        var creator = await GranaryClient.ConnectAsync(head.Address).WithTimeout();
+        await using (creator.DisposeWithin())
+        {
+            foreach (var (name, i) in names.Select((n, i) => (n, i)))
+            {
+                var actor = await creator.CreateActorAsync(() => new Counter(i * 10), new ActorOptions { Name = name, Lifetime = ActorLifetime.Detached, Cpus = 1 }).WithTimeout();
+                Assert.Equal(i * 10 + 1, await actor.Call(c => c.Add(1)).WithTimeout());
+            }
+        }
+
+        await head.KillAsync().WithTimeout();
+        head = await SiloHost.StartAsync(new GranarySiloOptions { Cpus = 0, Port = port, RedisAddress = _redis.Address, NodeDeadTimeout = timeout, HeartbeatInterval = TimeSpan.FromMilliseconds(200), NodeId = "head" }).WithTimeout();
+        try
+        {
+            var client = await GranaryClient.ConnectAsync(head.Address).WithTimeout();
+            await using var stopClient = client.DisposeWithin();
+            await Eventually.HoldsAsync(
+                async () => (await client.GetNodesAsync().WithTimeout()).Any(x => x.NodeId == "worker-1" && x.Alive),
+                TimeSpan.FromSeconds(10),
+                "worker-1 is alive again at the restarted head");
+
+            foreach (var (name, i) in names.Select((n, i) => (n, i)))
+            {
+                var found = await client.GetActorAsync<Counter>(name).WithTimeout();
+                Assert.Equal(i * 10 + 2, await found.Call(c => c.Add(1)).WithTimeout());
+            }
+        }
+        finally
+        {
+            await head.DisposeAsync().WithTimeout();
+        }
+    }
 }
