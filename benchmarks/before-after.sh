@@ -48,7 +48,7 @@ done
 before_rev_full="$(git -C "$after_dir" rev-parse --verify "$before_rev^{commit}")"
 before_dir="${before_dir:-${TMPDIR:-/tmp}/granary-before-${before_rev_full:0:7}}"
 stamp="$(date -u +%Y%m%dT%H%M%SZ)"
-out="${out:-$after_dir/benchmarks/results/$stamp$([[ $quick == 1 ]] && echo -quick)}"
+out="${out:-$after_dir/benchmarks/results/$stamp$([[ $quick == 1 ]] && echo -quick || true)}"
 limit="${limit:-$([[ $quick == 1 ]] && echo 900 || echo 3600)}"
 mkdir -p "$out"
 out="$(cd "$out" && pwd)"
