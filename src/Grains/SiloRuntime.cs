@@ -314,8 +314,6 @@ internal sealed partial class SiloRuntime : IExecutionHost, IAsyncDisposable
         _ = ReturnLeaseAsync(worker.LeaseId);
     }
 
-    public bool TryGetActor(string actorId, out ActorActivation actor) => _actors.TryGetValue(actorId, out actor!);
-
     /// <summary>The live actor whose grain key is <paramref name="grainKey"/>; a scan, as it is asked only when an actor grain activates.</summary>
     public bool TryGetActorByGrainKey(string grainKey, out ActorActivation actor)
     {

@@ -14,10 +14,9 @@ public sealed class HeadRestartTests : IClassFixture<RedisServerFixture>
     [Fact]
     public async Task Named_detached_actors_and_membership_survive_a_head_restart()
     {
-        var timeout = TimeSpan.FromSeconds(3);
-        var head = await SiloHost.StartAsync(new GranarySiloOptions { Cpus = 0, RedisAddress = _redis.Address, NodeDeadTimeout = timeout, HeartbeatInterval = TimeSpan.FromMilliseconds(200), NodeId = "head" }).WithTimeout();
+        var head = await StartHeadAsync(port: 0);
         var port = int.Parse(head.Address.Split(':')[1]);
-        var worker = await SiloHost.StartAsync(new GranarySiloOptions { HeadAddress = head.Address, Cpus = 2, NodeId = "worker-1", HeartbeatInterval = TimeSpan.FromMilliseconds(200) }).WithTimeout();
+        var worker = await StartWorkerAsync(head.Address, cpus: 2);
         await using var stopWorker = worker.DisposeWithin();
         var name = "service-" + Guid.NewGuid().ToString("N");
         var creator = await GranaryClient.ConnectAsync(head.Address).WithTimeout();
@@ -28,7 +27,7 @@ public sealed class HeadRestartTests : IClassFixture<RedisServerFixture>
         }
 
         await head.KillAsync().WithTimeout();
-        head = await SiloHost.StartAsync(new GranarySiloOptions { Cpus = 0, Port = port, RedisAddress = _redis.Address, NodeDeadTimeout = timeout, HeartbeatInterval = TimeSpan.FromMilliseconds(200), NodeId = "head" }).WithTimeout();
+        head = await StartHeadAsync(port);
         try
         {
             var client = await GranaryClient.ConnectAsync(head.Address).WithTimeout();
@@ -62,10 +61,9 @@ public sealed class HeadRestartTests : IClassFixture<RedisServerFixture>
     [Fact]
     public async Task Actors_whose_directory_entries_died_with_the_head_carry_on_with_their_state()
     {
-        var timeout = TimeSpan.FromSeconds(3);
-        var head = await SiloHost.StartAsync(new GranarySiloOptions { Cpus = 0, RedisAddress = _redis.Address, NodeDeadTimeout = timeout, HeartbeatInterval = TimeSpan.FromMilliseconds(200), NodeId = "head" }).WithTimeout();
+        var head = await StartHeadAsync(port: 0);
         var port = int.Parse(head.Address.Split(':')[1]);
-        var worker = await SiloHost.StartAsync(new GranarySiloOptions { HeadAddress = head.Address, Cpus = 8, NodeId = "worker-1", HeartbeatInterval = TimeSpan.FromMilliseconds(200) }).WithTimeout();
+        var worker = await StartWorkerAsync(head.Address, cpus: 8);
         await using var stopWorker = worker.DisposeWithin();
         var names = Enumerable.Range(0, 8).Select(i => $"kept-{i}-" + Guid.NewGuid().ToString("N")).ToList();
         var creator = await GranaryClient.ConnectAsync(head.Address).WithTimeout();
@@ -79,7 +77,7 @@ public sealed class HeadRestartTests : IClassFixture<RedisServerFixture>
         }
 
         await head.KillAsync().WithTimeout();
-        head = await SiloHost.StartAsync(new GranarySiloOptions { Cpus = 0, Port = port, RedisAddress = _redis.Address, NodeDeadTimeout = timeout, HeartbeatInterval = TimeSpan.FromMilliseconds(200), NodeId = "head" }).WithTimeout();
+        head = await StartHeadAsync(port);
         try
         {
             var client = await GranaryClient.ConnectAsync(head.Address).WithTimeout();
@@ -100,4 +98,11 @@ public sealed class HeadRestartTests : IClassFixture<RedisServerFixture>
             await head.DisposeAsync().WithTimeout();
         }
     }
+
+    /// <summary>The head, on Redis, with a 3 s node timeout; <paramref name="port"/> 0 picks a free one, a restart passes the old one.</summary>
+    private async Task<SiloHost> StartHeadAsync(int port) =>
+        await SiloHost.StartAsync(new GranarySiloOptions { Cpus = 0, Port = port, RedisAddress = _redis.Address, NodeDeadTimeout = TimeSpan.FromSeconds(3), HeartbeatInterval = TimeSpan.FromMilliseconds(200), NodeId = "head" }).WithTimeout();
+
+    private static async Task<SiloHost> StartWorkerAsync(string headAddress, int cpus) =>
+        await SiloHost.StartAsync(new GranarySiloOptions { HeadAddress = headAddress, Cpus = cpus, NodeId = "worker-1", HeartbeatInterval = TimeSpan.FromMilliseconds(200) }).WithTimeout();
 }

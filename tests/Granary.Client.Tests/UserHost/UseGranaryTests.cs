@@ -17,94 +17,95 @@ public sealed class UseGranaryTests
     [Fact]
     public async Task A_user_grain_and_Granary_tasks_run_in_one_silo()
     {
-        var (siloPort, gatewayPort) = (FreePort(), FreePort());
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        builder.UseOrleans(silo => silo
-            .UseLocalhostClustering(siloPort, gatewayPort, serviceId: "user-service", clusterId: "user-cluster")
-            .UseGranary(granary => granary.Cpus = 2));
-        using var host = builder.Build();
-        await host.StartAsync().WaitAsync(TimeSpan.FromSeconds(60));
-        try
-        {
-            await using var client = await GranaryClient.ConnectAsync($"127.0.0.1:{gatewayPort}", new ClientOptions { ClusterId = "user-cluster" }).WaitAsync(TimeSpan.FromSeconds(30));
+        await using var silo = await UserSilo.StartAsync("user", withGranary: true);
+        await using var client = await GranaryClient.ConnectAsync($"127.0.0.1:{silo.GatewayPort}", new ClientOptions { ClusterId = "user-cluster" }).WaitAsync(TimeSpan.FromSeconds(30));
 
-            Assert.Equal(49, await client.Remote(() => TestJobs.Square(7)).GetAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30)));
-            var greeting = await client.ClusterClient.GetGrain<IGreeterGrain>("ada").Greet("granary").WaitAsync(TimeSpan.FromSeconds(30));
-            Assert.Equal("ada greets granary", greeting);
-        }
-        finally
-        {
-            await host.StopAsync().WaitAsync(TimeSpan.FromSeconds(60));
-        }
+        Assert.Equal(49, await client.Remote(() => TestJobs.Square(7)).GetAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30)));
+        var greeting = await client.ClusterClient.GetGrain<IGreeterGrain>("ada").Greet("granary").WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal("ada greets granary", greeting);
     }
 
     [Fact]
     public async Task A_users_own_Orleans_client_carries_Granary_beside_its_grain_calls_and_stays_connected_after()
     {
-        var (siloPort, gatewayPort) = (FreePort(), FreePort());
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        builder.UseOrleans(silo => silo
-            .UseLocalhostClustering(siloPort, gatewayPort, serviceId: "user-service", clusterId: "user-cluster")
-            .UseGranary(granary => granary.Cpus = 2));
-        using var host = builder.Build();
-        await host.StartAsync().WaitAsync(TimeSpan.FromSeconds(60));
-        try
-        {
-            var clientBuilder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-            clientBuilder.UseOrleansClient(client => client
-                .UseLocalhostClustering(gatewayPort, serviceId: "user-service", clusterId: "user-cluster")
-                .UseGranaryClient());
-            using var clientHost = clientBuilder.Build();
-            await clientHost.StartAsync().WaitAsync(TimeSpan.FromSeconds(30));
-            var orleans = clientHost.Services.GetRequiredService<IClusterClient>();
+        await using var silo = await UserSilo.StartAsync("user", withGranary: true);
+        using var clientHost = await silo.StartClientAsync(withGranary: true);
+        var orleans = clientHost.Services.GetRequiredService<IClusterClient>();
 
-            var granary = await GranaryClient.ConnectAsync(orleans).WaitAsync(TimeSpan.FromSeconds(30));
-            await using (granary.DisposeWithin())
-            {
-                Assert.Same(orleans, granary.ClusterClient);
-                Assert.Equal(49, await granary.Remote(() => TestJobs.Square(7)).GetAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30)));
-                var big = granary.Put(new int[100_000]);
-                Assert.Equal(100_000, (await big.GetAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30))).Length);
-            }
-
-            // The job ended; the user's connection did not.
-            Assert.Equal("ada greets granary", await orleans.GetGrain<IGreeterGrain>("ada").Greet("granary").WaitAsync(TimeSpan.FromSeconds(30)));
-            await clientHost.StopAsync().WaitAsync(TimeSpan.FromSeconds(30));
-        }
-        finally
+        var granary = await GranaryClient.ConnectAsync(orleans).WaitAsync(TimeSpan.FromSeconds(30));
+        await using (granary.DisposeWithin())
         {
-            await host.StopAsync().WaitAsync(TimeSpan.FromSeconds(60));
+            Assert.Same(orleans, granary.ClusterClient);
+            Assert.Equal(49, await granary.Remote(() => TestJobs.Square(7)).GetAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30)));
+            var big = granary.Put(new int[100_000]);
+            Assert.Equal(100_000, (await big.GetAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30))).Length);
         }
+
+        // The job ended; the user's connection did not.
+        Assert.Equal("ada greets granary", await orleans.GetGrain<IGreeterGrain>("ada").Greet("granary").WaitAsync(TimeSpan.FromSeconds(30)));
+        await clientHost.StopAsync().WaitAsync(TimeSpan.FromSeconds(30));
     }
 
     [Fact]
     public async Task An_Orleans_client_built_without_UseGranaryClient_is_refused_naming_the_fix()
     {
-        var (siloPort, gatewayPort) = (FreePort(), FreePort());
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        builder.UseOrleans(silo => silo.UseLocalhostClustering(siloPort, gatewayPort, serviceId: "plain", clusterId: "plain"));
-        using var host = builder.Build();
-        await host.StartAsync().WaitAsync(TimeSpan.FromSeconds(60));
-        try
-        {
-            var clientBuilder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-            clientBuilder.UseOrleansClient(client => client.UseLocalhostClustering(gatewayPort, serviceId: "plain", clusterId: "plain"));
-            using var clientHost = clientBuilder.Build();
-            await clientHost.StartAsync().WaitAsync(TimeSpan.FromSeconds(30));
-            var error = await Assert.ThrowsAsync<InvalidOperationException>(() => GranaryClient.ConnectAsync(clientHost.Services.GetRequiredService<IClusterClient>())).WaitAsync(TimeSpan.FromSeconds(30));
-            Assert.Contains("UseGranaryClient()", error.Message);
-            await clientHost.StopAsync().WaitAsync(TimeSpan.FromSeconds(30));
-        }
-        finally
-        {
-            await host.StopAsync().WaitAsync(TimeSpan.FromSeconds(60));
-        }
+        await using var silo = await UserSilo.StartAsync("plain", withGranary: false);
+        using var clientHost = await silo.StartClientAsync(withGranary: false);
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => GranaryClient.ConnectAsync(clientHost.Services.GetRequiredService<IClusterClient>())).WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Contains("UseGranaryClient()", error.Message);
+        await clientHost.StopAsync().WaitAsync(TimeSpan.FromSeconds(30));
     }
 
-    private static int FreePort()
+    /// <summary>A user's own Orleans silo on loopback ("NAME-service" / "NAME-cluster"), with or without Granary; disposing stops it.</summary>
+    private sealed class UserSilo(IHost host, string name, int gatewayPort) : IAsyncDisposable
     {
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        return ((IPEndPoint)probe.LocalEndpoint).Port;
+        public int GatewayPort { get; } = gatewayPort;
+
+        public static async Task<UserSilo> StartAsync(string name, bool withGranary)
+        {
+            var (siloPort, gatewayPort) = (FreePort(), FreePort());
+            var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+            builder.UseOrleans(silo =>
+            {
+                silo.UseLocalhostClustering(siloPort, gatewayPort, serviceId: name + "-service", clusterId: name + "-cluster");
+                if (withGranary)
+                {
+                    silo.UseGranary(granary => granary.Cpus = 2);
+                }
+            });
+            var host = builder.Build();
+            await host.StartAsync().WaitAsync(TimeSpan.FromSeconds(60));
+            return new UserSilo(host, name, gatewayPort);
+        }
+
+        /// <summary>The user's own Orleans client of this silo, started; with <c>UseGranaryClient()</c> or without.</summary>
+        public async Task<IHost> StartClientAsync(bool withGranary)
+        {
+            var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+            builder.UseOrleansClient(client =>
+            {
+                client.UseLocalhostClustering(GatewayPort, serviceId: name + "-service", clusterId: name + "-cluster");
+                if (withGranary)
+                {
+                    client.UseGranaryClient();
+                }
+            });
+            var clientHost = builder.Build();
+            await clientHost.StartAsync().WaitAsync(TimeSpan.FromSeconds(30));
+            return clientHost;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await host.StopAsync().WaitAsync(TimeSpan.FromSeconds(60));
+            host.Dispose();
+        }
+
+        private static int FreePort()
+        {
+            using var probe = new TcpListener(IPAddress.Loopback, 0);
+            probe.Start();
+            return ((IPEndPoint)probe.LocalEndpoint).Port;
+        }
     }
 }
