@@ -57,37 +57,75 @@ public sealed partial class SiloHost : IAsyncDisposable
         options.Validate();
         options.NodeId ??= "node-" + Guid.NewGuid().ToString("N")[..12];
         var ip = ResolveHost(options.Host);
-        var gatewayPort = options.Port != 0 ? options.Port : FreePort(ip);
-        var siloPort = options.SiloPort != 0 ? options.SiloPort : options.Port != 0 ? options.Port + 1 : FreePort(ip);
+        var chosen = options.Port == 0 && options.SiloPort == 0;
+        if (!chosen)
+        {
+            // Before anything else starts, so a taken port is one line, not Orleans' bind failure logged with
+            // its stack at each lifecycle stage. The check can race another process; the catch below covers that.
+            if (options.Port != 0)
+            {
+                EnsureFree(ip, options.Port, GatewayRole);
+            }
 
-        // Before anything else starts, so a taken port is one line, not Orleans' bind failure logged with its
-        // stack at each lifecycle stage. The check can race another process; StartHostAsync covers that.
-        EnsureFree(ip, gatewayPort, GatewayRole);
-        EnsureFree(ip, siloPort, SiloPortRole);
+            EnsureFree(ip, options.SiloPort != 0 ? options.SiloPort : options.Port + 1, SiloPortRole);
+        }
+
         if (options.IsHead && options.RedisAddress is { } redis && options.HeadStore is null)
         {
             options.HeadStore = await Grains.Head.Persistence.RedisHeadStore.ConnectAsync(redis, cancellationToken).ConfigureAwait(false);
         }
 
-        var silo = new SiloHost(options, ip, gatewayPort, siloPort);
-        silo._joined = options.IsHead ? null : await JoinAsync(options, options.JoinTimeout, cancellationToken).ConfigureAwait(false);
-        try
+        var joined = options.IsHead ? null : await JoinAsync(options, options.JoinTimeout, cancellationToken).ConfigureAwait(false);
+
+        // Ports this process chose itself may be taken by another process between the choice and the bind;
+        // then fresh ones are chosen. Ports the user gave are theirs to change, so those fail at once.
+        for (var attempt = 1; ; attempt++)
         {
-            silo._host = await silo.StartHostAsync(cancellationToken).ConfigureAwait(false);
+            var gatewayPort = options.Port != 0 ? options.Port : PortPicker.Pick(ip);
+            var siloPort = options.SiloPort != 0 ? options.SiloPort : options.Port != 0 ? options.Port + 1 : PortPicker.Pick(ip);
+            var retry = chosen && attempt < ChosenPortAttempts;
+
+            if (chosen && (!PortPicker.IsFree(ip, gatewayPort) || !PortPicker.IsFree(ip, siloPort)))
+            {
+                if (retry)
+                {
+                    continue;
+                }
+
+                EnsureFree(ip, gatewayPort, GatewayChosenRole);
+                EnsureFree(ip, siloPort, SiloChosenRole);
+            }
+
+            var silo = new SiloHost(options, ip, gatewayPort, siloPort) { _joined = joined };
+            try
+            {
+                silo._host = await silo.StartHostAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (IsAddressInUse(ex) && retry)
+            {
+                continue;
+            }
+            catch (Exception ex) when (IsAddressInUse(ex))
+            {
+                // Taken between the check and Orleans' bind. Which one is unclear now (Orleans may still hold the
+                // other), so both are named.
+                throw new PortInUseException(
+                    $"port {gatewayPort} ({(chosen ? GatewayChosenRole : GatewayRole)}) or port {siloPort} ({(chosen ? SiloChosenRole : SiloPortRole)})", ex);
+            }
+
+            return silo.Started();
         }
-        catch (Exception ex) when (IsAddressInUse(ex))
+    }
+
+    private SiloHost Started()
+    {
+        Runtime = _host.Services.GetRequiredService<SiloRuntime>();
+        if (_joined is { Redis.Length: 0 })
         {
-            // Taken between the check and Orleans' bind. Which one is unclear now (Orleans may still hold the
-            // other), so both are named.
-            throw new PortInUseException($"port {gatewayPort} ({GatewayRole}) or port {siloPort} ({SiloPortRole})", ex);
-        }
-        silo.Runtime = silo._host.Services.GetRequiredService<SiloRuntime>();
-        if (silo._joined is { Redis.Length: 0 })
-        {
-            silo._watch = silo.WatchHeadAsync();
+            _watch = WatchHeadAsync();
         }
 
-        return silo;
+        return this;
     }
 
     private async Task<IHost> StartHostAsync(CancellationToken cancellationToken)
@@ -221,25 +259,17 @@ public sealed partial class SiloHost : IAsyncDisposable
 
     private const string SiloPortRole = "the silo port, --port + 1";
 
+    private const string GatewayChosenRole = "the gateway port, chosen free";
+
+    private const string SiloChosenRole = "the silo port, chosen free";
+
+    private const int ChosenPortAttempts = 5;
+
     private static void EnsureFree(IPAddress ip, int port, string role)
     {
-        if (!IsFree(ip, port))
+        if (!PortPicker.IsFree(ip, port))
         {
             throw new PortInUseException($"port {port} ({role})");
-        }
-    }
-
-    private static bool IsFree(IPAddress ip, int port)
-    {
-        try
-        {
-            using var probe = new TcpListener(ip, port);
-            probe.Start();
-            return true;
-        }
-        catch (SocketException ex) when (ex.SocketErrorCode == SocketError.AddressAlreadyInUse)
-        {
-            return false;
         }
     }
 
@@ -247,14 +277,6 @@ public sealed partial class SiloHost : IAsyncDisposable
         ex is Microsoft.AspNetCore.Connections.AddressInUseException or SocketException { SocketErrorCode: SocketError.AddressAlreadyInUse }
         || (ex.InnerException is { } inner && IsAddressInUse(inner))
         || (ex is AggregateException aggregate && aggregate.InnerExceptions.Any(IsAddressInUse));
-
-    /// <summary>A port free right now: Orleans needs a fixed port, so "any free port" is chosen here.</summary>
-    private static int FreePort(IPAddress ip)
-    {
-        using var probe = new TcpListener(ip, 0);
-        probe.Start();
-        return ((IPEndPoint)probe.LocalEndpoint).Port;
-    }
 
     /// <summary>Stops at once, as a crash would (no draining, no goodbye to the head); for failure tests.</summary>
     internal async ValueTask KillAsync()

@@ -63,7 +63,29 @@ public sealed class UseGranaryTests
 
         public static async Task<UserSilo> StartAsync(string name, bool withGranary)
         {
-            var (siloPort, gatewayPort) = (FreePort(), FreePort());
+            // Free ports can be taken by another cluster of this run between the choice and the bind; a fresh
+            // pair is tried then, as a user would pick other ports.
+            for (var attempt = 1; ; attempt++)
+            {
+                try
+                {
+                    return await StartOnFreePortsAsync(name, withGranary);
+                }
+                catch (Exception ex) when (attempt < 4 && IsAddressInUse(ex))
+                {
+                }
+            }
+        }
+
+        private static bool IsAddressInUse(Exception? ex) =>
+            ex is not null && (ex is SocketException { SocketErrorCode: SocketError.AddressAlreadyInUse }
+                || ex.GetType().Name == "AddressInUseException"
+                || IsAddressInUse(ex.InnerException)
+                || (ex is AggregateException all && all.InnerExceptions.Any(IsAddressInUse)));
+
+        private static async Task<UserSilo> StartOnFreePortsAsync(string name, bool withGranary)
+        {
+            var (siloPort, gatewayPort) = FreePorts();
             var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
             builder.UseOrleans(silo =>
             {
@@ -101,11 +123,14 @@ public sealed class UseGranaryTests
             host.Dispose();
         }
 
-        private static int FreePort()
+        /// <summary>Two distinct free ports: both probes are held at once, so the kernel cannot hand out one twice.</summary>
+        private static (int Silo, int Gateway) FreePorts()
         {
-            using var probe = new TcpListener(IPAddress.Loopback, 0);
-            probe.Start();
-            return ((IPEndPoint)probe.LocalEndpoint).Port;
+            using var silo = new TcpListener(IPAddress.Loopback, 0);
+            using var gateway = new TcpListener(IPAddress.Loopback, 0);
+            silo.Start();
+            gateway.Start();
+            return (((IPEndPoint)silo.LocalEndpoint).Port, ((IPEndPoint)gateway.LocalEndpoint).Port);
         }
     }
 }
