@@ -58,6 +58,26 @@ internal sealed class ActorGrain(SiloRuntime silo) : Grain, IActorGrain
 
     public Task<TaskReply> Call(ActorCall call, CancellationToken cancellationToken)
     {
+        silo.Traffic.ActorCallsArrived(1);
+        return Run(call);
+    }
+
+    public async Task<TaskReplies> CallMany(ActorCalls calls, CancellationToken cancellationToken)
+    {
+        silo.Traffic.ActorCallsArrived(calls.Calls.Count);
+        var running = new Task<TaskReply>[calls.Calls.Count];
+        for (var i = 0; i < running.Length; i++)
+        {
+            running[i] = Run(calls.Calls[i]);
+        }
+
+        var replies = new TaskReplies();
+        replies.Replies.AddRange(await Task.WhenAll(running));
+        return replies;
+    }
+
+    private Task<TaskReply> Run(ActorCall call)
+    {
         if (_activating is { IsCompletedSuccessfully: true } && _actorId == call.ActorId)
         {
             return _activating.Result.Enqueue(call);

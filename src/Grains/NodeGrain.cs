@@ -26,8 +26,31 @@ internal sealed class NodeGrain(SiloRuntime silo) : Grain, INodeGrain
             : throw new NodeDiedException(key, $"Node grain {key} was placed on node {silo.NodeId}; node grains never move.");
     }
 
-    public Task<TaskReply> PushTask(PushTask push, CancellationToken cancellationToken) =>
-        silo.LeaseFor(push.LeaseId, push.Spec.JobId, push.GpuIds).Enqueue(push.Spec);
+    public Task<TaskReply> PushTask(PushTask push, CancellationToken cancellationToken)
+    {
+        silo.Traffic.TasksArrived(1);
+        return silo.LeaseFor(push.LeaseId, push.Spec.JobId, push.GpuIds).Enqueue(push.Spec);
+    }
+
+    public async Task<TaskReplies> PushTasks(PushTasks push, CancellationToken cancellationToken)
+    {
+        if (push.Specs.Count == 0)
+        {
+            throw new ArgumentException($"PushTasks on lease {push.LeaseId} carries no tasks; send at least one.", nameof(push));
+        }
+
+        silo.Traffic.TasksArrived(push.Specs.Count);
+        var lease = silo.LeaseFor(push.LeaseId, push.Specs[0].JobId, push.GpuIds);
+        var running = new Task<TaskReply>[push.Specs.Count];
+        for (var i = 0; i < running.Length; i++)
+        {
+            running[i] = lease.Enqueue(push.Specs[i]);
+        }
+
+        var replies = new TaskReplies();
+        replies.Replies.AddRange(await Task.WhenAll(running));
+        return replies;
+    }
 
     public Task ReleaseLease(string leaseId, int pushed)
     {

@@ -96,6 +96,8 @@ internal sealed partial class SiloRuntime : IExecutionHost, IAsyncDisposable
     /// <summary>Chunked puts arriving here.</summary>
     public IncomingPuts IncomingPuts { get; } = new();
 
+    public CallTraffic Traffic { get; } = new();
+
     /// <summary>Objects being sent from here in chunks.</summary>
     public ServedObjects Served { get; } = new();
 

@@ -99,3 +99,24 @@ public sealed class Faulty
 
     public int Ok() => 1;
 }
+
+/// <summary>Calls that wait for a later call of the same handle (<see cref="Open"/>), to show batching never holds that later call back for good.</summary>
+public sealed class Gate
+{
+    private readonly TaskCompletionSource _open = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public int Ping() => 1;
+
+    public async Task<int> WaitOpen()
+    {
+        // Bounded, so a regression fails the test instead of leaving the actor busy.
+        await _open.Task.WaitAsync(TimeSpan.FromSeconds(60));
+        return 2;
+    }
+
+    public int Open()
+    {
+        _open.TrySetResult();
+        return 3;
+    }
+}

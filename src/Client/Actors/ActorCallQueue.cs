@@ -17,8 +17,17 @@ internal sealed class ActorCallQueue(ActorInfo actor, IActorGrain grain, NodeCha
     private static long _handles;
     private readonly object _gate = new();
     private readonly string _callerId = Guid.NewGuid().ToString("N")[..16] + "-" + Interlocked.Increment(ref _handles).ToString(System.Globalization.CultureInfo.InvariantCulture);
+    private const int MaxBatch = 64;
+    private const double BatchBelowMicros = 200;
+    private const int RequestsBeforeBatching = 2;
+    private static readonly TimeSpan MaxHold = TimeSpan.FromMilliseconds(1);
+
+    private readonly object _sendGate = new();
+    private readonly List<Outgoing> _outbox = [];
     private long _sent;
     private Task _tail = Task.CompletedTask;
+    private int _requests;
+    private double _averageMicros = -1;
 
     public void Enqueue(ActorCall call, ObjectEntry result, string name, List<(int Index, ObjectEntry Entry)>? dependencies, Task codeReady, List<ObjectEntry>? borrowed)
     {
@@ -45,26 +54,148 @@ internal sealed class ActorCallQueue(ActorInfo actor, IActorGrain grain, NodeCha
         Send(call, result, borrowed);
     }
 
-    /// <summary>Sends one call; calls reach this one at a time, in order, so their numbers follow that order.</summary>
+    /// <summary>
+    /// Sends one call; calls reach this one at a time, in order, so their numbers follow that order. Short
+    /// methods (averaging under <see cref="BatchBelowMicros"/>) with two requests already out wait in the
+    /// outbox and go together when one of those answers, one Orleans call for many; a call waits there at most
+    /// <see cref="MaxHold"/>, so one that another call of this handle must unblock still goes.
+    /// </summary>
     private void Send(ActorCall call, ObjectEntry result, List<ObjectEntry>? borrowed)
     {
         call.CallerId = _callerId;
         call.Sequence = Interlocked.Increment(ref _sent);
-        grain.Call(call, node.Died).ContinueWith(static (completed, state) =>
+        var outgoing = new Outgoing(call, result, borrowed);
+        List<Outgoing>? batch = null;
+        lock (_sendGate)
         {
-            var (self, call, result, borrowed) = ((ActorCallQueue, ActorCall, ObjectEntry, List<ObjectEntry>?))state!;
-            self.Complete(call, result, completed);
+            if (_averageMicros is >= 0 and < BatchBelowMicros && _requests >= RequestsBeforeBatching)
+            {
+                _outbox.Add(outgoing);
+                if (_outbox.Count < MaxBatch)
+                {
+                    if (_outbox.Count == 1)
+                    {
+                        _ = FlushLaterAsync(call.Sequence);
+                    }
 
-            // The arguments' values may be freed only once the actor is done with them.
-            GC.KeepAlive(borrowed);
-        }, (this, call, result, borrowed), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+                    return;
+                }
+
+                batch = TakeOutboxLocked();
+            }
+            else
+            {
+                _requests++;
+            }
+        }
+
+        if (batch is not null)
+        {
+            SendBatch(batch);
+        }
+        else
+        {
+            SendOne(outgoing);
+        }
     }
 
-    private void Complete(ActorCall call, ObjectEntry result, Task<TaskReply> completed)
+    private async Task FlushLaterAsync(long firstSequence)
     {
-        if (!completed.IsCompletedSuccessfully)
+        await Task.Delay(MaxHold).ConfigureAwait(false);
+        List<Outgoing>? batch = null;
+        lock (_sendGate)
         {
-            var failure = node.Failure(completed.Exception?.InnerException ?? new OperationCanceledException("the call was cancelled"), $"calling actor {actor.ActorId}");
+            if (_outbox.Count > 0 && _outbox[0].Call.Sequence == firstSequence)
+            {
+                batch = TakeOutboxLocked();
+            }
+        }
+
+        if (batch is not null)
+        {
+            SendBatch(batch);
+        }
+    }
+
+    private List<Outgoing> TakeOutboxLocked()
+    {
+        List<Outgoing> batch = [.. _outbox];
+        _outbox.Clear();
+        _requests++;
+        return batch;
+    }
+
+    private void SendOne(Outgoing outgoing)
+    {
+        grain.Call(outgoing.Call, node.Died).ContinueWith(static (completed, state) =>
+        {
+            var (self, outgoing) = ((ActorCallQueue, Outgoing))state!;
+            self.Answered(completed.IsCompletedSuccessfully ? [completed.Result] : null);
+            self.Complete(outgoing, completed.IsCompletedSuccessfully ? completed.Result : null, completed.Exception);
+        }, (this, outgoing), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+    }
+
+    private void SendBatch(List<Outgoing> batch)
+    {
+        if (batch.Count == 1)
+        {
+            SendOne(batch[0]);
+            return;
+        }
+
+        var calls = new ActorCalls();
+        foreach (var outgoing in batch)
+        {
+            calls.Calls.Add(outgoing.Call);
+        }
+
+        grain.CallMany(calls, node.Died).ContinueWith(static (Task<TaskReplies> completed, object? state) =>
+        {
+            var (self, batch) = ((ActorCallQueue, List<Outgoing>))state!;
+            var replies = completed.IsCompletedSuccessfully && completed.Result.Replies.Count == batch.Count ? completed.Result.Replies : null;
+            self.Answered(replies);
+            for (var i = 0; i < batch.Count; i++)
+            {
+                Exception? error = replies is not null ? null
+                    : completed.IsCompletedSuccessfully ? new GranaryException($"Actor {self.ActorId} answered a batch of {batch.Count} calls with {completed.Result.Replies.Count} replies.")
+                    : completed.Exception;
+                self.Complete(batch[i], replies?[i], error);
+            }
+        }, (this, batch), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+    }
+
+    /// <summary>A request came back: learn how long the calls ran, and send what waited in the outbox.</summary>
+    private void Answered(IList<TaskReply>? replies)
+    {
+        List<Outgoing>? batch = null;
+        lock (_sendGate)
+        {
+            _requests--;
+            foreach (var reply in replies ?? [])
+            {
+                _averageMicros = _averageMicros < 0 ? reply.RunMicros : (_averageMicros * 0.8) + (reply.RunMicros * 0.2);
+            }
+
+            if (_outbox.Count > 0)
+            {
+                batch = TakeOutboxLocked();
+            }
+        }
+
+        if (batch is not null)
+        {
+            SendBatch(batch);
+        }
+    }
+
+    private void Complete(Outgoing outgoing, TaskReply? reply, Exception? callError)
+    {
+        // The arguments' values may be freed only once the actor is done with them.
+        GC.KeepAlive(outgoing.Borrowed);
+        var (call, result) = (outgoing.Call, outgoing.Result);
+        if (reply is null)
+        {
+            var failure = node.Failure(callError?.InnerException ?? callError ?? new OperationCanceledException("the call was cancelled"), $"calling actor {actor.ActorId}");
             var error = failure is NodeDiedException
                 ? new ActorDiedException(actor.ActorId, $"Actor {actor.ActorId} on node {actor.NodeId} is unreachable: {failure.Message}; {call.Spec.Method.DisplayName} may not have run.", failure)
                 : failure;
@@ -72,8 +203,12 @@ internal sealed class ActorCallQueue(ActorInfo actor, IActorGrain grain, NodeCha
             return;
         }
 
-        result.TryComplete(completed.Result, error => error.Kind == ErrorKind.ActorDied
+        result.TryComplete(reply, error => error.Kind == ErrorKind.ActorDied
             ? new ActorDiedException(actor.ActorId, error.Message)
             : ErrorConverter.ToException(error));
     }
+
+    private string ActorId => actor.ActorId;
+
+    private readonly record struct Outgoing(ActorCall Call, ObjectEntry Result, List<ObjectEntry>? Borrowed);
 }

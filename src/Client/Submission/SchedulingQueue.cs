@@ -28,15 +28,26 @@ internal sealed class SchedulingQueue(string key, Granary.Runtime.Wire.ResourceR
     /// <summary>
     /// How many tasks may be queued on one lease. Short tasks pipeline deeply to hide round trips; long or
     /// unknown ones go one at a time so a new lease can take the next one instead of it waiting behind.
+    /// The shortest travel in batches of at most 64 (one call each way); two batches per lease keep the
+    /// lease busy with the next while the replies of the last are on their way.
     /// </summary>
     public int Depth => !Saturated ? 1 : AverageMicros switch
     {
         < 0 => 1,
-        < 200 => 64,
+        < 200 => 128,
         < 2_000 => 8,
         < 20_000 => 2,
         _ => 1,
     };
 
     public int InFlight => Leases.Sum(l => l.InFlight);
+
+    /// <summary>Push calls (single tasks or batches) out and not yet answered.</summary>
+    public int Requests { get; set; }
+
+    /// <summary>A timer will pump the held tasks; see TaskSubmitter's hold.</summary>
+    public bool HoldArmed { get; set; }
+
+    /// <summary>Tasks are short and the cluster is full: they travel in batches.</summary>
+    public bool Batching => Saturated && AverageMicros is >= 0 and < 200;
 }

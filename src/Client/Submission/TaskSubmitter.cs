@@ -13,6 +13,17 @@ namespace Granary.Client.Submission;
 internal sealed class TaskSubmitter : IAsyncDisposable
 {
     private const int MaxLeasesPerShape = 256;
+
+    /// <summary>
+    /// Most tasks one batch carries (see <see cref="SchedulingQueue.Batching"/>): their replies come back
+    /// together, so the first waits for the last, at most this many times 200 µs.
+    /// </summary>
+    private const int MaxBatch = 64;
+
+    /// <summary>Short tasks submitted while this many pushes of their shape are out wait to travel together.</summary>
+    private const int RequestsBeforeHolding = 2;
+
+    private static readonly TimeSpan MaxHold = TimeSpan.FromMilliseconds(1);
     private static readonly TimeSpan _leaseLinger = TimeSpan.FromMilliseconds(100);
 
     private readonly object _gate = new();
@@ -33,7 +44,7 @@ internal sealed class TaskSubmitter : IAsyncDisposable
 
     public void Submit(PendingTask task)
     {
-        List<(PendingTask, LeaseSlot)>? sends = null;
+        List<Push>? sends = null;
         SchedulingQueue? needsLease;
         lock (_gate)
         {
@@ -49,6 +60,45 @@ internal sealed class TaskSubmitter : IAsyncDisposable
             }
 
             queue.Waiting.Enqueue(task);
+            if (queue.Batching && queue.Requests >= RequestsBeforeHolding)
+            {
+                // Short tasks already on their way: this one waits for the next answer (or the hold's end)
+                // and travels with the others that came meanwhile, instead of in a call of its own.
+                HoldLocked(queue);
+                return;
+            }
+
+            needsLease = PumpLocked(queue, ref sends);
+        }
+
+        Dispatch(sends, needsLease);
+    }
+
+    private void HoldLocked(SchedulingQueue queue)
+    {
+        if (queue.HoldArmed)
+        {
+            return;
+        }
+
+        queue.HoldArmed = true;
+        _ = EndHoldAsync(queue);
+    }
+
+    /// <summary>A held task goes within <see cref="MaxHold"/> even if no answer comes (one task may wait for another).</summary>
+    private async Task EndHoldAsync(SchedulingQueue queue)
+    {
+        await Task.Delay(MaxHold).ConfigureAwait(false);
+        List<Push>? sends = null;
+        SchedulingQueue? needsLease;
+        lock (_gate)
+        {
+            queue.HoldArmed = false;
+            if (_disposed)
+            {
+                return;
+            }
+
             needsLease = PumpLocked(queue, ref sends);
         }
 
@@ -82,9 +132,11 @@ internal sealed class TaskSubmitter : IAsyncDisposable
     }
 
     /// <summary>Hands waiting tasks to lease slots with room; says whether another lease is worth asking for.</summary>
-    private SchedulingQueue? PumpLocked(SchedulingQueue queue, ref List<(PendingTask, LeaseSlot)>? sends)
+    private SchedulingQueue? PumpLocked(SchedulingQueue queue, ref List<Push>? sends)
     {
         var depth = queue.Depth;
+        var batch = queue.Batching;
+        Dictionary<LeaseSlot, List<PendingTask>>? open = null;
         while (queue.Waiting.Count > 0)
         {
             LeaseSlot? best = null;
@@ -103,7 +155,33 @@ internal sealed class TaskSubmitter : IAsyncDisposable
 
             best.InFlight++;
             best.Pushed++;
-            (sends ??= []).Add((queue.Waiting.Dequeue(), best));
+            var task = queue.Waiting.Dequeue();
+            if (!batch)
+            {
+                queue.Requests++;
+                (sends ??= []).Add(new Push(best, [task]));
+                continue;
+            }
+
+            open ??= [];
+            if (!open.TryGetValue(best, out var tasks))
+            {
+                open[best] = tasks = [];
+            }
+
+            tasks.Add(task);
+            if (tasks.Count == MaxBatch)
+            {
+                queue.Requests++;
+                (sends ??= []).Add(new Push(best, tasks));
+                open.Remove(best);
+            }
+        }
+
+        foreach (var (slot, tasks) in open ?? [])
+        {
+            queue.Requests++;
+            (sends ??= []).Add(new Push(slot, tasks));
         }
 
         if (queue.Waiting.Count > 0 && !queue.Requesting && queue.Leases.Count < MaxLeasesPerShape)
@@ -117,25 +195,51 @@ internal sealed class TaskSubmitter : IAsyncDisposable
         return null;
     }
 
-    private void Dispatch(List<(PendingTask Task, LeaseSlot Slot)>? sends, SchedulingQueue? needsLease)
+    private void Dispatch(List<Push>? sends, SchedulingQueue? needsLease)
     {
-        for (var i = 0; sends is not null && i < sends.Count; i++)
+        foreach (var (slot, tasks) in sends ?? [])
         {
-            var (task, slot) = sends[i];
-            var push = new PushTask { LeaseId = slot.Grant.LeaseId, Spec = task.Spec };
-            push.GpuIds.AddRange(slot.Grant.GpuIds);
-            var call = slot.Node.Grain.PushTask(push, slot.Node.Died);
-            call.ContinueWith(static (completed, state) =>
+            if (tasks.Count == 1)
             {
-                var (self, task, slot) = ((TaskSubmitter, PendingTask, LeaseSlot))state!;
-                self.OnReply(task, slot, completed);
-            }, (this, task, slot), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+                PushOne(tasks[0], slot);
+            }
+            else
+            {
+                PushBatch(tasks, slot);
+            }
         }
 
         if (needsLease is not null)
         {
             _ = RequestLeaseAsync(needsLease);
         }
+    }
+
+    private void PushOne(PendingTask task, LeaseSlot slot)
+    {
+        var push = new PushTask { LeaseId = slot.Grant.LeaseId, Spec = task.Spec };
+        push.GpuIds.AddRange(slot.Grant.GpuIds);
+        slot.Node.Grain.PushTask(push, slot.Node.Died).ContinueWith(static (completed, state) =>
+        {
+            var (self, task, slot) = ((TaskSubmitter, PendingTask, LeaseSlot))state!;
+            self.OnReplies([task], slot, completed.IsCompletedSuccessfully ? [completed.Result] : null, completed.Exception);
+        }, (this, task, slot), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+    }
+
+    private void PushBatch(List<PendingTask> tasks, LeaseSlot slot)
+    {
+        var push = new PushTasks { LeaseId = slot.Grant.LeaseId };
+        push.GpuIds.AddRange(slot.Grant.GpuIds);
+        foreach (var task in tasks)
+        {
+            push.Specs.Add(task.Spec);
+        }
+
+        slot.Node.Grain.PushTasks(push, slot.Node.Died).ContinueWith(static (completed, state) =>
+        {
+            var (self, tasks, slot) = ((TaskSubmitter, List<PendingTask>, LeaseSlot))state!;
+            self.OnReplies(tasks, slot, completed.IsCompletedSuccessfully ? completed.Result.Replies : null, completed.Exception);
+        }, (this, tasks, slot), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
     }
 
     private async Task RequestLeaseAsync(SchedulingQueue queue)
@@ -185,7 +289,7 @@ internal sealed class TaskSubmitter : IAsyncDisposable
             }
         }
 
-        List<(PendingTask, LeaseSlot)>? sends = null;
+        List<Push>? sends = null;
         SchedulingQueue? needsLease;
         lock (_gate)
         {
@@ -216,23 +320,33 @@ internal sealed class TaskSubmitter : IAsyncDisposable
         }
     }
 
-    private void OnReply(PendingTask task, LeaseSlot slot, Task<TaskReply> completed)
+    /// <summary>The answer to one push (a task, or a batch of them): <paramref name="replies"/> in task order, or null when the call failed.</summary>
+    private void OnReplies(IReadOnlyList<PendingTask> tasks, LeaseSlot slot, IList<TaskReply>? replies, Exception? callError)
     {
-        List<(PendingTask, LeaseSlot)>? sends = null;
+        List<Push>? sends = null;
         SchedulingQueue? needsLease = null;
-        var reply = completed.IsCompletedSuccessfully ? completed.Result : null;
         Exception? systemFailure = null;
-        if (reply is null)
+        if (replies is null)
         {
-            var error = completed.Exception?.InnerException ?? new OperationCanceledException("the call was cancelled");
-            systemFailure = slot.Node.Failure(error, $"running {task.Spec.Method.DisplayName}");
+            var doing = $"running {tasks[0].Spec.Method.DisplayName}" + (tasks.Count > 1 ? $" and {tasks.Count - 1} more tasks" : string.Empty);
+            systemFailure = slot.Node.Failure(callError?.InnerException ?? callError ?? new OperationCanceledException("the call was cancelled"), doing);
+        }
+        else if (replies.Count != tasks.Count)
+        {
+            systemFailure = new GranaryException($"Node {slot.Node.NodeId} answered {replies.Count} replies for {tasks.Count} tasks; the tasks' results are unknown.");
+            replies = null;
         }
 
-        var retry = false;
+        List<(PendingTask Task, TaskReply? Reply)> finished = new(tasks.Count);
         lock (_gate)
         {
-            _queues.TryGetValue(task.SchedulingKey, out var queue);
-            slot.InFlight--;
+            _queues.TryGetValue(tasks[0].SchedulingKey, out var queue);
+            slot.InFlight -= tasks.Count;
+            if (queue is not null)
+            {
+                queue.Requests--;
+            }
+
             if (slot.InFlight == 0)
             {
                 slot.IdleSince = Environment.TickCount64;
@@ -254,22 +368,30 @@ internal sealed class TaskSubmitter : IAsyncDisposable
                 queue?.Leases.Remove(slot);
             }
 
-            if (reply is not null && queue is not null)
+            for (var i = 0; i < tasks.Count; i++)
             {
-                queue.AverageMicros = queue.AverageMicros < 0 ? reply.RunMicros : (queue.AverageMicros * 0.8) + (reply.RunMicros * 0.2);
-            }
+                var task = tasks[i];
+                var reply = replies?[i];
+                if (reply is not null && queue is not null)
+                {
+                    queue.AverageMicros = queue.AverageMicros < 0 ? reply.RunMicros : (queue.AverageMicros * 0.8) + (reply.RunMicros * 0.2);
+                }
 
-            var retryable = systemFailure is NodeDiedException
-                || reply?.Error is { Kind: ErrorKind.WorkerCrashed or ErrorKind.NodeDied }
-                || (reply?.Error is { Kind: ErrorKind.User } && task.RetryExceptions);
-            if (retryable && task.RetriesLeft > 0 && queue is not null && !_disposed)
-            {
-                retry = true;
-                task.RetriesLeft--;
-                var spec = task.Spec.Clone();
-                spec.Attempt++;
-                task.Spec = spec;
-                queue.Waiting.Enqueue(task);
+                var retryable = systemFailure is NodeDiedException
+                    || reply?.Error is { Kind: ErrorKind.WorkerCrashed or ErrorKind.NodeDied }
+                    || (reply?.Error is { Kind: ErrorKind.User } && task.RetryExceptions);
+                if (retryable && task.RetriesLeft > 0 && queue is not null && !_disposed)
+                {
+                    task.RetriesLeft--;
+                    var spec = task.Spec.Clone();
+                    spec.Attempt++;
+                    task.Spec = spec;
+                    queue.Waiting.Enqueue(task);
+                }
+                else
+                {
+                    finished.Add((task, reply));
+                }
             }
 
             if (queue is not null)
@@ -278,7 +400,7 @@ internal sealed class TaskSubmitter : IAsyncDisposable
             }
         }
 
-        if (!retry)
+        foreach (var (task, reply) in finished)
         {
             Complete(task, reply, systemFailure);
         }
@@ -330,4 +452,7 @@ internal sealed class TaskSubmitter : IAsyncDisposable
             }
         }
     }
+
+    /// <summary>One call a pump makes: a task, or a batch of short ones, on one lease.</summary>
+    private readonly record struct Push(LeaseSlot Slot, List<PendingTask> Tasks);
 }

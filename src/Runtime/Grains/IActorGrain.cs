@@ -23,6 +23,10 @@ internal interface IActorGrain : IGrainWithStringKey
     [ResponseTimeout(GrainTimeouts.Unbounded)]
     Task<TaskReply> Call(ActorCall call, CancellationToken cancellationToken = default);
 
+    /// <summary>Several calls, each as <see cref="Call"/> would run it; answers when the last is done, replies in call order.</summary>
+    [ResponseTimeout(GrainTimeouts.Unbounded)]
+    Task<TaskReplies> CallMany(ActorCalls calls, CancellationToken cancellationToken = default);
+
     /// <summary>Kills actor <paramref name="actorId"/> if it is the one living under this key; later calls fail with ActorDied.</summary>
     Task Kill(string actorId, string reason, CancellationToken cancellationToken = default);
 }

@@ -16,6 +16,13 @@ internal interface INodeGrain : IGrainWithStringKey
     Task<TaskReply> PushTask(PushTask push, CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// Several tasks on one lease, run in order like as many <see cref="PushTask"/> calls; answers when the
+    /// last has run. Owners batch only tasks known to be short, so the first reply waits little for the last.
+    /// </summary>
+    [ResponseTimeout(GrainTimeouts.Unbounded)]
+    Task<TaskReplies> PushTasks(PushTasks push, CancellationToken cancellationToken = default);
+
+    /// <summary>
     /// The owner is done with the lease after <paramref name="pushed"/> tasks: once that many have arrived
     /// and run, the lease goes back to the head. Orleans may deliver the release before the last pushes.
     /// </summary>
