@@ -4,16 +4,26 @@ using Granary.Runtime.Grains;
 namespace Granary.Benchmarks;
 
 /// <summary>
-/// The engine floor: raw Orleans calls of a no-op grain on a worker silo, through the client's own Orleans
-/// client, so they cross the same gateway and silos as Granary's task pushes and actor calls. Granary's
-/// sync rows are compared with the sync figure. Builds without the grain (an older tree) leave it out.
+/// The engine floor: raw Orleans calls of a no-op grain on a worker silo. The `_direct` rows go through an
+/// Orleans client whose gateway is that worker, the route Granary's client takes to a worker once its
+/// direct route is up, and Granary's sync rows are compared with that sync figure; the others go through
+/// the client's own connection, relayed by the head's gateway. Builds without the grain (an older tree)
+/// leave them out.
 /// </summary>
-internal sealed class EngineFloorRows(GranaryClient client, double scale) : IDisposable
+internal sealed class EngineFloorRows(GranaryClient client, double scale) : IAsyncDisposable
 {
     private const int InFlight = 10_000;
     private readonly CancellationTokenSource _live = new();
+    private Grains.Hosting.ClusterClientHost? _direct;
 
-    public void Dispose() => _live.Dispose();
+    public async ValueTask DisposeAsync()
+    {
+        _live.Dispose();
+        if (_direct is not null)
+        {
+            await _direct.DisposeAsync();
+        }
+    }
 
     public async Task<List<Row>> CreateAsync()
     {
@@ -21,9 +31,35 @@ internal sealed class EngineFloorRows(GranaryClient client, double scale) : IDis
         var worker = nodes.FirstOrDefault(n => n.Alive && !n.IsHead) ?? nodes.First(n => n.Alive);
         var grain = client.ClusterClient.GetGrain<IEngineFloorGrain>(worker.NodeId);
         await grain.PingAsync();
+
+        // A second Orleans client whose only gateway is the worker itself: its calls skip the head's relay.
+        _direct = await Grains.Hosting.ClusterClientHost.ConnectAsync(worker.Address, new ClientOptions().ClusterId, TimeSpan.FromSeconds(30), null, null, CancellationToken.None);
+        var direct = _direct.Client.GetGrain<IEngineFloorGrain>(worker.NodeId);
+        await direct.PingAsync();
         return
         [
             new(Rows.EngineFloorSync, "ops/s", "loopback", async () =>
+            {
+                var n = Math.Max(10, (int)(2_000 * scale));
+                for (var i = 0; i < n; i++)
+                {
+                    await direct.PingAsync();
+                }
+
+                return n;
+            }),
+            new("engine_floor_grain_calls_async_10k_direct", "ops/s", null, async () =>
+            {
+                var calls = new Task<int>[InFlight];
+                for (var i = 0; i < calls.Length; i++)
+                {
+                    calls[i] = direct.PingAsync();
+                }
+
+                await Task.WhenAll(calls);
+                return InFlight;
+            }),
+            new("engine_floor_grain_calls_sync", "ops/s", "loopback", async () =>
             {
                 var n = Math.Max(10, (int)(2_000 * scale));
                 for (var i = 0; i < n; i++)

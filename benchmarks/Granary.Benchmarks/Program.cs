@@ -99,7 +99,7 @@ if (only is null || only.Contains(scaleName))
 
 var rows = new List<Row>();
 #if ENGINE_FLOOR
-using var floorRows = new EngineFloorRows(client, scale);
+await using var floorRows = new EngineFloorRows(client, scale);
 await AddAsync("engine-floor rows", floorRows.CreateAsync);
 const bool engineFloor = true;
 #else

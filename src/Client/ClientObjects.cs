@@ -89,7 +89,7 @@ internal sealed class ClientObjects : IObjectOwner, IAsyncDisposable
 
     private async ValueTask<object?> FetchAsync(ObjectLocation location, Type? target, CancellationToken cancellationToken)
     {
-        var node = nodes.Get(location.NodeId);
+        var node = nodes.Get(location.NodeId, location.Address);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, node.Died);
         var (value, bytes) = await ObjectTransfer.FetchAsync(node.Grain, location, target, serializer, chunkBytes, linked.Token).ConfigureAwait(false);
         Interlocked.Add(ref _bytesFetched, bytes);

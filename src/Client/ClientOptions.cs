@@ -29,6 +29,13 @@ public sealed class ClientOptions
 
     public ILoggerFactory? LoggerFactory { get; set; }
 
+    /// <summary>
+    /// Opens an Orleans connection to each worker node the client works with, so its tasks, actor calls and
+    /// object bytes go straight there instead of through the head's gateway. On by default; applies to
+    /// clients that connect by address (a client over your own Orleans client uses that client's gateways).
+    /// </summary>
+    public bool DirectRoutes { get; set; } = true;
+
     /// <summary>Orleans cluster id of the cluster to join; Granary's silos use the same default.</summary>
     public string ClusterId { get; set; } = GranaryDefaults.ClusterId;
 

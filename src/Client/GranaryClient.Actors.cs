@@ -71,7 +71,7 @@ public sealed partial class GranaryClient
         return entry;
     }
 
-    internal ActorCallQueue NewCallQueue(ActorInfo actor) => new(actor, ClusterClient.GetGrain<IActorGrain>(ActorKeys.GrainKey(actor)), _nodes.Get(actor.NodeId));
+    internal ActorCallQueue NewCallQueue(ActorInfo actor) => new(actor, _nodes.Get(actor.NodeId, actor.Address));
 
     private async Task<ActorHandle<T>> CreateActorCoreAsync<T>(LambdaExpression factory, ActorOptions options, bool getIfExists, CancellationToken cancellationToken)
         where T : class

@@ -192,7 +192,7 @@ public sealed partial class GranaryClient
             }
 
             var node = nodes[(int)((uint)Interlocked.Increment(ref _putRoundRobin) % (uint)nodes.Count)];
-            var channel = _nodes.Get(node.NodeId);
+            var channel = _nodes.Get(node.NodeId, node.Address);
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(_disposing.Token, channel.Died);
             await ObjectTransfer.PutAsync(channel.Grain, entry.Id, JobId, data, _options.ObjectChunkBytes, linked.Token).ConfigureAwait(false);
 

@@ -25,6 +25,9 @@ public sealed partial class GranaryClient : IAsyncDisposable
     // The Orleans connection this client opened itself (ConnectAsync by address); a user's own stays theirs.
     private readonly IAsyncDisposable? _ownedConnection;
     private readonly NodeChannels _nodes;
+
+    // Direct Orleans connections to worker nodes; only when this client opened its own connection.
+    private readonly DirectRoutes? _routes;
     private readonly IJobObserver _observer;
 
     // Orleans holds a client's observers weakly: this keeps the one the head calls alive with the client.
@@ -50,7 +53,8 @@ public sealed partial class GranaryClient : IAsyncDisposable
         _ownedConnection = ownedConnection;
         _options = options;
         _view = view;
-        _nodes = new NodeChannels(cluster);
+        _routes = ownedConnection is not null && options.DirectRoutes ? new DirectRoutes(options.ClusterId, options.ConnectTimeout, options.LoggerFactory) : null;
+        _nodes = new NodeChannels(cluster, _routes, headAddress);
         _observerTarget = new JobObserver(_nodes);
         _observer = cluster.CreateObjectReference<IJobObserver>(_observerTarget);
         _objects = new ClientObjects(jobId, serializer, _nodes, options.ObjectChunkBytes);
@@ -87,6 +91,9 @@ public sealed partial class GranaryClient : IAsyncDisposable
             // The head is away for now; the next tick tries again.
         }
     }
+
+    /// <summary>Nodes this client reaches over a direct route (see <see cref="ClientOptions.DirectRoutes"/>).</summary>
+    internal IReadOnlyList<string> RoutedNodes => _nodes.Routed;
 
     /// <summary>The head silo's host:port.</summary>
     public string HeadAddress { get; }
@@ -179,6 +186,11 @@ public sealed partial class GranaryClient : IAsyncDisposable
         await _objects.DisposeAsync().ConfigureAwait(false);
         await SayGoodbyeAsync().ConfigureAwait(false);
         await _disposing.CancelAsync().ConfigureAwait(false);
+        if (_routes is not null)
+        {
+            await _routes.DisposeAsync().ConfigureAwait(false);
+        }
+
         if (_ownedConnection is not null)
         {
             await _ownedConnection.DisposeAsync().ConfigureAwait(false);

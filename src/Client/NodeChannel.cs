@@ -1,28 +1,44 @@
 using Granary.Runtime.Grains;
+using Orleans;
 
 namespace Granary.Client;
 
 /// <summary>
 /// The client's way to one node: its grain, and a token cancelled the moment the head says the node died.
 /// Every call to the node carries the token, so calls in flight there fail at once instead of waiting out
-/// Orleans' response timeout. Thread-safe.
+/// Orleans' response timeout. Calls go through the client's own Orleans connection (the head's gateway,
+/// which relays them) until a direct route to the node is up (<see cref="DirectRoutes"/>). Thread-safe.
 /// </summary>
-internal sealed class NodeChannel(string nodeId, INodeGrain grain)
+internal sealed class NodeChannel(string nodeId, IGrainFactory relay)
 {
     private readonly CancellationTokenSource _died = new();
+    private readonly Route _relayed = new(relay, relay.GetGrain<INodeGrain>(nodeId));
+    private Route? _direct;
     private string? _deathReason;
 
     public string NodeId { get; } = nodeId;
 
-    public INodeGrain Grain { get; } = grain;
+    /// <summary>The node's grain, on the shortest route open now.</summary>
+    public INodeGrain Grain => (Volatile.Read(ref _direct) ?? _relayed).Node;
+
+    /// <summary>Where to get the grains that live on this node (its actors), on the same route as <see cref="Grain"/>.</summary>
+    public IGrainFactory Grains => (Volatile.Read(ref _direct) ?? _relayed).Factory;
+
+    public bool HasRoute => Volatile.Read(ref _direct) is not null;
+
+    /// <summary>True once a route was asked for; a channel asks once.</summary>
+    public bool RouteRequested { get; set; }
 
     public CancellationToken Died => _died.Token;
 
     public bool IsDead => _died.IsCancellationRequested;
 
+    public void UseRoute(IGrainFactory direct) => Volatile.Write(ref _direct, new Route(direct, direct.GetGrain<INodeGrain>(NodeId)));
+
     public void MarkDead(string reason)
     {
         Interlocked.CompareExchange(ref _deathReason, reason, null);
+        Volatile.Write(ref _direct, null);
         _died.Cancel();
     }
 
@@ -45,4 +61,6 @@ internal sealed class NodeChannel(string nodeId, INodeGrain grain)
         var reason = Volatile.Read(ref _deathReason) ?? error.Message;
         return new NodeDiedException(NodeId, $"Node {NodeId} failed while {doing}: {reason}", error);
     }
+
+    private sealed record Route(IGrainFactory Factory, INodeGrain Node);
 }

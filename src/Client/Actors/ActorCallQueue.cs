@@ -12,8 +12,11 @@ namespace Granary.Client.Actors;
 /// are ready and have nothing ahead of them are sent at once, without an async hop. Calls go to the
 /// actor's own grain; the actor's node's channel cancels them the moment that node dies. Thread-safe.
 /// </summary>
-internal sealed class ActorCallQueue(ActorInfo actor, IActorGrain grain, NodeChannel node)
+internal sealed class ActorCallQueue(ActorInfo actor, NodeChannel node)
 {
+    private readonly string _grainKey = ActorKeys.GrainKey(actor);
+    private GrainOnRoute? _grain;
+
     private static long _handles;
     private readonly object _gate = new();
     private readonly string _callerId = Guid.NewGuid().ToString("N")[..16] + "-" + Interlocked.Increment(ref _handles).ToString(System.Globalization.CultureInfo.InvariantCulture);
@@ -127,7 +130,7 @@ internal sealed class ActorCallQueue(ActorInfo actor, IActorGrain grain, NodeCha
 
     private void SendOne(Outgoing outgoing)
     {
-        grain.Call(outgoing.Call, node.Died).ContinueWith(static (completed, state) =>
+        Grain().Call(outgoing.Call, node.Died).ContinueWith(static (completed, state) =>
         {
             var (self, outgoing) = ((ActorCallQueue, Outgoing))state!;
             self.Answered(completed.IsCompletedSuccessfully ? [completed.Result] : null);
@@ -149,7 +152,7 @@ internal sealed class ActorCallQueue(ActorInfo actor, IActorGrain grain, NodeCha
             calls.Calls.Add(outgoing.Call);
         }
 
-        grain.CallMany(calls, node.Died).ContinueWith(static (Task<TaskReplies> completed, object? state) =>
+        Grain().CallMany(calls, node.Died).ContinueWith(static (Task<TaskReplies> completed, object? state) =>
         {
             var (self, batch) = ((ActorCallQueue, List<Outgoing>))state!;
             var replies = completed.IsCompletedSuccessfully && completed.Result.Replies.Count == batch.Count ? completed.Result.Replies : null;
@@ -209,6 +212,22 @@ internal sealed class ActorCallQueue(ActorInfo actor, IActorGrain grain, NodeCha
     }
 
     private string ActorId => actor.ActorId;
+
+    /// <summary>The actor's grain on the node channel's current route (direct once that is up).</summary>
+    private IActorGrain Grain()
+    {
+        var factory = node.Grains;
+        var current = Volatile.Read(ref _grain);
+        if (current is null || !ReferenceEquals(current.Factory, factory))
+        {
+            current = new GrainOnRoute(factory, factory.GetGrain<IActorGrain>(_grainKey));
+            Volatile.Write(ref _grain, current);
+        }
+
+        return current.Grain;
+    }
+
+    private sealed record GrainOnRoute(Orleans.IGrainFactory Factory, IActorGrain Grain);
 
     private readonly record struct Outgoing(ActorCall Call, ObjectEntry Result, List<ObjectEntry>? Borrowed);
 }

@@ -251,7 +251,7 @@ internal sealed class TaskSubmitter : IAsyncDisposable
             try
             {
                 grant = await _head().RequestLease(new RequestLease { JobId = _jobId, Request = queue.Request }, CancellationToken.None).ConfigureAwait(false);
-                var node = _nodes.Get(grant.NodeId);
+                var node = _nodes.Get(grant.NodeId, grant.Address);
                 if (node.IsDead)
                 {
                     throw new TimeoutException($"node {grant.NodeId} was granted but has died");
