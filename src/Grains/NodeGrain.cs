@@ -5,6 +5,7 @@ using Granary.Runtime.Objects;
 using Granary.Runtime.Wire;
 using Orleans;
 using Orleans.Concurrency;
+using Orleans.Serialization.Buffers;
 
 namespace Granary.Grains;
 
@@ -70,7 +71,7 @@ internal sealed class NodeGrain(SiloRuntime silo) : Grain, INodeGrain
         return Task.FromResult(payload);
     }
 
-    public Task<byte[]> ReadObjectChunk(string objectId, long offset, int count, CancellationToken cancellationToken)
+    public Task<PooledBuffer> ReadObjectChunk(string objectId, long offset, int count, CancellationToken cancellationToken)
     {
         var value = silo.Served.TryGet(objectId, offset + count, out var serving) ? serving : Stored(objectId);
         if (offset < 0 || count < 0 || offset + count > value.Length)
@@ -78,15 +79,7 @@ internal sealed class NodeGrain(SiloRuntime silo) : Grain, INodeGrain
             throw new ArgumentOutOfRangeException(nameof(offset), $"bytes {offset}..{offset + count} are outside object {objectId} ({value.Length} bytes)");
         }
 
-        var chunk = GC.AllocateUninitializedArray<byte>(count);
-        for (var done = 0; done < count;)
-        {
-            var piece = value.Slice(offset + done, count - done);
-            piece.Span.CopyTo(chunk.AsSpan(done));
-            done += piece.Length;
-        }
-
-        return Task.FromResult(chunk);
+        return Task.FromResult(ObjectTransfer.Pooled(value, offset, count));
     }
 
     public Task PutObject(PutObject put, CancellationToken cancellationToken)
@@ -101,9 +94,17 @@ internal sealed class NodeGrain(SiloRuntime silo) : Grain, INodeGrain
         return Task.Run(() => silo.Store.Put(put.ObjectId, put.JobId, put.Value), cancellationToken);
     }
 
-    public Task WriteObjectChunk(string objectId, long offset, byte[] data, CancellationToken cancellationToken)
+    public Task WriteObjectChunk(string objectId, long offset, PooledBuffer data, CancellationToken cancellationToken)
     {
-        silo.IncomingPuts.Write(objectId, offset, data, silo.NodeId);
+        try
+        {
+            silo.IncomingPuts.Write(objectId, offset, data.AsReadOnlySequence(), silo.NodeId);
+        }
+        finally
+        {
+            data.Reset();
+        }
+
         return Task.CompletedTask;
     }
 

@@ -1,6 +1,7 @@
 using Granary.Runtime.Wire;
 using Orleans;
 using Orleans.Concurrency;
+using Orleans.Serialization.Buffers;
 
 namespace Granary.Runtime.Grains;
 
@@ -32,12 +33,18 @@ internal interface INodeGrain : IGrainWithStringKey
     /// <summary>A stored object: whole when it fits one chunk, else only its header (read it with <see cref="ReadObjectChunk"/>).</summary>
     Task<ObjectPayload> GetObject(GetObject request, CancellationToken cancellationToken = default);
 
-    Task<byte[]> ReadObjectChunk(string objectId, long offset, int count, CancellationToken cancellationToken = default);
+    /// <summary>
+    /// Bytes of a stored object, in pooled memory: Orleans returns the sender's buffer to its pool once sent,
+    /// and the receiver owns what arrives and must <see cref="PooledBuffer.Reset"/> it when done, so a large
+    /// transfer reuses warm memory instead of page-faulting a fresh array per chunk.
+    /// </summary>
+    Task<PooledBuffer> ReadObjectChunk(string objectId, long offset, int count, CancellationToken cancellationToken = default);
 
     /// <summary>Stores a value sent whole, or opens a chunked put when <see cref="PutObject.StreamedSize"/> is set.</summary>
     Task PutObject(PutObject put, CancellationToken cancellationToken = default);
 
-    Task WriteObjectChunk(string objectId, long offset, byte[] data, CancellationToken cancellationToken = default);
+    /// <summary>Bytes of an open put, in pooled memory (see <see cref="ReadObjectChunk"/>): the node resets <paramref name="data"/> once it has copied it.</summary>
+    Task WriteObjectChunk(string objectId, long offset, PooledBuffer data, CancellationToken cancellationToken = default);
 
     /// <summary>Ends a chunked put: the object is stored only when every byte arrived.</summary>
     Task CommitObject(string objectId, CancellationToken cancellationToken = default);

@@ -20,7 +20,7 @@ internal sealed class IncomingPuts
         _puts[put.ObjectId] = new Incoming(put, sink);
     }
 
-    public void Write(string objectId, long offset, byte[] data, string nodeId)
+    public void Write(string objectId, long offset, in System.Buffers.ReadOnlySequence<byte> data, string nodeId)
     {
         var incoming = Find(objectId, nodeId);
         lock (incoming)

@@ -46,6 +46,21 @@ internal abstract class ObjectSink
     /// Writes a chunk that names its own place, for puts whose chunks may arrive out of order. Each offset
     /// comes once; the value is complete when every byte has been written.
     /// </summary>
+    public void WriteAt(long offset, in ReadOnlySequence<byte> data)
+    {
+        if (offset < 0 || data.Length > Length - offset)
+        {
+            throw new InvalidDataException($"a chunk of {data.Length} bytes at offset {offset} runs past the end of a {Length}-byte value.");
+        }
+
+        foreach (var piece in data)
+        {
+            Copy(offset, piece.Span);
+            offset += piece.Length;
+            Received += piece.Length;
+        }
+    }
+
     public void WriteAt(long offset, ReadOnlySpan<byte> data)
     {
         if (offset < 0 || data.Length > Length - offset)

@@ -1,3 +1,4 @@
+using Orleans.Serialization.Buffers;
 using Granary.Runtime.Grains;
 using Granary.Runtime.Serialization;
 using Granary.Runtime.Wire;
@@ -31,7 +32,7 @@ internal static class ObjectTransfer
             }
 
             var sink = serializer.CreateSink(payload.Value, payload.Size, target);
-            var pending = new Queue<Task<byte[]>>();
+            var pending = new Queue<Task<PooledBuffer>>();
             long next = 0;
             void Ask()
             {
@@ -47,7 +48,16 @@ internal static class ObjectTransfer
 
             while (pending.Count > 0)
             {
-                sink.Write(await pending.Dequeue().ConfigureAwait(false));
+                var chunk = await pending.Dequeue().ConfigureAwait(false);
+                try
+                {
+                    sink.Write(chunk.AsReadOnlySequence());
+                }
+                finally
+                {
+                    chunk.Reset();
+                }
+
                 if (next < payload.Size)
                 {
                     Ask();
@@ -90,7 +100,7 @@ internal static class ObjectTransfer
         for (long offset = 0; offset < value.Length;)
         {
             var chunk = value.Slice(offset, (int)Math.Min(chunkBytes, value.Length - offset));
-            pending.Enqueue(holder.WriteObjectChunk(objectId, offset, chunk.ToArray(), cancellationToken));
+            pending.Enqueue(holder.WriteObjectChunk(objectId, offset, Pooled(value, offset, chunk.Length), cancellationToken));
             offset += chunk.Length;
             if (pending.Count >= Window)
             {
@@ -104,6 +114,28 @@ internal static class ObjectTransfer
         }
 
         await holder.CommitObject(objectId, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// <paramref name="count"/> bytes of <paramref name="value"/> from <paramref name="offset"/>, copied into
+    /// pooled memory for one chunk call; Orleans returns it to the pool once it has sent it.
+    /// </summary>
+    public static PooledBuffer Pooled(ValueBytes value, long offset, int count)
+    {
+        if (offset < 0 || count < 0 || offset + count > value.Length)
+        {
+            throw new ArgumentOutOfRangeException(nameof(offset), $"bytes {offset}..{offset + count} are outside the {value.Length}-byte value");
+        }
+
+        var buffer = new PooledBuffer();
+        for (var done = 0; done < count;)
+        {
+            var piece = value.Slice(offset + done, count - done);
+            buffer.Write(piece.Span);
+            done += piece.Length;
+        }
+
+        return buffer;
     }
 
     /// <summary>
