@@ -67,6 +67,39 @@ public sealed partial class GranaryClient
         return reference.GetAsync(cancellationToken);
     }
 
+    /// <summary>Fetches the ref's value, waiting at most <paramref name="timeout"/>; throws <see cref="GetTimeoutException"/> when it runs out.</summary>
+    public ValueTask<T> GetAsync<T>(ObjectRef<T> reference, TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(reference);
+        return reference.GetAsync(timeout, cancellationToken);
+    }
+
+    /// <summary>
+    /// Waits for every ref, at most <paramref name="timeout"/> for all of them together (Ray's
+    /// <c>ray.get(refs, timeout=...)</c>), and returns the values in order; throws <see cref="GetTimeoutException"/>
+    /// naming the first ref not ready in time, or the first failure (in input order).
+    /// </summary>
+    public async Task<T[]> GetAllAsync<T>(IEnumerable<ObjectRef<T>> references, TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(references);
+        using var expiry = Deadline.Start(timeout, cancellationToken);
+        var list = references as IReadOnlyList<ObjectRef<T>> ?? references.ToList();
+        var values = new T[list.Count];
+        for (var i = 0; i < values.Length; i++)
+        {
+            try
+            {
+                values[i] = await list[i].GetAsync(expiry.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (expiry.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            {
+                throw new GetTimeoutException(list[i].Id, timeout);
+            }
+        }
+
+        return values;
+    }
+
     /// <summary>Waits for every ref and returns the values in order; throws the first failure (in input order).</summary>
     public async Task<T[]> GetAllAsync<T>(IEnumerable<ObjectRef<T>> references, CancellationToken cancellationToken = default)
     {
@@ -83,14 +116,22 @@ public sealed partial class GranaryClient
 
     /// <summary>
     /// Ray's wait: returns once <paramref name="numReturns"/> refs are ready (finished or failed) or the timeout
-    /// passes. Ready holds at most numReturns refs, notReady the rest; both keep input order. Nothing is fetched.
+    /// passes. Ready holds at most numReturns refs, notReady the rest; both keep input order. With
+    /// <paramref name="fetchLocal"/> (the default, as in Ray) a value stored on a node counts as ready only once
+    /// a copy of it is here, so getting it right after moves no bytes; false counts it ready as soon as it
+    /// exists. An empty list returns two empty lists.
     /// </summary>
     public async Task<(IReadOnlyList<TRef> Ready, IReadOnlyList<TRef> NotReady)> WaitAsync<TRef>(
-        IEnumerable<TRef> references, int numReturns = 1, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+        IEnumerable<TRef> references, int numReturns = 1, TimeSpan? timeout = null, bool fetchLocal = true, CancellationToken cancellationToken = default)
         where TRef : ObjectRef
     {
         ArgumentNullException.ThrowIfNull(references);
         var list = references.ToList();
+        if (list.Count == 0)
+        {
+            return ([], []);
+        }
+
         if (list.Select(r => r.Id).Distinct(StringComparer.Ordinal).Count() != list.Count)
         {
             throw new ArgumentException("WaitAsync needs distinct refs; the list holds the same ref twice.", nameof(references));
@@ -112,8 +153,9 @@ public sealed partial class GranaryClient
             expiry.CancelAfter(limit);
         }
 
-        var pending = list.Where(r => !r.Entry.IsCompleted).Select(r => r.Entry.Completion).ToList();
-        while (list.Count(r => r.Entry.IsCompleted) < numReturns && pending.Count > 0)
+        bool Ready(ObjectRef r) => fetchLocal ? r.Entry.IsLocal : r.Entry.IsCompleted;
+        var pending = list.Where(r => !Ready(r)).Select(r => fetchLocal ? r.Entry.ReadyHereAsync(expiry.Token) : r.Entry.Completion).ToList();
+        while (list.Count(Ready) < numReturns && pending.Count > 0)
         {
             try
             {
@@ -130,7 +172,7 @@ public sealed partial class GranaryClient
         var notReady = new List<TRef>();
         foreach (var reference in list)
         {
-            (reference.Entry.IsCompleted && ready.Count < numReturns ? ready : notReady).Add(reference);
+            (Ready(reference) && ready.Count < numReturns ? ready : notReady).Add(reference);
         }
 
         return (ready, notReady);

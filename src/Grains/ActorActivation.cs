@@ -6,8 +6,8 @@ namespace Granary.Grains;
 
 /// <summary>
 /// One live actor: the user's instance behind its <see cref="ActorGrain"/>. Calls queue in a mailbox and
-/// run in arrival order, one at a time unless the actor allows more (async methods then interleave at
-/// their awaits).
+/// run in arrival order, one at a time unless the actor allows more: then async methods interleave at
+/// their awaits and synchronous ones run at once on threads of their own, up to MaxConcurrency together.
 /// Lifecycle: Alive → (Deactivate: killed, owner gone, silo stopping) → Dead; calls after death fail with ActorDied.
 /// Thread-safe.
 /// </summary>
@@ -90,7 +90,22 @@ internal sealed class ActorActivation
                 else
                 {
                     await _slots.WaitAsync().ConfigureAwait(false);
-                    _ = RunAndFreeSlotAsync(call.Spec, call.Reply);
+                    if (IsSynchronous(call.Spec))
+                    {
+                        // Ray's threaded actors: a blocking method holds a thread of its own, so up to
+                        // MaxConcurrency of them run at once (inline, the first would hold the mailbox). A
+                        // dedicated thread, not the pool's, which adds threads only slowly under blocking.
+                        var (spec, reply) = (call.Spec, call.Reply);
+                        _ = Task.Factory.StartNew(
+                            () => RunAndFreeSlotAsync(spec, reply),
+                            CancellationToken.None,
+                            TaskCreationOptions.LongRunning | TaskCreationOptions.DenyChildAttach,
+                            TaskScheduler.Default);
+                    }
+                    else
+                    {
+                        _ = RunAndFreeSlotAsync(call.Spec, call.Reply);
+                    }
                 }
             }
         }
@@ -104,6 +119,19 @@ internal sealed class ActorActivation
         await DisposeInstanceAsync().ConfigureAwait(false);
         _silo.ActorFinished(this);
         _finished.TrySetResult();
+    }
+
+    /// <summary>Whether the call's method blocks its thread; one that cannot be resolved fails in <see cref="RunCallAsync"/> either way.</summary>
+    private bool IsSynchronous(TaskSpec spec)
+    {
+        try
+        {
+            return Code.Resolve(spec.Method).Result.Synchronous;
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            return false;
+        }
     }
 
     private async Task RunAndFreeSlotAsync(TaskSpec spec, TaskCompletionSource<TaskReply> reply)

@@ -60,6 +60,27 @@ public sealed class ActorTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task MaxConcurrency_runs_blocking_calls_at_once_on_threads()
+    {
+        // Ray's threaded actors: three calls that block until three run together all see three.
+        var overlap = await Client.CreateActorAsync(() => new Overlap(), new ActorOptions { MaxConcurrency = 3 }).WithTimeout();
+        var calls = Enumerable.Range(0, 3).Select(_ => overlap.Call(o => o.BlockTogether(3, 20_000))).ToList();
+        var peaks = await Client.GetAllAsync(calls).WithTimeout();
+        Assert.Equal(new[] { 3, 3, 3 }, peaks);
+    }
+
+    [Fact]
+    public async Task Without_MaxConcurrency_blocking_calls_run_one_at_a_time()
+    {
+        var overlap = await Client.CreateActorAsync(() => new Overlap()).WithTimeout();
+        var calls = Enumerable.Range(0, 2).Select(_ => overlap.Call(o => o.BlockTogether(2, 1_000))).ToList();
+
+        // Each gives up waiting for a partner after its bound: one ran at a time.
+        var peaks = await Client.GetAllAsync(calls).WithTimeout();
+        Assert.Equal(new[] { 1, 1 }, peaks);
+    }
+
+    [Fact]
     public async Task Constructor_arguments_can_be_refs()
     {
         var start = Client.Remote(() => TestJobs.Square(3));

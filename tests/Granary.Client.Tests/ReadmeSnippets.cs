@@ -47,6 +47,23 @@ public static class Snippets
         Check.That(await count == 3, "CountAsync");
     }
 
+    public static async Task GetWithTimeoutAsync(GranaryClient cluster)
+    {
+        var square = cluster.Remote(() => MathJobs.Square(7));
+        var refs = cluster.Map(Enumerable.Range(0, 3), x => MathJobs.Square(x));
+        try
+        {
+            int value = await square.GetAsync(TimeSpan.FromSeconds(5));
+            int[] values = await cluster.GetAllAsync(refs, TimeSpan.FromSeconds(5)); // one limit for all of them
+        }
+        catch (GetTimeoutException late)
+        {
+            Console.WriteLine($"{late.ObjectId} not ready after {late.Timeout}"); // the task goes on; get it again later
+        }
+
+        Check.That(await square.GetAsync(TimeSpan.FromSeconds(5)) == 49, "a get with a timeout returns the value");
+    }
+
     public static async Task WaitAsync(GranaryClient cluster)
     {
         var refs = cluster.Map(Enumerable.Range(0, 5), x => MathJobs.Square(x));

@@ -46,6 +46,30 @@ public sealed class Overlap
     }
 
     /// <summary>
+    /// The blocking twin of <see cref="WorkTogether"/>: holds its thread (no await) until <paramref name="parties"/>
+    /// calls have been running at once, bounded; returns the peak it saw.
+    /// </summary>
+    public int BlockTogether(int parties, int boundMillis)
+    {
+        Interlocked.Increment(ref _running);
+        InterlockedMax(ref _peak, Volatile.Read(ref _running));
+        try
+        {
+            var until = Environment.TickCount64 + boundMillis;
+            while (Volatile.Read(ref _peak) < parties && Environment.TickCount64 < until)
+            {
+                Thread.Sleep(5);
+            }
+
+            return Volatile.Read(ref _peak);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _running);
+        }
+    }
+
+    /// <summary>
     /// Runs until <paramref name="parties"/> calls have been running at once (bounded), so the peak is reached by
     /// the calls themselves instead of by how long a delay happens to be.
     /// </summary>

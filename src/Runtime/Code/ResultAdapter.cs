@@ -11,6 +11,9 @@ internal abstract class ResultAdapter
 
     public abstract ValueTask<object?> AwaitAsync(object? returned);
 
+    /// <summary>True when the method returns its value (or nothing) directly: it holds its thread until it is done.</summary>
+    public bool Synchronous => this is Immediate;
+
     public static ResultAdapter For(Type returnType)
     {
         if (returnType == typeof(void))

@@ -13,6 +13,23 @@ public sealed class ObjectRef<T> : ObjectRef
     /// <summary>Fetches the value (from wherever it lives) and deserializes it.</summary>
     public ValueTask<T> GetAsync(CancellationToken cancellationToken = default) => Entry.GetAsync<T>(cancellationToken);
 
+    /// <summary>
+    /// Fetches the value, waiting at most <paramref name="timeout"/> for it (Ray's <c>ray.get(ref, timeout=...)</c>);
+    /// throws <see cref="GetTimeoutException"/> when it runs out. <see cref="System.Threading.Timeout.InfiniteTimeSpan"/> waits without limit.
+    /// </summary>
+    public async ValueTask<T> GetAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        using var expiry = Deadline.Start(timeout, cancellationToken);
+        try
+        {
+            return await Entry.GetAsync<T>(expiry.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (expiry.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            throw new GetTimeoutException(Id, timeout);
+        }
+    }
+
     public new ValueTaskAwaiter<T> GetAwaiter() => GetAsync().GetAwaiter();
 
     public override async ValueTask<object?> GetBoxedAsync(CancellationToken cancellationToken = default) =>

@@ -12,6 +12,9 @@ internal sealed class ObjectEntry
 {
     private readonly TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _completed;
+
+    // A copy of a remotely stored value pulled here by a wait with fetchLocal; gets read it instead of the node.
+    private Value? _local;
     private int _handedOver;
 
     /// <param name="id">The object's id, unique in the cluster.</param>
@@ -176,15 +179,44 @@ internal sealed class ObjectEntry
     public async ValueTask<Value> GetValueAsync(CancellationToken cancellationToken)
     {
         await WaitAsync(cancellationToken).ConfigureAwait(false);
-        return Inline ?? await Owner.FetchAsync(Location!, cancellationToken).ConfigureAwait(false);
+        return Inline ?? Volatile.Read(ref _local) ?? await Owner.FetchAsync(Location!, cancellationToken).ConfigureAwait(false);
     }
 
     private async ValueTask<T> GetSlowAsync<T>(CancellationToken cancellationToken)
     {
         await WaitAsync(cancellationToken).ConfigureAwait(false);
-        return Inline is { } inline
+        return (Inline ?? Volatile.Read(ref _local)) is { } inline
             ? Owner.Serializer.Deserialize<T>(inline)
             : (T)(await Owner.FetchObjectAsync(Location!, typeof(T), cancellationToken).ConfigureAwait(false))!;
+    }
+
+    /// <summary>True once the value is known and, when it lives on a node, a copy of it is here too.</summary>
+    public bool IsLocal => IsCompleted && (Error is not null || Inline is not null || Volatile.Read(ref _local) is not null);
+
+    /// <summary>
+    /// Completes when the value is known and, when it lives on a node, a copy has been pulled here (Ray's
+    /// <c>fetch_local</c>), so a get right after takes no transfer. A failed pull still counts as done: the
+    /// get that follows reports the failure.
+    /// </summary>
+    public Task ReadyHereAsync(CancellationToken cancellationToken) =>
+        IsLocal ? Task.CompletedTask : PullAsync(cancellationToken);
+
+    private async Task PullAsync(CancellationToken cancellationToken)
+    {
+        await _done.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        if (Error is not null || Inline is not null || Location is not { } location || Volatile.Read(ref _local) is not null)
+        {
+            return;
+        }
+
+        try
+        {
+            Volatile.Write(ref _local, await Owner.FetchAsync(location, cancellationToken).ConfigureAwait(false));
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            // Ready all the same, as in Ray: the get that follows fetches again and reports what went wrong.
+        }
     }
 
     private static long PressureOf(ObjectLocation location) => Math.Max(1, location.Size);
