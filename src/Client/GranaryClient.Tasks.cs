@@ -103,7 +103,10 @@ public sealed partial class GranaryClient
     private ObjectEntry SubmitParsed(ParsedCall call, object?[] parameterValues, RemoteOptions options, (string Key, ResourceRequest Request) shape, ObjectEntry? orderAfter)
     {
         var taskId = NewId("t-");
-        var spec = new TaskSpec { TaskId = taskId, JobId = JobId, Method = call.Reference, Name = options.Name ?? string.Empty, ProcessIsolation = options.Isolation == Isolation.Process };
+        // CUDA_VISIBLE_DEVICES belongs to a process, so a task with GPUs runs in a worker process started with
+        // exactly its devices, whatever its isolation: every GPU task sees its own GPUs there (Ray's promise).
+        var isolated = options.Isolation == Isolation.Process || options.Gpus > 0;
+        var spec = new TaskSpec { TaskId = taskId, JobId = JobId, Method = call.Reference, Name = options.Name ?? string.Empty, ProcessIsolation = isolated };
         var dependencies = ArgumentBuilder.Build(call, parameterValues, spec.Args, _objects.Serializer, out var borrowed);
         var (codeReady, version) = _code.Ensure(call.Method);
         spec.ManifestVersion = version;

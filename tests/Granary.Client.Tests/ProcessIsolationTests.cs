@@ -35,6 +35,21 @@ public sealed class ProcessIsolationTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_gpu_task_sees_its_gpus_in_CUDA_VISIBLE_DEVICES_whatever_its_isolation()
+    {
+        foreach (var isolation in new[] { Isolation.InProcess, Isolation.Process })
+        {
+            var info = await _client.Remote(() => ProcessJobs.Describe(), new RemoteOptions { Gpus = 1, Isolation = isolation, MaxRetries = 0 }).WithTimeout();
+            Assert.NotEqual(Environment.ProcessId, info.Pid);
+            Assert.Equal(info.GpuIds, info.CudaVisibleDevices);
+        }
+
+        // A task without GPUs still runs in the silo's process (here, the test's).
+        var cpu = await _client.Remote(() => ProcessJobs.Describe(), new RemoteOptions { MaxRetries = 0 }).WithTimeout();
+        Assert.Equal(Environment.ProcessId, cpu.Pid);
+    }
+
+    [Fact]
     public async Task A_worker_that_exits_fails_only_its_task_and_is_replaced()
     {
         var before = await _client.Remote(() => ProcessJobs.Describe(), Isolated).WithTimeout();

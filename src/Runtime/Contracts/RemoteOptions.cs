@@ -12,7 +12,10 @@ public sealed class RemoteOptions : ResourceOptions
     /// <summary>A name shown in logs and errors instead of the method's name.</summary>
     public string? Name { get; set; }
 
-    /// <summary>Run in the silo process (default) or in a worker process with its own CUDA_VISIBLE_DEVICES.</summary>
+    /// <summary>
+    /// Run in the silo process (default) or in a worker process with its own CUDA_VISIBLE_DEVICES. A task that
+    /// asks for GPUs always runs in a worker process, so that variable names exactly its GPUs.
+    /// </summary>
     public Isolation Isolation { get; set; }
 
     internal static readonly RemoteOptions Default = new();
