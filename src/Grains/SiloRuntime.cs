@@ -56,7 +56,11 @@ internal sealed partial class SiloRuntime : IExecutionHost, IAsyncDisposable
         Store = new ObjectStore(
             options.ObjectStoreCapacityBytes ?? (long)(GC.GetGCMemoryInfo().TotalAvailableMemoryBytes * 0.3),
             options.SpillDirectory ?? Path.Combine(Path.GetTempPath(), "granary-spill-" + NodeId));
+        MemoryReturner = new MemoryReturner(() => Store.FreedBytes, TimeSpan.FromSeconds(1));
     }
+
+    /// <summary>Returns the pages of freed large objects to the OS (see <see cref="Grains.MemoryReturner"/>).</summary>
+    public MemoryReturner MemoryReturner { get; }
 
     /// <summary>Worker processes for tasks that ask for process isolation.</summary>
     public Workers.WorkerPool Workers { get; }
@@ -442,6 +446,7 @@ internal sealed partial class SiloRuntime : IExecutionHost, IAsyncDisposable
         }
 
         await Workers.DisposeAsync().ConfigureAwait(false);
+        MemoryReturner.Dispose();
         Store.Dispose();
         await _heartbeats.ConfigureAwait(false);
         await _membership.ConfigureAwait(false);

@@ -18,6 +18,7 @@ internal sealed class ObjectStore : IDisposable
     private readonly LinkedList<string> _recency = new();
     private long _memoryBytes;
     private long _spilledBytes;
+    private long _freedBytes;
 
     public ObjectStore(long capacityBytes = long.MaxValue, string? spillDirectory = null)
     {
@@ -45,6 +46,9 @@ internal sealed class ObjectStore : IDisposable
 
     /// <summary>Bytes currently spilled to disk.</summary>
     public long SpilledBytes => Interlocked.Read(ref _spilledBytes);
+
+    /// <summary>Bytes of values freed from memory so far (not spills): what a returner of memory watches.</summary>
+    public long FreedBytes => Interlocked.Read(ref _freedBytes);
 
     public void Put(string objectId, string jobId, Value value) => Put(objectId, jobId, ValueBytes.From(value));
 
@@ -132,6 +136,7 @@ internal sealed class ObjectStore : IDisposable
         {
             if (_objects.Remove(objectId, out var entry))
             {
+                Interlocked.Add(ref _freedBytes, entry.Value?.Length ?? 0);
                 Evict(entry);
                 DeleteSpill(entry);
             }
