@@ -1,3 +1,4 @@
+using Granary.Runtime.Objects;
 using Granary.Runtime.Serialization;
 using Granary.Runtime.Wire;
 
@@ -21,6 +22,9 @@ internal interface IExecutionHost
 
     /// <summary>Turns a result into a reply: inline, or kept in a store and named by location.</summary>
     TaskReply Completed(TaskSpec spec, Value value);
+
+    /// <summary>The same for a result held as segments (a raw array, which may pass 2 GiB): always stored, named by location.</summary>
+    TaskReply Completed(TaskSpec spec, ValueBytes value);
 
     /// <summary>Stores a value a task put (in this silo's store, or the worker's silo's) and says where it is.</summary>
     ObjectLocation StoreObject(string objectId, string jobId, Value value);

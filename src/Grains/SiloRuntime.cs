@@ -388,6 +388,16 @@ internal sealed partial class SiloRuntime : IExecutionHost, IAsyncDisposable
         };
     }
 
+    public TaskReply Completed(TaskSpec spec, ValueBytes value)
+    {
+        Store.Put(spec.TaskId, spec.JobId, value);
+        return new TaskReply
+        {
+            NodeId = NodeId,
+            Location = new ObjectLocation { ObjectId = spec.TaskId, NodeId = NodeId, Address = Address, Size = value.Length },
+        };
+    }
+
     public int InlineThresholdBytes => Options.InlineThresholdBytes;
 
     public ObjectLocation StoreObject(string objectId, string jobId, Value value)

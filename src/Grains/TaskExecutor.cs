@@ -42,8 +42,20 @@ internal sealed class TaskExecutor(IExecutionHost silo)
             }
 
             TaskContext.Current = null;
-            var value = code.Serializer.Serialize(result, method.Result.ValueType == typeof(void) ? typeof(object) : method.Result.ValueType, out var contained);
-            var reply = silo.Completed(spec, value);
+            var declared = method.Result.ValueType == typeof(void) ? typeof(object) : method.Result.ValueType;
+            ContainedRefs? contained = null;
+            TaskReply reply;
+            if (result is not null && RawArrayCodec.IsRaw(result.GetType()) && RawArrayCodec.ByteLength(result, result.GetType()) > silo.InlineThresholdBytes)
+            {
+                // A large raw array is stored as segments, which are not bound to one byte array or one
+                // message, so a result over 2 GiB works as a Put of one does. It holds no refs.
+                reply = silo.Completed(spec, code.Serializer.SerializeBytes(result, declared));
+            }
+            else
+            {
+                reply = silo.Completed(spec, code.Serializer.Serialize(result, declared, out contained));
+            }
+
             if (contained is not null && code.Objects is { } objects)
             {
                 // The caller keeps these alive with the result, and takes over the ones this task put.

@@ -58,6 +58,18 @@ public static class TestJobs
 
     public static int[] Range(int count) => Enumerable.Range(0, count).ToArray();
 
+    /// <summary>0, 1, 2, ... without LINQ's per-element cost, for arrays of billions of bytes.</summary>
+    public static int[] Ramp(int count)
+    {
+        var values = GC.AllocateUninitializedArray<int>(count);
+        for (var i = 0; i < values.Length; i++)
+        {
+            values[i] = i;
+        }
+
+        return values;
+    }
+
     public static long SumInts(int[] values) => values.Sum(v => (long)v);
 
     public static double SumDoubles(double[] values) => values.Sum();

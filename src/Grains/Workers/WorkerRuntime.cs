@@ -79,6 +79,17 @@ internal sealed class WorkerRuntime : IExecutionHost, IWorkerObserver
 
     public TaskReply Completed(TaskSpec spec, Value value) => new() { Value = value, NodeId = NodeId };
 
+    /// <summary>A large raw array goes to the silo's store in chunks straight from its segments (it may pass 2 GiB); the reply names it.</summary>
+    public TaskReply Completed(TaskSpec spec, ValueBytes value)
+    {
+        ObjectTransfer.PutAsync(Silo, spec.TaskId, spec.JobId, value, GranaryDefaults.ObjectChunkBytes, CancellationToken.None).GetAwaiter().GetResult();
+        return new TaskReply
+        {
+            NodeId = NodeId,
+            Location = new ObjectLocation { ObjectId = spec.TaskId, NodeId = NodeId, Address = _siloAddress, Size = value.Length },
+        };
+    }
+
     // The worker is not told its silo's setting for puts; the default matches what silos use unless configured.
     public int InlineThresholdBytes { get; } = GranaryDefaults.InlineThresholdBytes;
 

@@ -99,6 +99,12 @@ internal sealed class ValueSerializer
             var bytes = _resolver.Codec(type).Serialize(value, _options);
             return new Value { Format = ValueFormat.MessagePack, Data = UnsafeByteOperations.UnsafeWrap(bytes) };
         }
+        catch (OverflowException ex)
+        {
+            // Past 2 GiB of bytes: the size, not the type, is the problem, so the fix is about the size.
+            throw new ValueSerializationException(type,
+                $"A value of type '{type.FullName}' is too large to serialize in one piece (over 2 GiB). Values that large travel only as primitive arrays (int[], double[], ...): return or Put one, or split the value into several refs.", ex);
+        }
         catch (Exception ex) when (ex is not ValueSerializationException)
         {
             throw new ValueSerializationException(type,
