@@ -24,8 +24,8 @@ public sealed class EnqueueTests(ClusterFixture fixture)
     {
         var failed = Client.Enqueue(() => TestJobs.Fail("first"));
         var next = Client.Enqueue(() => TestJobs.Fail("second"));
-        var first = await Assert.ThrowsAsync<RemoteTaskException>(async () => await failed.WithTimeout());
-        var second = await Assert.ThrowsAsync<RemoteTaskException>(async () => await next.WithTimeout());
+        var first = (await Assert.ThrowsAsync<InvalidOperationException>(async () => await failed.WithTimeout())).Remote();
+        var second = (await Assert.ThrowsAsync<InvalidOperationException>(async () => await next.WithTimeout())).Remote();
         Assert.Equal("first", first.RemoteMessage);
         Assert.Equal("second", second.RemoteMessage);
     }

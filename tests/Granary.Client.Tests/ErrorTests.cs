@@ -9,7 +9,7 @@ public sealed class ErrorTests(ClusterFixture fixture)
     public async Task A_remote_exception_carries_type_message_stack_and_node()
     {
         var failing = Client.Remote(() => TestJobs.Fail("bad input"));
-        var error = await Assert.ThrowsAsync<RemoteTaskException>(async () => await failing.WithTimeout());
+        var error = (await Assert.ThrowsAsync<InvalidOperationException>(async () => await failing.WithTimeout())).Remote();
         Assert.Equal(typeof(InvalidOperationException).FullName, error.RemoteType);
         Assert.Equal("bad input", error.RemoteMessage);
         Assert.Contains(nameof(TestJobs.Fail), error.RemoteStackTrace);
@@ -18,12 +18,39 @@ public sealed class ErrorTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task A_remote_exception_is_caught_as_its_own_type_when_the_caller_can_load_it()
+    {
+        var failing = Client.Remote(() => TestJobs.ThrowQuota("over quota"));
+        var error = await Assert.ThrowsAsync<QuotaExceededError>(async () => await failing.WithTimeout());
+        Assert.Equal("over quota", error.Message);
+        Assert.Contains(nameof(TestJobs.ThrowQuota), error.StackTrace);
+
+        // Where and what ran: on the RemoteTaskException inside.
+        var remote = Assert.IsType<RemoteTaskException>(error.InnerException);
+        Assert.Equal(typeof(QuotaExceededError).FullName, remote.RemoteType);
+        Assert.Contains(nameof(TestJobs.ThrowQuota), remote.RemoteStackTrace);
+        Assert.Contains(remote.NodeId, fixture.Cluster.Silos.Skip(1).Select(s => s.NodeId));
+        Assert.Equal("TestJobs.ThrowQuota", remote.TaskName);
+
+        // A BCL exception comes back as itself too.
+        await Assert.ThrowsAsync<InvalidOperationException>(async () => await Client.Remote(() => TestJobs.Fail("plain")).WithTimeout());
+    }
+
+    [Fact]
+    public async Task A_remote_exception_that_cannot_be_rebuilt_stays_a_RemoteTaskException()
+    {
+        var error = await Assert.ThrowsAsync<RemoteTaskException>(async () => await Client.Remote(() => TestJobs.ThrowOpaque()).WithTimeout());
+        Assert.Equal(typeof(OpaqueError).FullName, error.RemoteType);
+        Assert.Equal("opaque failure", error.RemoteMessage);
+    }
+
+    [Fact]
     public async Task Every_get_of_a_failed_ref_rethrows()
     {
         var failing = Client.Remote(() => TestJobs.Fail("again"));
-        await Assert.ThrowsAsync<RemoteTaskException>(async () => await failing.WithTimeout());
-        await Assert.ThrowsAsync<RemoteTaskException>(async () => await Client.GetAsync(failing).WithTimeout());
-        await Assert.ThrowsAsync<RemoteTaskException>(() => failing.WaitAsync()).WithTimeout();
+        await Assert.ThrowsAsync<InvalidOperationException>(async () => await failing.WithTimeout());
+        await Assert.ThrowsAsync<InvalidOperationException>(async () => await Client.GetAsync(failing).WithTimeout());
+        await Assert.ThrowsAsync<InvalidOperationException>(() => failing.WaitAsync()).WithTimeout();
     }
 
     [Fact]
@@ -34,8 +61,9 @@ public sealed class ErrorTests(ClusterFixture fixture)
         var next = Client.Remote(() => TestJobs.Add(dependent, 1));
         var error = await Assert.ThrowsAsync<RemoteTaskException>(async () => await next.WithTimeout());
         var cause = Assert.IsType<RemoteTaskException>(error.InnerException);
-        var root = Assert.IsType<RemoteTaskException>(cause.InnerException);
-        Assert.Equal("root cause", root.RemoteMessage);
+        // The root is the exception the first task threw, as its own type.
+        var root = Assert.IsType<InvalidOperationException>(cause.InnerException);
+        Assert.Equal("root cause", root.Remote().RemoteMessage);
         Assert.Equal(typeof(InvalidOperationException).FullName, error.RemoteType);
         Assert.Contains("root cause", error.Message);
     }

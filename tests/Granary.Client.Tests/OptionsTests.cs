@@ -45,7 +45,7 @@ public sealed class OptionsTests(ClusterFixture fixture)
         Assert.Equal(7, await retried.WithTimeout());
 
         var notRetried = Client.Remote(() => TestJobs.FailOnFirstAttempt(7), new RemoteOptions { MaxRetries = 3 });
-        var error = await Assert.ThrowsAsync<RemoteTaskException>(async () => await notRetried.WithTimeout());
+        var error = (await Assert.ThrowsAsync<TimeoutException>(async () => await notRetried.WithTimeout())).Remote();
         Assert.Equal(typeof(TimeoutException).FullName, error.RemoteType);
     }
 
@@ -55,7 +55,7 @@ public sealed class OptionsTests(ClusterFixture fixture)
         using var ledger = new ExecutionLedger();
         var folder = ledger.Folder;
         var failing = Client.Remote(() => TestJobs.RecordThenFail(folder), new RemoteOptions { MaxRetries = 2, RetryExceptions = true });
-        var error = await Assert.ThrowsAsync<RemoteTaskException>(() => failing.WithTimeout());
+        var error = (await Assert.ThrowsAsync<InvalidOperationException>(() => failing.WithTimeout())).Remote();
         Assert.Equal(typeof(InvalidOperationException).FullName, error.RemoteType);
         Assert.Equal([0, 1, 2], ledger.Executions().Select(r => r.Attempt).Order());
     }
@@ -64,7 +64,7 @@ public sealed class OptionsTests(ClusterFixture fixture)
     public async Task The_call_name_appears_in_errors()
     {
         var named = Client.Remote(() => TestJobs.Fail("oops"), new RemoteOptions { Name = "nightly-report" });
-        var error = await Assert.ThrowsAsync<RemoteTaskException>(async () => await named.WithTimeout());
+        var error = (await Assert.ThrowsAsync<InvalidOperationException>(async () => await named.WithTimeout())).Remote();
         Assert.Equal("nightly-report", error.TaskName);
         Assert.Contains("nightly-report", error.Message);
     }

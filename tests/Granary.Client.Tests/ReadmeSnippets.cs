@@ -201,15 +201,20 @@ public static class Snippets
         {
             await cluster.Remote(() => Jobs.Parse("bad input"));
         }
+        catch (FormatException e) when (e.InnerException is RemoteTaskException remote)
+        {
+            Console.WriteLine($"{remote.RemoteType}: {remote.RemoteMessage} (on {remote.NodeId}, in {remote.TaskName})");
+            Console.WriteLine(e.StackTrace); // the remote stack, then the local one
+        }
         catch (RemoteTaskException e)
         {
             Console.WriteLine($"{e.RemoteType}: {e.RemoteMessage} (on {e.NodeId}, in {e.TaskName})");
             Console.WriteLine(e.RemoteStackTrace);
         }
 
-        // Any other exception would have left the block; this one is the RemoteTaskException it caught.
+        // Any other exception would have left the block; this one is the FormatException it caught.
         var failure = await cluster.Remote(() => Jobs.Parse("bad input")).WaitAsync().ContinueWith(t => t.Exception?.InnerException, TaskScheduler.Default);
-        Check.That(failure is RemoteTaskException { RemoteType: "System.FormatException" }, "a FormatException on the silo");
+        Check.That(failure is FormatException { InnerException: RemoteTaskException { RemoteType: "System.FormatException" } }, "a FormatException on the silo");
     }
 
     public static async Task SerializersAsync()

@@ -46,6 +46,10 @@ public static class TestJobs
 
     public static int Fail(string message) => throw new InvalidOperationException(message);
 
+    public static int ThrowQuota(string message) => throw new QuotaExceededError(message);
+
+    public static int ThrowOpaque() => throw new OpaqueError();
+
     /// <summary>Records the attempt (see <see cref="ExecutionLedger"/>), then throws: every attempt fails.</summary>
     public static int RecordThenFail(string ledger)
     {
@@ -208,4 +212,28 @@ public static class PlacementJobs
 public sealed class SpreadActor
 {
     public string Node() => TaskContext.Current!.NodeId;
+}
+
+/// <summary>A user's own exception with the usual constructors: callers can catch it as itself.</summary>
+public sealed class QuotaExceededError : Exception
+{
+    public QuotaExceededError()
+    {
+    }
+
+    public QuotaExceededError(string message) : base(message)
+    {
+    }
+
+    public QuotaExceededError(string message, Exception innerException) : base(message, innerException)
+    {
+    }
+}
+
+/// <summary>An exception Granary cannot rebuild (no message-and-inner constructor): it stays a RemoteTaskException.</summary>
+public sealed class OpaqueError : Exception
+{
+    public OpaqueError() : base("opaque failure")
+    {
+    }
 }

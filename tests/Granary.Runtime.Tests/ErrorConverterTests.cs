@@ -19,11 +19,33 @@ public sealed class ErrorConverterTests
         }
 
         var info = ErrorConverter.FromException(thrown, "node-1", "Jobs.Run");
-        var back = Assert.IsType<RemoteTaskException>(ErrorConverter.ToException(info));
+        var typed = Assert.IsType<InvalidOperationException>(ErrorConverter.ToException(info));
+        Assert.Equal("nope", typed.Message);
+        var back = Assert.IsType<RemoteTaskException>(typed.InnerException);
         Assert.Equal(typeof(InvalidOperationException).FullName, back.RemoteType);
         Assert.Equal("nope", back.RemoteMessage);
         Assert.Equal("node-1", back.NodeId);
         Assert.Contains(nameof(A_user_exception_keeps_type_message_stack_and_node), back.RemoteStackTrace);
+    }
+
+    [Fact]
+    public void A_type_this_process_cannot_load_comes_back_as_a_RemoteTaskException()
+    {
+        var info = new ErrorInfo { Kind = ErrorKind.User, Type = "Their.Error", AssemblyQualifiedType = "Their.Error, TheirAssembly, Version=1.0.0.0", Message = "far away" };
+        var back = Assert.IsType<RemoteTaskException>(ErrorConverter.ToException(info));
+        Assert.Equal("Their.Error", back.RemoteType);
+        Assert.Equal("far away", back.RemoteMessage);
+    }
+
+    [Fact]
+    public void A_rebuilt_exception_passes_on_with_its_first_node_and_stack()
+    {
+        var info = new ErrorInfo { Kind = ErrorKind.User, Type = typeof(FormatException).FullName, AssemblyQualifiedType = typeof(FormatException).AssemblyQualifiedName, Message = "bad", StackTrace = "at Far.Away()", NodeId = "node-1", TaskName = "Jobs.Parse" };
+        var again = ErrorConverter.FromException(ErrorConverter.ToException(info), "node-2", "Jobs.Next");
+        Assert.Equal("node-1", again.NodeId);
+        Assert.Equal("Jobs.Parse", again.TaskName);
+        Assert.Equal("at Far.Away()", again.StackTrace);
+        Assert.Equal(info.AssemblyQualifiedType, again.AssemblyQualifiedType);
     }
 
     [Fact]

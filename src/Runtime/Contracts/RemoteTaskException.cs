@@ -29,6 +29,9 @@ public sealed class RemoteTaskException : GranaryException
 
     public string TaskName { get; }
 
+    /// <summary>The thrown type's assembly-qualified name, kept so the failure passes on with it.</summary>
+    internal string RemoteAssemblyQualifiedType { get; init; } = string.Empty;
+
     public override string? StackTrace => RemoteStackTrace + Environment.NewLine + "--- end of remote stack trace ---" + Environment.NewLine + base.StackTrace;
 
     private static string FormatMessage(string type, string message, string node, string task) =>

@@ -1,3 +1,5 @@
+using System.Reflection;
+using System.Runtime.ExceptionServices;
 using Granary.Runtime.Wire;
 
 namespace Granary.Runtime.Serialization;
@@ -13,10 +15,16 @@ internal static class ErrorConverter
             exception = inner;
         }
 
+        // A remote failure rebuilt as its own type passes on as it came, with its first node and stack.
+        if (exception.Data[RebuiltKey] is true && exception.InnerException is RemoteTaskException remoteOrigin)
+        {
+            exception = remoteOrigin;
+        }
+
         var info = exception switch
         {
             ErrorInfoException wrapped => wrapped.Info.Clone(),
-            RemoteTaskException remote => new ErrorInfo { Kind = ErrorKind.User, Type = remote.RemoteType, Message = remote.RemoteMessage, StackTrace = remote.RemoteStackTrace, NodeId = remote.NodeId, TaskName = remote.TaskName },
+            RemoteTaskException remote => new ErrorInfo { Kind = ErrorKind.User, Type = remote.RemoteType, AssemblyQualifiedType = remote.RemoteAssemblyQualifiedType, Message = remote.RemoteMessage, StackTrace = remote.RemoteStackTrace, NodeId = remote.NodeId, TaskName = remote.TaskName },
             CodeLoadException => new ErrorInfo { Kind = ErrorKind.CodeLoad },
             ValueSerializationException => new ErrorInfo { Kind = ErrorKind.Serialization },
             ActorDiedException => new ErrorInfo { Kind = ErrorKind.ActorDied },
@@ -33,6 +41,7 @@ internal static class ErrorConverter
         if (exception is not RemoteTaskException and not ErrorInfoException)
         {
             info.Type = exception.GetType().FullName ?? exception.GetType().Name;
+            info.AssemblyQualifiedType = exception.GetType().AssemblyQualifiedName ?? string.Empty;
             info.Message = exception.Message;
             info.StackTrace = exception.StackTrace ?? string.Empty;
             info.NodeId = nodeId;
@@ -58,7 +67,7 @@ internal static class ErrorConverter
         var cause = info.Cause is null ? null : ToException(info.Cause);
         return info.Kind switch
         {
-            ErrorKind.User => new RemoteTaskException(info.Type, info.Message, info.StackTrace, info.NodeId, info.TaskName, cause),
+            ErrorKind.User => Typed(info) ?? new RemoteTaskException(info.Type, info.Message, info.StackTrace, info.NodeId, info.TaskName, cause) { RemoteAssemblyQualifiedType = info.AssemblyQualifiedType },
             ErrorKind.CodeLoad => new CodeLoadException(info.Message, cause),
             ErrorKind.Serialization => new ValueSerializationException(typeof(object), info.Message, cause),
             ErrorKind.ActorDied => new ActorDiedException(string.Empty, info.Message, cause),
@@ -71,6 +80,45 @@ internal static class ErrorConverter
             _ => new GranaryException(info.Message, cause),
         };
     }
+
+    /// <summary>
+    /// The user's exception as its own type, when this process can load that type and build one with its
+    /// (message, inner exception) constructor, so <c>catch (MyError)</c> works as in Ray. The inner exception
+    /// is the <see cref="RemoteTaskException"/> with the node, task name and remote stack; the remote stack also
+    /// shows in the exception's own stack trace. Null when the type is unknown here, is not a user exception,
+    /// has no such constructor or its constructor throws, or the failure came from a failed argument (a cause
+    /// chain stays a RemoteTaskException).
+    /// </summary>
+    private static Exception? Typed(ErrorInfo info)
+    {
+        if (info.Cause is not null || info.AssemblyQualifiedType.Length == 0)
+        {
+            return null;
+        }
+
+        try
+        {
+            var type = Type.GetType(info.AssemblyQualifiedType, throwOnError: false);
+            if (type is null || type.IsAbstract || !typeof(Exception).IsAssignableFrom(type) || typeof(GranaryException).IsAssignableFrom(type)
+                || type.GetConstructor(BindingFlags.Public | BindingFlags.Instance, [typeof(string), typeof(Exception)]) is not { } constructor)
+            {
+                return null;
+            }
+
+            var remote = new RemoteTaskException(info.Type, info.Message, info.StackTrace, info.NodeId, info.TaskName) { RemoteAssemblyQualifiedType = info.AssemblyQualifiedType };
+            var typed = (Exception)constructor.Invoke([info.Message, remote]);
+            typed.Data[RebuiltKey] = true;
+            ExceptionDispatchInfo.SetRemoteStackTrace(typed, $"{info.StackTrace}{Environment.NewLine}--- end of the stack of {info.TaskName} on node {info.NodeId} ---{Environment.NewLine}");
+            return typed;
+        }
+        catch (Exception ex) when (ex is TargetInvocationException or MemberAccessException or TypeLoadException or IOException or BadImageFormatException or ArgumentException or NotSupportedException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Marks an exception rebuilt from a remote failure (in <see cref="Exception.Data"/>, which every exception has).</summary>
+    private const string RebuiltKey = "granary.remote";
 
     public static ErrorInfo System(string message, string nodeId) =>
         new() { Kind = ErrorKind.System, Type = "Granary.SystemError", Message = message, NodeId = nodeId };
