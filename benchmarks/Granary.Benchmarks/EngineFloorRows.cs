@@ -38,60 +38,39 @@ internal sealed class EngineFloorRows(GranaryClient client, double scale) : IAsy
         await direct.PingAsync();
         return
         [
-            new(Rows.EngineFloorSync, "ops/s", "loopback", async () =>
-            {
-                var n = Math.Max(10, (int)(2_000 * scale));
-                for (var i = 0; i < n; i++)
-                {
-                    await direct.PingAsync();
-                }
+            new(Rows.EngineFloorSync, "ops/s", "loopback", () => OneAtATimeAsync(() => direct.PingAsync())),
+            new("engine_floor_grain_calls_async_10k_direct", "ops/s", null, () => AllAtOnceAsync(direct)),
+            new("engine_floor_grain_calls_sync", "ops/s", "loopback", () => OneAtATimeAsync(() => grain.PingAsync())),
 
-                return n;
-            }),
-            new("engine_floor_grain_calls_async_10k_direct", "ops/s", null, async () =>
-            {
-                var calls = new Task<int>[InFlight];
-                for (var i = 0; i < calls.Length; i++)
-                {
-                    calls[i] = direct.PingAsync();
-                }
-
-                await Task.WhenAll(calls);
-                return InFlight;
-            }),
-            new("engine_floor_grain_calls_sync", "ops/s", "loopback", async () =>
-            {
-                var n = Math.Max(10, (int)(2_000 * scale));
-                for (var i = 0; i < n; i++)
-                {
-                    await grain.PingAsync();
-                }
-
-                return n;
-            }),
-            new("engine_floor_grain_calls_sync_with_token", "ops/s", "loopback", async () =>
-            {
-                // A live token, like a node's Died token: Orleans can skip the bookkeeping for one that can never cancel.
-                var n = Math.Max(10, (int)(2_000 * scale));
-                for (var i = 0; i < n; i++)
-                {
-                    await grain.PingWithTokenAsync(_live.Token);
-                }
-
-                return n;
-            }),
-            new("engine_floor_grain_calls_async_10k", "ops/s", null, async () =>
-            {
-                var calls = new Task<int>[InFlight];
-                for (var i = 0; i < calls.Length; i++)
-                {
-                    calls[i] = grain.PingAsync();
-                }
-
-                await Task.WhenAll(calls);
-                return InFlight;
-            }),
+            // A live token, like a node's Died token: Orleans can skip the bookkeeping for one that can never cancel.
+            new("engine_floor_grain_calls_sync_with_token", "ops/s", "loopback", () => OneAtATimeAsync(() => grain.PingWithTokenAsync(_live.Token))),
+            new("engine_floor_grain_calls_async_10k", "ops/s", null, () => AllAtOnceAsync(grain)),
         ];
+    }
+
+    /// <summary>Calls awaited one after another: the round trip of one call.</summary>
+    private async Task<double> OneAtATimeAsync(Func<Task<int>> call)
+    {
+        var n = Math.Max(10, (int)(2_000 * scale));
+        for (var i = 0; i < n; i++)
+        {
+            await call();
+        }
+
+        return n;
+    }
+
+    /// <summary><see cref="InFlight"/> calls started together, then awaited: the engine's throughput.</summary>
+    private static async Task<double> AllAtOnceAsync(IEngineFloorGrain grain)
+    {
+        var calls = new Task<int>[InFlight];
+        for (var i = 0; i < calls.Length; i++)
+        {
+            calls[i] = grain.PingAsync();
+        }
+
+        await Task.WhenAll(calls);
+        return InFlight;
     }
 }
 #endif
