@@ -5,6 +5,8 @@ using Granary.Runtime.Serialization;
 using Granary.Grains.Hosting;
 using Granary.Runtime.Grains;
 using Granary.Runtime.Wire;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Orleans;
 
 namespace Granary;
@@ -45,6 +47,10 @@ public sealed partial class GranaryClient : IAsyncDisposable
     private long _viewAt = Environment.TickCount64;
     private int _disposed;
 
+    // Environment.TickCount64 when the head stopped answering; 0 while it answers.
+    private long _headLostAt;
+    private readonly ILogger _logger;
+
     private GranaryClient(string headAddress, string jobId, IClusterClient cluster, IAsyncDisposable? ownedConnection, ValueSerializer serializer, ClientOptions options, ClusterView view)
     {
         HeadAddress = headAddress;
@@ -53,6 +59,7 @@ public sealed partial class GranaryClient : IAsyncDisposable
         _ownedConnection = ownedConnection;
         _options = options;
         _view = view;
+        _logger = (options.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger("Granary.Client");
         _routes = ownedConnection is not null && options.DirectRoutes ? new DirectRoutes(options.ClusterId, options.ConnectTimeout, options.LoggerFactory) : null;
         _nodes = new NodeChannels(cluster, _routes, headAddress);
         _observerTarget = new JobObserver(_nodes);
@@ -85,12 +92,72 @@ public sealed partial class GranaryClient : IAsyncDisposable
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_disposing.Token);
             timeout.CancelAfter(_options.KeepAliveInterval);
             await Head.JobConnected(JobId, _observer, timeout.Token).ConfigureAwait(false);
+            HeadAnswered(true, error: null);
         }
         catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException || TransientErrors.IsTransient(ex))
         {
             // The head is away for now; the next tick tries again.
+            if (Volatile.Read(ref _disposed) == 0)
+            {
+                HeadAnswered(false, ex);
+            }
         }
     }
+
+    /// <summary>
+    /// Raised when the head stops answering this client's keep-alive, and again when it answers after that:
+    /// a head restart, or a network split. Raised on a timer thread; a handler that throws is logged.
+    /// </summary>
+    public event EventHandler<HeadConnectionChangedEventArgs>? HeadConnectionChanged;
+
+    /// <summary>False from a keep-alive the head did not answer until the next it answers.</summary>
+    public bool HeadReachable => Volatile.Read(ref _headLostAt) == 0;
+
+    /// <summary>Notes a keep-alive's outcome; on a change, logs it and raises <see cref="HeadConnectionChanged"/>.</summary>
+    private void HeadAnswered(bool reachable, Exception? error)
+    {
+        HeadConnectionChangedEventArgs change;
+        if (reachable)
+        {
+            var lostAt = Interlocked.Exchange(ref _headLostAt, 0);
+            if (lostAt == 0)
+            {
+                return;
+            }
+
+            var away = TimeSpan.FromMilliseconds(Environment.TickCount64 - lostAt);
+            LogHeadBack(_logger, HeadAddress, away.TotalSeconds);
+            change = new HeadConnectionChangedEventArgs(true, HeadAddress, null, away);
+        }
+        else
+        {
+            if (Interlocked.CompareExchange(ref _headLostAt, Math.Max(1, Environment.TickCount64), 0) != 0)
+            {
+                return;
+            }
+
+            LogHeadLost(_logger, HeadAddress, error?.Message ?? "no answer");
+            change = new HeadConnectionChangedEventArgs(false, HeadAddress, error, TimeSpan.Zero);
+        }
+
+        try
+        {
+            HeadConnectionChanged?.Invoke(this, change);
+        }
+        catch (Exception ex)
+        {
+            LogHandlerFailed(_logger, ex);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The Granary head at {Head} is unreachable ({Reason}); work on nodes carries on, and the client reconnects when it answers")]
+    private static partial void LogHeadLost(ILogger logger, string head, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "The Granary head at {Head} answers again after {Seconds:0.#} s")]
+    private static partial void LogHeadBack(ILogger logger, string head, double seconds);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "A HeadConnectionChanged handler threw")]
+    private static partial void LogHandlerFailed(ILogger logger, Exception exception);
 
     /// <summary>Nodes this client reaches over a direct route (see <see cref="ClientOptions.DirectRoutes"/>).</summary>
     internal IReadOnlyList<string> RoutedNodes => _nodes.Routed;

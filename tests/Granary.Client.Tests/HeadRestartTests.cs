@@ -55,6 +55,44 @@ public sealed class HeadRestartTests : IClassFixture<RedisServerFixture>
         }
     }
 
+    [Fact]
+    public async Task A_client_hears_when_the_head_goes_away_and_when_it_is_back_and_its_job_carries_on()
+    {
+        var head = await StartHeadAsync(port: 0);
+        var port = int.Parse(head.Address.Split(':')[1]);
+        var worker = await StartWorkerAsync(head.Address, cpus: 1);
+        await using var stopWorker = worker.DisposeWithin();
+        var client = await GranaryClient.ConnectAsync(head.Address, new ClientOptions { KeepAliveInterval = TimeSpan.FromMilliseconds(200) }).WithTimeout();
+        await using var stopClient = client.DisposeWithin();
+        var changes = new System.Collections.Concurrent.ConcurrentQueue<HeadConnectionChangedEventArgs>();
+        client.HeadConnectionChanged += (_, change) => changes.Enqueue(change);
+        Assert.True(client.HeadReachable);
+        Assert.Equal(4, await client.Remote(() => TestJobs.Square(2)).WithTimeout());
+
+        await head.KillAsync().WithTimeout();
+        await Eventually.HoldsAsync(() => !client.HeadReachable && changes.Any(c => !c.Reachable), TimeSpan.FromSeconds(10), "the client noticed that the head is gone");
+        var lost = changes.First(c => !c.Reachable);
+        Assert.Equal(head.Address, lost.HeadAddress);
+        Assert.NotNull(lost.Error);
+
+        head = await StartHeadAsync(port);
+        try
+        {
+            await Eventually.HoldsAsync(() => client.HeadReachable && changes.Any(c => c.Reachable), TimeSpan.FromSeconds(30), "the client hears the restarted head");
+            var back = changes.Last();
+            Assert.True(back.Reachable);
+            Assert.True(back.UnreachableFor > TimeSpan.Zero, $"unreachable for {back.UnreachableFor}");
+            Assert.Equal(2, changes.Count);
+
+            // The same client's job goes on at the restarted head.
+            Assert.Equal(9, await client.Remote(() => TestJobs.Square(3)).WithTimeout());
+        }
+        finally
+        {
+            await head.DisposeAsync().WithTimeout();
+        }
+    }
+
     // Orleans ends every activation whose grain-directory entry lived on a silo that died. With eight actors
     // on a two-silo ring, some entries are on the head's partition (all eight missing it: 1 in 256), so a
     // head restart must not lose them: the worker keeps each actor and a later call's activation adopts it.

@@ -64,6 +64,16 @@ public static class Snippets
         Check.That(await square.GetAsync(TimeSpan.FromSeconds(5)) == 49, "a get with a timeout returns the value");
     }
 
+    public static bool WatchTheHead(GranaryClient cluster)
+    {
+        cluster.HeadConnectionChanged += (_, change) =>
+            Console.WriteLine(change.Reachable
+                ? $"head {change.HeadAddress} back after {change.UnreachableFor.TotalSeconds:0.#} s"
+                : $"head {change.HeadAddress} unreachable: {change.Error?.Message}");
+        bool reachable = cluster.HeadReachable;
+        return reachable;
+    }
+
     public static async Task WaitAsync(GranaryClient cluster)
     {
         var refs = cluster.Map(Enumerable.Range(0, 5), x => MathJobs.Square(x));
