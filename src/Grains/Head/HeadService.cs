@@ -28,7 +28,7 @@ internal sealed partial class HeadService : IAsyncDisposable
         _silo = silo;
         _store = store;
         _logger = silo.LoggerFactory.CreateLogger("Granary.Head");
-        Scheduler = new ResourceScheduler();
+        Scheduler = new ResourceScheduler(workerGrace: (2 * silo.Options.NodeDeadTimeout) + TimeSpan.FromSeconds(5));
         Catalog = new JobCatalog(silo.Blobs, store);
         Actors = new ActorDirectory(silo, Scheduler, store);
         var period = TimeSpan.FromMilliseconds(Math.Clamp(silo.Options.NodeDeadTimeout.TotalMilliseconds / 8, 50, 1000));

@@ -22,6 +22,33 @@ internal sealed partial class ResourceScheduler
     private long _nextLease;
     private int _order;
 
+    // Until then, a request no registered node could take waits instead of failing while only the head is
+    // here: a head that restarted without Redis starts with no workers, and they rejoin within about
+    // twice the node timeout. The timer fails what still cannot be placed once the grace is over.
+    private readonly long _workerGraceUntil;
+    private readonly Timer? _graceOver;
+
+    public ResourceScheduler(TimeSpan workerGrace = default)
+    {
+        _workerGraceUntil = Environment.TickCount64 + (long)workerGrace.TotalMilliseconds;
+        if (workerGrace > TimeSpan.Zero)
+        {
+            _graceOver = new Timer(_ => FailUnplaceableAfterGrace(), null, workerGrace + TimeSpan.FromMilliseconds(50), Timeout.InfiniteTimeSpan);
+        }
+    }
+
+    private void FailUnplaceableAfterGrace()
+    {
+        var completions = new List<Action>();
+        lock (_gate)
+        {
+            FailUnplaceablePendingLocked(completions);
+        }
+
+        Run(completions);
+        _graceOver?.Dispose();
+    }
+
     public int LeaseCount
     {
         get
@@ -470,7 +497,7 @@ internal sealed partial class ResourceScheduler
         }
 
         var present = _nodes.Where(n => n.Present).ToList();
-        if (present.Count == 0)
+        if (present.Count == 0 || (present.All(n => n.IsHead) && Environment.TickCount64 < _workerGraceUntil))
         {
             return null;
         }
