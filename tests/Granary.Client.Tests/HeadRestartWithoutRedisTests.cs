@@ -9,7 +9,7 @@ namespace Granary.Client.Tests;
 /// </summary>
 public sealed class HeadRestartWithoutRedisTests
 {
-    private static readonly TimeSpan NodeTimeout = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan NodeTimeout = TimeSpan.FromSeconds(3);
 
     [Fact]
     public async Task A_task_submitted_before_the_workers_rejoin_a_restarted_head_waits_for_them_and_runs()
