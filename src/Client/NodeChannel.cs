@@ -26,9 +26,6 @@ internal sealed class NodeChannel(string nodeId, IGrainFactory relay)
 
     public bool HasRoute => Volatile.Read(ref _direct) is not null;
 
-    /// <summary>True once a route was asked for; a channel asks once.</summary>
-    public bool RouteRequested { get; set; }
-
     public CancellationToken Died => _died.Token;
 
     public bool IsDead => _died.IsCancellationRequested;

@@ -16,18 +16,11 @@ internal sealed class NodeChannels(IGrainFactory grains, DirectRoutes? routes, s
     public NodeChannel Get(string nodeId, string? address = null)
     {
         var channel = _channels.GetOrAdd(nodeId, static (id, grains) => new NodeChannel(id, grains), grains);
-        if (routes is not null && !string.IsNullOrEmpty(address) && address != headAddress && !channel.RouteRequested && !channel.IsDead)
+
+        // The head's own gateway is this client's connection already: only other nodes get routes, each once.
+        if (routes is not null && !string.IsNullOrEmpty(address) && address != headAddress && !channel.IsDead && _addresses.TryAdd(nodeId, address))
         {
-            lock (channel)
-            {
-                if (!channel.RouteRequested)
-                {
-                    // The head's own gateway is this client's connection already: only other nodes get routes.
-                    channel.RouteRequested = true;
-                    _addresses[nodeId] = address;
-                    routes.Open(channel, address);
-                }
-            }
+            routes.Open(channel, address);
         }
 
         return channel;

@@ -62,18 +62,10 @@ internal sealed class ActorGrain(SiloRuntime silo) : Grain, IActorGrain
         return Run(call);
     }
 
-    public async Task<TaskReplies> CallMany(ActorCalls calls, CancellationToken cancellationToken)
+    public Task<TaskReplies> CallMany(ActorCalls calls, CancellationToken cancellationToken)
     {
         silo.Traffic.ActorCallsArrived(calls.Calls.Count);
-        var running = new Task<TaskReply>[calls.Calls.Count];
-        for (var i = 0; i < running.Length; i++)
-        {
-            running[i] = Run(calls.Calls[i]);
-        }
-
-        var replies = new TaskReplies();
-        replies.Replies.AddRange(await Task.WhenAll(running));
-        return replies;
+        return BatchReplies.RunAllAsync(calls.Calls, Run);
     }
 
     private Task<TaskReply> Run(ActorCall call)

@@ -33,7 +33,7 @@ internal sealed class NodeGrain(SiloRuntime silo) : Grain, INodeGrain
         return silo.LeaseFor(push.LeaseId, push.Spec.JobId, push.GpuIds).Enqueue(push.Spec);
     }
 
-    public async Task<TaskReplies> PushTasks(PushTasks push, CancellationToken cancellationToken)
+    public Task<TaskReplies> PushTasks(PushTasks push, CancellationToken cancellationToken)
     {
         if (push.Specs.Count == 0)
         {
@@ -42,15 +42,7 @@ internal sealed class NodeGrain(SiloRuntime silo) : Grain, INodeGrain
 
         silo.Traffic.TasksArrived(push.Specs.Count);
         var lease = silo.LeaseFor(push.LeaseId, push.Specs[0].JobId, push.GpuIds);
-        var running = new Task<TaskReply>[push.Specs.Count];
-        for (var i = 0; i < running.Length; i++)
-        {
-            running[i] = lease.Enqueue(push.Specs[i]);
-        }
-
-        var replies = new TaskReplies();
-        replies.Replies.AddRange(await Task.WhenAll(running));
-        return replies;
+        return BatchReplies.RunAllAsync(push.Specs, lease.Enqueue);
     }
 
     public Task ReleaseLease(string leaseId, int pushed)

@@ -375,35 +375,21 @@ internal sealed partial class SiloRuntime : IExecutionHost, IAsyncDisposable
     /// <summary>Builds the reply for a value: inline when small, else kept in this silo's store and named by location.</summary>
     public TaskReply Completed(TaskSpec spec, Value value)
     {
-        if (value.Data.Length <= Options.InlineThresholdBytes)
-        {
-            return new TaskReply { Value = value, NodeId = NodeId };
-        }
-
-        Store.Put(spec.TaskId, spec.JobId, value);
-        return new TaskReply
-        {
-            NodeId = NodeId,
-            Location = new ObjectLocation { ObjectId = spec.TaskId, NodeId = NodeId, Address = Address, Size = value.Data.Length },
-        };
+        return value.Data.Length <= Options.InlineThresholdBytes
+            ? new TaskReply { Value = value, NodeId = NodeId }
+            : Completed(spec, ValueBytes.From(value));
     }
 
-    public TaskReply Completed(TaskSpec spec, ValueBytes value)
-    {
-        Store.Put(spec.TaskId, spec.JobId, value);
-        return new TaskReply
-        {
-            NodeId = NodeId,
-            Location = new ObjectLocation { ObjectId = spec.TaskId, NodeId = NodeId, Address = Address, Size = value.Length },
-        };
-    }
+    public TaskReply Completed(TaskSpec spec, ValueBytes value) => new() { NodeId = NodeId, Location = StoreObject(spec.TaskId, spec.JobId, value) };
 
     public int InlineThresholdBytes => Options.InlineThresholdBytes;
 
-    public ObjectLocation StoreObject(string objectId, string jobId, Value value)
+    public ObjectLocation StoreObject(string objectId, string jobId, Value value) => StoreObject(objectId, jobId, ValueBytes.From(value));
+
+    private ObjectLocation StoreObject(string objectId, string jobId, ValueBytes value)
     {
         Store.Put(objectId, jobId, value);
-        return new ObjectLocation { ObjectId = objectId, NodeId = NodeId, Address = Address, Size = value.Data.Length };
+        return new ObjectLocation { ObjectId = objectId, NodeId = NodeId, Address = Address, Size = value.Length };
     }
 
     public void FreeObject(ObjectLocation location)

@@ -273,7 +273,8 @@ public sealed partial class SiloHost : IAsyncDisposable
         }
     }
 
-    private static bool IsAddressInUse(Exception ex) =>
+    /// <summary>Whether a host's start failed because a port it binds is taken (Kestrel's and the socket's forms, however wrapped).</summary>
+    internal static bool IsAddressInUse(Exception ex) =>
         ex is Microsoft.AspNetCore.Connections.AddressInUseException or SocketException { SocketErrorCode: SocketError.AddressAlreadyInUse }
         || (ex.InnerException is { } inner && IsAddressInUse(inner))
         || (ex is AggregateException aggregate && aggregate.InnerExceptions.Any(IsAddressInUse));

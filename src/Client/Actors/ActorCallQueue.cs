@@ -20,11 +20,6 @@ internal sealed class ActorCallQueue(ActorInfo actor, NodeChannel node)
     private static long _handles;
     private readonly object _gate = new();
     private readonly string _callerId = Guid.NewGuid().ToString("N")[..16] + "-" + Interlocked.Increment(ref _handles).ToString(System.Globalization.CultureInfo.InvariantCulture);
-    private const int MaxBatch = 64;
-    private const double BatchBelowMicros = 200;
-    private const int RequestsBeforeBatching = 2;
-    private static readonly TimeSpan MaxHold = TimeSpan.FromMilliseconds(1);
-
     private readonly object _sendGate = new();
     private readonly List<Outgoing> _outbox = [];
     private long _sent;
@@ -59,9 +54,9 @@ internal sealed class ActorCallQueue(ActorInfo actor, NodeChannel node)
 
     /// <summary>
     /// Sends one call; calls reach this one at a time, in order, so their numbers follow that order. Short
-    /// methods (averaging under <see cref="BatchBelowMicros"/>) with two requests already out wait in the
+    /// methods (averaging under <see cref="Batching.ShortMicros"/>) with two requests already out wait in the
     /// outbox and go together when one of those answers, one Orleans call for many; a call waits there at most
-    /// <see cref="MaxHold"/>, so one that another call of this handle must unblock still goes.
+    /// <see cref="Batching.MaxHold"/>, so one that another call of this handle must unblock still goes.
     /// </summary>
     private void Send(ActorCall call, ObjectEntry result, List<ObjectEntry>? borrowed)
     {
@@ -71,10 +66,10 @@ internal sealed class ActorCallQueue(ActorInfo actor, NodeChannel node)
         List<Outgoing>? batch = null;
         lock (_sendGate)
         {
-            if (_averageMicros is >= 0 and < BatchBelowMicros && _requests >= RequestsBeforeBatching)
+            if (Batching.IsShort(_averageMicros) && _requests >= Batching.RequestsBeforeHolding)
             {
                 _outbox.Add(outgoing);
-                if (_outbox.Count < MaxBatch)
+                if (_outbox.Count < Batching.MaxSize)
                 {
                     if (_outbox.Count == 1)
                     {
@@ -104,7 +99,7 @@ internal sealed class ActorCallQueue(ActorInfo actor, NodeChannel node)
 
     private async Task FlushLaterAsync(long firstSequence)
     {
-        await Task.Delay(MaxHold).ConfigureAwait(false);
+        await Task.Delay(Batching.MaxHold).ConfigureAwait(false);
         List<Outgoing>? batch = null;
         lock (_sendGate)
         {
@@ -176,7 +171,7 @@ internal sealed class ActorCallQueue(ActorInfo actor, NodeChannel node)
             _requests--;
             foreach (var reply in replies ?? [])
             {
-                _averageMicros = _averageMicros < 0 ? reply.RunMicros : (_averageMicros * 0.8) + (reply.RunMicros * 0.2);
+                _averageMicros = Batching.Average(_averageMicros, reply.RunMicros);
             }
 
             if (_outbox.Count > 0)

@@ -34,7 +34,7 @@ internal sealed class SchedulingQueue(string key, Granary.Runtime.Wire.ResourceR
     public int Depth => !Saturated ? 1 : AverageMicros switch
     {
         < 0 => 1,
-        < 200 => 128,
+        < Client.Batching.ShortMicros => 2 * Client.Batching.MaxSize,
         < 2_000 => 8,
         < 20_000 => 2,
         _ => 1,
@@ -49,5 +49,5 @@ internal sealed class SchedulingQueue(string key, Granary.Runtime.Wire.ResourceR
     public bool HoldArmed { get; set; }
 
     /// <summary>Tasks are short and the cluster is full: they travel in batches.</summary>
-    public bool Batching => Saturated && AverageMicros is >= 0 and < 200;
+    public bool Batching => Saturated && Client.Batching.IsShort(AverageMicros);
 }

@@ -13,17 +13,6 @@ namespace Granary.Client.Submission;
 internal sealed class TaskSubmitter : IAsyncDisposable
 {
     private const int MaxLeasesPerShape = 256;
-
-    /// <summary>
-    /// Most tasks one batch carries (see <see cref="SchedulingQueue.Batching"/>): their replies come back
-    /// together, so the first waits for the last, at most this many times 200 µs.
-    /// </summary>
-    private const int MaxBatch = 64;
-
-    /// <summary>Short tasks submitted while this many pushes of their shape are out wait to travel together.</summary>
-    private const int RequestsBeforeHolding = 2;
-
-    private static readonly TimeSpan MaxHold = TimeSpan.FromMilliseconds(1);
     private static readonly TimeSpan _leaseLinger = TimeSpan.FromMilliseconds(100);
 
     private readonly object _gate = new();
@@ -60,7 +49,7 @@ internal sealed class TaskSubmitter : IAsyncDisposable
             }
 
             queue.Waiting.Enqueue(task);
-            if (queue.Batching && queue.Requests >= RequestsBeforeHolding)
+            if (queue.Batching && queue.Requests >= Batching.RequestsBeforeHolding)
             {
                 // Short tasks already on their way: this one waits for the next answer (or the hold's end)
                 // and travels with the others that came meanwhile, instead of in a call of its own.
@@ -85,10 +74,10 @@ internal sealed class TaskSubmitter : IAsyncDisposable
         _ = EndHoldAsync(queue);
     }
 
-    /// <summary>A held task goes within <see cref="MaxHold"/> even if no answer comes (one task may wait for another).</summary>
+    /// <summary>A held task goes within <see cref="Batching.MaxHold"/> even if no answer comes (one task may wait for another).</summary>
     private async Task EndHoldAsync(SchedulingQueue queue)
     {
-        await Task.Delay(MaxHold).ConfigureAwait(false);
+        await Task.Delay(Batching.MaxHold).ConfigureAwait(false);
         List<Push>? sends = null;
         SchedulingQueue? needsLease;
         lock (_gate)
@@ -170,7 +159,7 @@ internal sealed class TaskSubmitter : IAsyncDisposable
             }
 
             tasks.Add(task);
-            if (tasks.Count == MaxBatch)
+            if (tasks.Count == Batching.MaxSize)
             {
                 queue.Requests++;
                 (sends ??= []).Add(new Push(best, tasks));
@@ -374,7 +363,7 @@ internal sealed class TaskSubmitter : IAsyncDisposable
                 var reply = replies?[i];
                 if (reply is not null && queue is not null)
                 {
-                    queue.AverageMicros = queue.AverageMicros < 0 ? reply.RunMicros : (queue.AverageMicros * 0.8) + (reply.RunMicros * 0.2);
+                    queue.AverageMicros = Batching.Average(queue.AverageMicros, reply.RunMicros);
                 }
 
                 var retryable = systemFailure is NodeDiedException

@@ -80,15 +80,7 @@ internal sealed class WorkerRuntime : IExecutionHost, IWorkerObserver
     public TaskReply Completed(TaskSpec spec, Value value) => new() { Value = value, NodeId = NodeId };
 
     /// <summary>A large raw array goes to the silo's store in chunks straight from its segments (it may pass 2 GiB); the reply names it.</summary>
-    public TaskReply Completed(TaskSpec spec, ValueBytes value)
-    {
-        ObjectTransfer.PutAsync(Silo, spec.TaskId, spec.JobId, value, GranaryDefaults.ObjectChunkBytes, CancellationToken.None).GetAwaiter().GetResult();
-        return new TaskReply
-        {
-            NodeId = NodeId,
-            Location = new ObjectLocation { ObjectId = spec.TaskId, NodeId = NodeId, Address = _siloAddress, Size = value.Length },
-        };
-    }
+    public TaskReply Completed(TaskSpec spec, ValueBytes value) => new() { NodeId = NodeId, Location = Upload(spec.TaskId, spec.JobId, value) };
 
     // The worker is not told its silo's setting for puts; the default matches what silos use unless configured.
     public int InlineThresholdBytes { get; } = GranaryDefaults.InlineThresholdBytes;
@@ -97,10 +89,12 @@ internal sealed class WorkerRuntime : IExecutionHost, IWorkerObserver
     /// A worker has no store of its own: a large value a task puts goes to its silo. TaskContext.Put is
     /// synchronous, so this waits for the upload, which completes on Orleans' threads, not the blocked one.
     /// </summary>
-    public ObjectLocation StoreObject(string objectId, string jobId, Value value)
+    public ObjectLocation StoreObject(string objectId, string jobId, Value value) => Upload(objectId, jobId, ValueBytes.From(value));
+
+    private ObjectLocation Upload(string objectId, string jobId, ValueBytes value)
     {
-        ObjectTransfer.PutAsync(Silo, objectId, jobId, ValueBytes.From(value), GranaryDefaults.ObjectChunkBytes, CancellationToken.None).GetAwaiter().GetResult();
-        return new ObjectLocation { ObjectId = objectId, NodeId = NodeId, Address = _siloAddress, Size = value.Data.Length };
+        ObjectTransfer.PutAsync(Silo, objectId, jobId, value, GranaryDefaults.ObjectChunkBytes, CancellationToken.None).GetAwaiter().GetResult();
+        return new ObjectLocation { ObjectId = objectId, NodeId = NodeId, Address = _siloAddress, Size = value.Length };
     }
 
     public void FreeObject(ObjectLocation location)

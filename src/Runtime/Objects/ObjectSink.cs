@@ -61,17 +61,6 @@ internal abstract class ObjectSink
         }
     }
 
-    public void WriteAt(long offset, ReadOnlySpan<byte> data)
-    {
-        if (offset < 0 || data.Length > Length - offset)
-        {
-            throw new InvalidDataException($"a chunk of {data.Length} bytes at offset {offset} runs past the end of a {Length}-byte value.");
-        }
-
-        Copy(offset, data);
-        Received += data.Length;
-    }
-
     /// <summary>Copies <paramref name="data"/> to its place at <paramref name="offset"/> bytes into the value.</summary>
     protected abstract void Copy(long offset, ReadOnlySpan<byte> data);
 

@@ -1,5 +1,5 @@
 using System.Net;
-using System.Net.Sockets;
+using Granary.Silo;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Granary.TestGrains;
@@ -71,21 +71,16 @@ public sealed class UseGranaryTests
                 {
                     return await StartOnFreePortsAsync(name, withGranary);
                 }
-                catch (Exception ex) when (attempt < 4 && IsAddressInUse(ex))
+                catch (Exception ex) when (attempt < 4 && SiloHost.IsAddressInUse(ex))
                 {
                 }
             }
         }
 
-        private static bool IsAddressInUse(Exception? ex) =>
-            ex is not null && (ex is SocketException { SocketErrorCode: SocketError.AddressAlreadyInUse }
-                || ex.GetType().Name == "AddressInUseException"
-                || IsAddressInUse(ex.InnerException)
-                || (ex is AggregateException all && all.InnerExceptions.Any(IsAddressInUse)));
-
         private static async Task<UserSilo> StartOnFreePortsAsync(string name, bool withGranary)
         {
-            var (siloPort, gatewayPort) = FreePorts();
+            // PortPicker never hands one port out twice in this process, as two back-to-back probes could.
+            var (siloPort, gatewayPort) = (PortPicker.Pick(IPAddress.Loopback), PortPicker.Pick(IPAddress.Loopback));
             var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
             builder.UseOrleans(silo =>
             {
@@ -121,16 +116,6 @@ public sealed class UseGranaryTests
         {
             await host.StopAsync().WaitAsync(TimeSpan.FromSeconds(60));
             host.Dispose();
-        }
-
-        /// <summary>Two distinct free ports: both probes are held at once, so the kernel cannot hand out one twice.</summary>
-        private static (int Silo, int Gateway) FreePorts()
-        {
-            using var silo = new TcpListener(IPAddress.Loopback, 0);
-            using var gateway = new TcpListener(IPAddress.Loopback, 0);
-            silo.Start();
-            gateway.Start();
-            return (((IPEndPoint)silo.LocalEndpoint).Port, ((IPEndPoint)gateway.LocalEndpoint).Port);
         }
     }
 }
