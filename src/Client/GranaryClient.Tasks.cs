@@ -78,7 +78,7 @@ public sealed partial class GranaryClient
         return refs;
     }
 
-    private ObjectEntry Submit(LambdaExpression call, RemoteOptions? options, bool enqueue)
+    private ObjectEntry Submit(LambdaExpression call, RemoteOptions? options, bool enqueue, int returns = 0)
     {
         ArgumentNullException.ThrowIfNull(call);
         ThrowIfDisposed();
@@ -88,7 +88,7 @@ public sealed partial class GranaryClient
         var shape = ShapeFor(options, parsed.Method);
         if (!enqueue)
         {
-            return SubmitParsed(parsed, [], options, shape, orderAfter: null);
+            return SubmitParsed(parsed, [], options, shape, orderAfter: null, returns);
         }
 
         lock (_lastEnqueued)
@@ -100,7 +100,7 @@ public sealed partial class GranaryClient
         }
     }
 
-    private ObjectEntry SubmitParsed(ParsedCall call, object?[] parameterValues, RemoteOptions options, (string Key, ResourceRequest Request) shape, ObjectEntry? orderAfter)
+    private ObjectEntry SubmitParsed(ParsedCall call, object?[] parameterValues, RemoteOptions options, (string Key, ResourceRequest Request) shape, ObjectEntry? orderAfter, int returns = 0)
     {
         var taskId = NewId("t-");
         // CUDA_VISIBLE_DEVICES belongs to a process, so a task with GPUs runs in a worker process started with
@@ -110,7 +110,8 @@ public sealed partial class GranaryClient
         var dependencies = ArgumentBuilder.Build(call, parameterValues, spec.Args, _objects.Serializer, out var borrowed);
         var (codeReady, version) = _code.Ensure(call.Method);
         spec.ManifestVersion = version;
-        var entry = new ObjectEntry(taskId, _objects);
+        var entry = returns == 0 ? new ObjectEntry(taskId, _objects) : new ObjectEntry(taskId, _objects) { Parts = ReturnEntries(taskId, returns) };
+        spec.NumReturns = returns;
         var task = new PendingTask(spec, entry, shape.Key, shape.Request, options.MaxRetries, options.RetryExceptions) { Borrowed = borrowed };
         if (dependencies is null && orderAfter is null && codeReady.IsCompletedSuccessfully)
         {

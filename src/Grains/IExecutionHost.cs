@@ -20,11 +20,14 @@ internal interface IExecutionHost
     /// <summary>Gets an object from wherever it is stored, as <paramref name="type"/> (a raw array decoded as it arrives).</summary>
     ValueTask<object?> FetchArgumentAsync(ObjectLocation location, Type? type, ValueSerializer serializer, CancellationToken cancellationToken);
 
-    /// <summary>Turns a result into a reply: inline, or kept in a store and named by location.</summary>
-    TaskReply Completed(TaskSpec spec, Value value);
+    /// <summary>
+    /// Turns a result into a reply: inline, or kept in a store under <paramref name="objectId"/> (the task's id,
+    /// or a part's id for a task with several returns) and named by location.
+    /// </summary>
+    TaskReply Completed(string objectId, string jobId, Value value);
 
     /// <summary>The same for a result held as segments (a raw array, which may pass 2 GiB): always stored, named by location.</summary>
-    TaskReply Completed(TaskSpec spec, ValueBytes value);
+    TaskReply Completed(string objectId, string jobId, ValueBytes value);
 
     /// <summary>Stores a value a task put (in this silo's store, or the worker's silo's) and says where it is.</summary>
     ObjectLocation StoreObject(string objectId, string jobId, Value value);

@@ -373,14 +373,14 @@ internal sealed partial class SiloRuntime : IExecutionHost, IAsyncDisposable
     }
 
     /// <summary>Builds the reply for a value: inline when small, else kept in this silo's store and named by location.</summary>
-    public TaskReply Completed(TaskSpec spec, Value value)
+    public TaskReply Completed(string objectId, string jobId, Value value)
     {
         return value.Data.Length <= Options.InlineThresholdBytes
             ? new TaskReply { Value = value, NodeId = NodeId }
-            : Completed(spec, ValueBytes.From(value));
+            : Completed(objectId, jobId, ValueBytes.From(value));
     }
 
-    public TaskReply Completed(TaskSpec spec, ValueBytes value) => new() { NodeId = NodeId, Location = StoreObject(spec.TaskId, spec.JobId, value) };
+    public TaskReply Completed(string objectId, string jobId, ValueBytes value) => new() { NodeId = NodeId, Location = StoreObject(objectId, jobId, value) };
 
     public int InlineThresholdBytes => Options.InlineThresholdBytes;
 

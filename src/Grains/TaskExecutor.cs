@@ -43,23 +43,19 @@ internal sealed class TaskExecutor(IExecutionHost silo)
 
             TaskContext.Current = null;
             var declared = method.Result.ValueType == typeof(void) ? typeof(object) : method.Result.ValueType;
-            ContainedRefs? contained = null;
             TaskReply reply;
-            if (result is not null && RawArrayCodec.IsRaw(result.GetType()) && RawArrayCodec.ByteLength(result, result.GetType()) > silo.InlineThresholdBytes)
+            if (spec.NumReturns > 0)
             {
-                // A large raw array is stored as segments, which are not bound to one byte array or one
-                // message, so a result over 2 GiB works as a Put of one does. It holds no refs.
-                reply = silo.Completed(spec, code.Serializer.SerializeBytes(result, declared));
+                var (values, types) = ReturnParts.Split(result, declared, spec.NumReturns, TaskName(spec));
+                reply = new TaskReply { NodeId = silo.NodeId };
+                for (var i = 0; i < values.Length; i++)
+                {
+                    reply.Returns.Add(Completed(ReturnParts.ReturnId(spec.TaskId, i), spec.JobId, code, values[i], types[i]));
+                }
             }
             else
             {
-                reply = silo.Completed(spec, code.Serializer.Serialize(result, declared, out contained));
-            }
-
-            if (contained is not null && code.Objects is { } objects)
-            {
-                // The caller keeps these alive with the result, and takes over the ones this task put.
-                reply.NestedRefs.AddRange(objects.HandOver(contained.All));
+                reply = Completed(spec.TaskId, spec.JobId, code, result, declared);
             }
 
             reply.RunMicros = (long)System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMicroseconds;
@@ -69,6 +65,31 @@ internal sealed class TaskExecutor(IExecutionHost silo)
         {
             return Failed(ex, spec);
         }
+    }
+
+    /// <summary>One result (a task's, or one of its returns) as a reply: inline or stored, with the refs it holds.</summary>
+    private TaskReply Completed(string objectId, string jobId, JobCode code, object? result, Type declared)
+    {
+        ContainedRefs? contained = null;
+        TaskReply reply;
+        if (result is not null && RawArrayCodec.IsRaw(result.GetType()) && RawArrayCodec.ByteLength(result, result.GetType()) > silo.InlineThresholdBytes)
+        {
+            // A large raw array is stored as segments, which are not bound to one byte array or one
+            // message, so a result over 2 GiB works as a Put of one does. It holds no refs.
+            reply = silo.Completed(objectId, jobId, code.Serializer.SerializeBytes(result, declared));
+        }
+        else
+        {
+            reply = silo.Completed(objectId, jobId, code.Serializer.Serialize(result, declared, out contained));
+        }
+
+        if (contained is not null && code.Objects is { } objects)
+        {
+            // The caller keeps these alive with the result, and takes over the ones this task put.
+            reply.NestedRefs.AddRange(objects.HandOver(contained.All));
+        }
+
+        return reply;
     }
 
     public TaskReply Failed(Exception exception, TaskSpec spec) =>

@@ -47,6 +47,18 @@ public static class Snippets
         Check.That(await count == 3, "CountAsync");
     }
 
+    public static async Task MultipleReturnsAsync(GranaryClient cluster)
+    {
+        double[] samples = [4, 8, 15, 16, 23, 42];
+        (ObjectRef<double> low, ObjectRef<double> high) = cluster.RemoteMany(() => Jobs.MinMax(samples)); // a tuple: a ref per item
+        IReadOnlyList<ObjectRef<int[]>> shards = cluster.RemoteMany(() => Jobs.Shard(1_000, 4), 4);     // exactly 4 values
+        ObjectRef<long> firstSum = cluster.Remote(() => Jobs.Total(shards[0]));                         // each part is a ref of its own
+
+        Check.That(await low == 4 && await high == 42, "MinMax");
+        Check.That(shards.Count == 4 && (await shards[3]).Length == 250, "Shard");
+        Check.That(await firstSum == Enumerable.Range(0, 250).Sum(i => 4L * i), "Total");
+    }
+
     public static async Task GetWithTimeoutAsync(GranaryClient cluster)
     {
         var square = cluster.Remote(() => MathJobs.Square(7));
@@ -254,6 +266,13 @@ public static class Jobs
         Thread.Sleep(line == "first" ? 300 : 0);
         File.AppendAllLines(path, [line]);
     }
+
+    public static (double Low, double High) MinMax(double[] values) => (values.Min(), values.Max());
+
+    public static int[][] Shard(int count, int shards) =>
+        [.. Enumerable.Range(0, count).GroupBy(i => i % shards).Select(g => g.ToArray())];
+
+    public static long Total(int[] values) => values.Sum(v => (long)v);
 
     public static double Step(double[] batch) => batch.Sum();
 

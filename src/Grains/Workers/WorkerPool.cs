@@ -77,7 +77,16 @@ internal sealed partial class WorkerPool : IAsyncDisposable
             using var call = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, worker.Exited);
             var reply = await observer.RunTask(push, call.Token).ConfigureAwait(false);
             reply.NodeId = _silo.NodeId;
-            return reply.ResultCase == TaskReply.ResultOneofCase.Value ? Stamp(_silo.Completed(spec, reply.Value), reply) : reply;
+            for (var i = 0; i < reply.Returns.Count; i++)
+            {
+                var part = reply.Returns[i];
+                if (part.ResultCase == TaskReply.ResultOneofCase.Value)
+                {
+                    reply.Returns[i] = Stamp(_silo.Completed(ReturnParts.ReturnId(spec.TaskId, i), spec.JobId, part.Value), part);
+                }
+            }
+
+            return reply.ResultCase == TaskReply.ResultOneofCase.Value ? Stamp(_silo.Completed(spec.TaskId, spec.JobId, reply.Value), reply) : reply;
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
         {

@@ -59,10 +59,19 @@ internal sealed class WorkerRuntime : IExecutionHost, IWorkerObserver
 
     public async Task<TaskReply> RunTask(PushTask push, CancellationToken cancellationToken)
     {
-        var reply = await _executor.RunTaskAsync(push.Spec, [.. push.GpuIds], cancellationToken).ConfigureAwait(false);
-        if (reply.ResultCase == TaskReply.ResultOneofCase.Value && reply.Value.Data.Length > _inlineThresholdBytes)
+        var spec = push.Spec;
+        var reply = await _executor.RunTaskAsync(spec, [.. push.GpuIds], cancellationToken).ConfigureAwait(false);
+        try
         {
-            reply = await StoreResultAsync(push.Spec, reply).ConfigureAwait(false);
+            await StoreIfLargeAsync(spec.TaskId, spec.JobId, reply).ConfigureAwait(false);
+            for (var i = 0; i < reply.Returns.Count; i++)
+            {
+                await StoreIfLargeAsync(ReturnParts.ReturnId(spec.TaskId, i), spec.JobId, reply.Returns[i]).ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex)
+        {
+            return _executor.Failed(ex, spec);
         }
 
         return reply;
@@ -77,10 +86,10 @@ internal sealed class WorkerRuntime : IExecutionHost, IWorkerObserver
         return (await ObjectTransfer.FetchAsync(holder, location, type, serializer, GranaryDefaults.ObjectChunkBytes, cancellationToken).ConfigureAwait(false)).Value;
     }
 
-    public TaskReply Completed(TaskSpec spec, Value value) => new() { Value = value, NodeId = NodeId };
+    public TaskReply Completed(string objectId, string jobId, Value value) => new() { Value = value, NodeId = NodeId };
 
     /// <summary>A large raw array goes to the silo's store in chunks straight from its segments (it may pass 2 GiB); the reply names it.</summary>
-    public TaskReply Completed(TaskSpec spec, ValueBytes value) => new() { NodeId = NodeId, Location = Upload(spec.TaskId, spec.JobId, value) };
+    public TaskReply Completed(string objectId, string jobId, ValueBytes value) => new() { NodeId = NodeId, Location = Upload(objectId, jobId, value) };
 
     // The worker is not told its silo's setting for puts; the default matches what silos use unless configured.
     public int InlineThresholdBytes { get; } = GranaryDefaults.InlineThresholdBytes;
@@ -103,22 +112,19 @@ internal sealed class WorkerRuntime : IExecutionHost, IWorkerObserver
         ThreadPool.UnsafeQueueUserWorkItem(static state => _ = state.Silo.FreeObjects(new FreeObjects { ObjectIds = { state.Id } }), (Silo, Id: location.ObjectId), preferLocal: false);
     }
 
-    /// <summary>A result the silo would keep in its store anyway goes there first, in chunks, and the reply names its location.</summary>
-    private async Task<TaskReply> StoreResultAsync(TaskSpec spec, TaskReply reply)
+    /// <summary>
+    /// A result (or one of several returns) the silo would keep in its store anyway goes there first, in
+    /// chunks, and the reply names its location instead; its nested refs and run time stay.
+    /// </summary>
+    private async Task StoreIfLargeAsync(string objectId, string jobId, TaskReply reply)
     {
-        try
+        if (reply.ResultCase != TaskReply.ResultOneofCase.Value || reply.Value.Data.Length <= _inlineThresholdBytes)
         {
-            await ObjectTransfer.PutAsync(Silo, spec.TaskId, spec.JobId, ValueBytes.From(reply.Value), GranaryDefaults.ObjectChunkBytes, CancellationToken.None).ConfigureAwait(false);
-            return new TaskReply
-            {
-                NodeId = NodeId,
-                RunMicros = reply.RunMicros,
-                Location = new ObjectLocation { ObjectId = spec.TaskId, NodeId = NodeId, Address = _siloAddress, Size = reply.Value.Data.Length },
-            };
+            return;
         }
-        catch (Exception ex)
-        {
-            return _executor.Failed(ex, spec);
-        }
+
+        var size = reply.Value.Data.Length;
+        await ObjectTransfer.PutAsync(Silo, objectId, jobId, ValueBytes.From(reply.Value), GranaryDefaults.ObjectChunkBytes, CancellationToken.None).ConfigureAwait(false);
+        reply.Location = new ObjectLocation { ObjectId = objectId, NodeId = NodeId, Address = _siloAddress, Size = size };
     }
 }

@@ -64,6 +64,12 @@ internal sealed class ObjectEntry
     /// </summary>
     public IReadOnlyList<ObjectEntry>? Contained { get; set; }
 
+    /// <summary>
+    /// For a task with several returns (Ray's num_returns), this entry stands for the task and these for its
+    /// values: the task's reply completes each of them, and its failure fails all of them.
+    /// </summary>
+    public ObjectEntry[]? Parts { get; init; }
+
     public Value? Inline { get; private set; }
 
     public ObjectLocation? Location { get; private set; }
@@ -134,6 +140,14 @@ internal sealed class ObjectEntry
 
         Error = error;
         ErrorInfo = info;
+        if (Parts is { } parts)
+        {
+            foreach (var part in parts)
+            {
+                part.TrySetError(error, info);
+            }
+        }
+
         return Release();
     }
 
@@ -143,6 +157,11 @@ internal sealed class ObjectEntry
     /// </summary>
     public bool TryComplete(TaskReply reply, Func<ErrorInfo, Exception>? mapError = null)
     {
+        if (Parts is { } parts && reply.ResultCase != TaskReply.ResultOneofCase.Error)
+        {
+            return TryCompleteParts(parts, reply, mapError);
+        }
+
         if (reply.NestedRefs.Count > 0 && reply.ResultCase != TaskReply.ResultOneofCase.Error && !IsCompleted)
         {
             Contained = Owner.Registry.Adopt(reply.NestedRefs);
@@ -154,6 +173,34 @@ internal sealed class ObjectEntry
             TaskReply.ResultOneofCase.Location => TrySetLocation(reply.Location),
             _ => TrySetError((mapError ?? Serialization.ErrorConverter.ToException)(reply.Error), reply.Error),
         };
+    }
+
+    private bool TryCompleteParts(ObjectEntry[] parts, TaskReply reply, Func<ErrorInfo, Exception>? mapError)
+    {
+        if (reply.Returns.Count != parts.Length)
+        {
+            var info = new ErrorInfo
+            {
+                Kind = ErrorKind.System,
+                Type = nameof(InvalidOperationException),
+                Message = $"The task's reply held {reply.Returns.Count} values for {parts.Length} returns: the node runs a Granary version without multiple returns.",
+                NodeId = reply.NodeId,
+            };
+            return TrySetError(new GranaryException(info.Message), info);
+        }
+
+        if (!TryClaim())
+        {
+            return false;
+        }
+
+        for (var i = 0; i < parts.Length; i++)
+        {
+            parts[i].TryComplete(reply.Returns[i], mapError);
+        }
+
+        Inline = new Value();
+        return Release();
     }
 
     public async Task WaitAsync(CancellationToken cancellationToken)
