@@ -78,7 +78,7 @@ public sealed partial class GranaryClient
         return refs;
     }
 
-    private ObjectEntry Submit(LambdaExpression call, RemoteOptions? options, bool enqueue, int returns = 0)
+    private ObjectEntry Submit(LambdaExpression call, RemoteOptions? options, bool enqueue, int returns = 0, StreamLocation? stream = null)
     {
         ArgumentNullException.ThrowIfNull(call);
         ThrowIfDisposed();
@@ -88,7 +88,7 @@ public sealed partial class GranaryClient
         var shape = ShapeFor(options, parsed.Method);
         if (!enqueue)
         {
-            return SubmitParsed(parsed, [], options, shape, orderAfter: null, returns);
+            return SubmitParsed(parsed, [], options, shape, orderAfter: null, returns, stream);
         }
 
         lock (_lastEnqueued)
@@ -100,7 +100,7 @@ public sealed partial class GranaryClient
         }
     }
 
-    private ObjectEntry SubmitParsed(ParsedCall call, object?[] parameterValues, RemoteOptions options, (string Key, ResourceRequest Request) shape, ObjectEntry? orderAfter, int returns = 0)
+    private ObjectEntry SubmitParsed(ParsedCall call, object?[] parameterValues, RemoteOptions options, (string Key, ResourceRequest Request) shape, ObjectEntry? orderAfter, int returns = 0, StreamLocation? stream = null)
     {
         var taskId = NewId("t-");
         // CUDA_VISIBLE_DEVICES belongs to a process, so a task with GPUs runs in a worker process started with
@@ -112,7 +112,8 @@ public sealed partial class GranaryClient
         spec.ManifestVersion = version;
         var entry = returns == 0 ? new ObjectEntry(taskId, _objects) : new ObjectEntry(taskId, _objects) { Parts = ReturnEntries(taskId, returns) };
         spec.NumReturns = returns;
-        var task = new PendingTask(spec, entry, shape.Key, shape.Request, options.MaxRetries, options.RetryExceptions) { Borrowed = borrowed };
+        spec.Streaming = stream is not null;
+        var task = new PendingTask(spec, entry, shape.Key, shape.Request, options.MaxRetries, options.RetryExceptions) { Borrowed = borrowed, Stream = stream };
         if (dependencies is null && orderAfter is null && codeReady.IsCompletedSuccessfully)
         {
             _submitter.Submit(task);

@@ -29,6 +29,9 @@ internal interface IExecutionHost
     /// <summary>The same for a result held as segments (a raw array, which may pass 2 GiB): always stored, named by location.</summary>
     TaskReply Completed(string objectId, string jobId, ValueBytes value);
 
+    /// <summary>Hands the next item of a streaming task to the node's <see cref="TaskStreams"/> (through the silo, from a worker process).</summary>
+    ValueTask StreamItemAsync(TaskSpec spec, int index, TaskReply item, CancellationToken cancellationToken);
+
     /// <summary>Stores a value a task put (in this silo's store, or the worker's silo's) and says where it is.</summary>
     ObjectLocation StoreObject(string objectId, string jobId, Value value);
 

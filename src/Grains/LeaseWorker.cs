@@ -86,9 +86,19 @@ internal sealed class LeaseWorker
         {
             Interlocked.Decrement(ref _queued);
             Running = true;
+            if (spec.Streaming)
+            {
+                _silo.Streams.Start(spec);
+            }
+
             var result = spec.ProcessIsolation
                 ? await _silo.Workers.RunAsync(spec, GpuIds, _silo.Stopping).ConfigureAwait(false)
                 : await _silo.Executor.RunTaskAsync(spec, GpuIds, _silo.Stopping).ConfigureAwait(false);
+            if (spec.Streaming)
+            {
+                _silo.Streams.End(spec.TaskId);
+            }
+
             Running = false;
             reply.TrySetResult(result);
         }

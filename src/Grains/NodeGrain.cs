@@ -117,6 +117,14 @@ internal sealed class NodeGrain(SiloRuntime silo) : Grain, INodeGrain
         return Task.CompletedTask;
     }
 
+    public Task<StreamItems> ReadStream(ReadStream request, CancellationToken cancellationToken) => silo.Streams.ReadAsync(request, cancellationToken);
+
+    public Task AppendStreamItem(string taskId, int index, TaskReply item, CancellationToken cancellationToken)
+    {
+        silo.Streams.Append(taskId, index, item);
+        return Task.CompletedTask;
+    }
+
     public Task JobEnded(string jobId, CancellationToken cancellationToken)
     {
         silo.EndJob(jobId);

@@ -13,6 +13,9 @@ internal static class ReturnParts
     /// <summary>The id of return <paramref name="index"/> of a task: derived, so the owner can name it before the task runs.</summary>
     public static string ReturnId(string taskId, int index) => taskId + ".r" + index.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
+    /// <summary>The id of item <paramref name="index"/> of a streaming task, derived the same way.</summary>
+    public static string StreamItemId(string taskId, int index) => taskId + ".s" + index.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
     /// <summary>The values and the types to serialize each as (declared ones where the signature gives them).</summary>
     public static (object?[] Values, Type[] Types) Split(object? result, Type declared, int count, string taskName)
     {

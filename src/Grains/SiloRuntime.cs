@@ -65,6 +65,9 @@ internal sealed partial class SiloRuntime : IExecutionHost, IAsyncDisposable
     /// <summary>Worker processes for tasks that ask for process isolation.</summary>
     public Workers.WorkerPool Workers { get; }
 
+    /// <summary>Items of the streaming tasks running here, until their owners read them.</summary>
+    public TaskStreams Streams { get; } = new();
+
     /// <summary>This node's GPUs: real ones from NVML, or simulated from the options.</summary>
     public GpuInventory Gpus { get; }
 
@@ -368,6 +371,7 @@ internal sealed partial class SiloRuntime : IExecutionHost, IAsyncDisposable
         }
 
         Store.FreeJob(jobId);
+        Streams.JobEnded(jobId);
         Workers.JobEnded(jobId);
         return Jobs.JobEnded(jobId);
     }
@@ -378,6 +382,12 @@ internal sealed partial class SiloRuntime : IExecutionHost, IAsyncDisposable
         return value.Data.Length <= Options.InlineThresholdBytes
             ? new TaskReply { Value = value, NodeId = NodeId }
             : Completed(objectId, jobId, ValueBytes.From(value));
+    }
+
+    public ValueTask StreamItemAsync(TaskSpec spec, int index, TaskReply item, CancellationToken cancellationToken)
+    {
+        Streams.Append(spec.TaskId, index, item);
+        return ValueTask.CompletedTask;
     }
 
     public TaskReply Completed(string objectId, string jobId, ValueBytes value) => new() { NodeId = NodeId, Location = StoreObject(objectId, jobId, value) };

@@ -36,13 +36,19 @@ internal sealed class TaskExecutor(IExecutionHost silo)
             var started = System.Diagnostics.Stopwatch.GetTimestamp();
             TaskContext.Current = new TaskContext(silo.NodeId, spec.JobId, spec.TaskId, actorId, spec.Attempt, gpuIds, code.Objects);
             object? result;
+            var declared = method.Result.ValueType == typeof(void) ? typeof(object) : method.Result.ValueType;
             using (code.Context.EnterContextualReflection())
             {
                 result = await method.InvokeAsync(target, arguments).ConfigureAwait(false);
+                if (spec.Streaming)
+                {
+                    // An iterator runs its body as it is read, so it reads here, in the task's context.
+                    result = await StreamAsync(spec, code, result, declared, cancellationToken).ConfigureAwait(false);
+                    declared = typeof(int);
+                }
             }
 
             TaskContext.Current = null;
-            var declared = method.Result.ValueType == typeof(void) ? typeof(object) : method.Result.ValueType;
             TaskReply reply;
             if (spec.NumReturns > 0)
             {
@@ -65,6 +71,26 @@ internal sealed class TaskExecutor(IExecutionHost silo)
         {
             return Failed(ex, spec);
         }
+    }
+
+    /// <summary>
+    /// Ray's streaming generator: reads what the method returned item by item, handing each to the node as an
+    /// object of its own as soon as it is produced. The task's result is the number of items.
+    /// </summary>
+    private async Task<int> StreamAsync(TaskSpec spec, JobCode code, object? result, Type declared, CancellationToken cancellationToken)
+    {
+        var items = StreamedResult.Of(result, declared)
+            ?? throw new InvalidOperationException(
+                $"{TaskName(spec)} was submitted as a stream but returns {declared.Name}: return IAsyncEnumerable<T> or IEnumerable<T>, or submit it with Remote.");
+        var index = 0;
+        await foreach (var item in items.Read(cancellationToken).ConfigureAwait(false))
+        {
+            var reply = Completed(ReturnParts.StreamItemId(spec.TaskId, index), spec.JobId, code, item, items.ItemType);
+            await silo.StreamItemAsync(spec, index, reply, cancellationToken).ConfigureAwait(false);
+            index++;
+        }
+
+        return index;
     }
 
     /// <summary>One result (a task's, or one of its returns) as a reply: inline or stored, with the refs it holds.</summary>

@@ -39,6 +39,9 @@ public sealed class ReadmeSnippetTests(ClusterFixture fixture)
     public Task Get_with_a_timeout() => Snippets.GetWithTimeoutAsync(_cluster).WaitAsync(Bound);
 
     [Fact]
+    public Task Streaming() => Snippets.StreamingAsync(_cluster).WaitAsync(Bound);
+
+    [Fact]
     public Task Multiple_returns() => Snippets.MultipleReturnsAsync(_cluster).WaitAsync(Bound);
 
     [Fact]

@@ -59,6 +59,19 @@ public static class Snippets
         Check.That(await firstSum == Enumerable.Range(0, 250).Sum(i => 4L * i), "Total");
     }
 
+    public static async Task StreamingAsync(GranaryClient cluster)
+    {
+        ObjectRefStream<double> losses = cluster.Stream(() => Jobs.TrainEpochs(5)); // returns IAsyncEnumerable<double>
+        await foreach (ObjectRef<double> loss in losses)                             // each ref as soon as it is produced
+        {
+            Console.WriteLine($"loss {await loss}");
+        }
+
+        int epochs = await losses.Completion;                                        // the task itself: how many items
+
+        Check.That(epochs == 5, "TrainEpochs");
+    }
+
     public static async Task GetWithTimeoutAsync(GranaryClient cluster)
     {
         var square = cluster.Remote(() => MathJobs.Square(7));
@@ -273,6 +286,15 @@ public static class Jobs
         [.. Enumerable.Range(0, count).GroupBy(i => i % shards).Select(g => g.ToArray())];
 
     public static long Total(int[] values) => values.Sum(v => (long)v);
+
+    public static async IAsyncEnumerable<double> TrainEpochs(int epochs)
+    {
+        for (var epoch = 1; epoch <= epochs; epoch++)
+        {
+            await Task.Yield();                                      // one epoch's work
+            yield return 1.0 / epoch;
+        }
+    }
 
     public static double Step(double[] batch) => batch.Sum();
 

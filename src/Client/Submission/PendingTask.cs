@@ -18,6 +18,9 @@ internal sealed class PendingTask(TaskSpec spec, ObjectEntry result, string sche
 
     public bool RetryExceptions { get; } = retryExceptions;
 
+    /// <summary>For a streaming task: where it was last pushed, which its stream's reader follows.</summary>
+    public StreamLocation? Stream { get; init; }
+
     /// <summary>The ObjectRef arguments' entries, kept reachable while the task may still read them.</summary>
     public List<Runtime.Objects.ObjectEntry>? Borrowed { get; set; }
 }

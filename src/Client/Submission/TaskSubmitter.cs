@@ -208,6 +208,7 @@ internal sealed class TaskSubmitter : IAsyncDisposable
     {
         var push = new PushTask { LeaseId = slot.Grant.LeaseId, Spec = task.Spec };
         push.GpuIds.AddRange(slot.Grant.GpuIds);
+        task.Stream?.Pushed(slot.Node);
         slot.Node.Grain.PushTask(push, slot.Node.Died).ContinueWith(static (completed, state) =>
         {
             var (self, task, slot) = ((TaskSubmitter, PendingTask, LeaseSlot))state!;
@@ -222,6 +223,7 @@ internal sealed class TaskSubmitter : IAsyncDisposable
         foreach (var task in tasks)
         {
             push.Specs.Add(task.Spec);
+            task.Stream?.Pushed(slot.Node);
         }
 
         slot.Node.Grain.PushTasks(push, slot.Node.Died).ContinueWith(static (completed, state) =>

@@ -86,6 +86,12 @@ internal sealed class WorkerRuntime : IExecutionHost, IWorkerObserver
         return (await ObjectTransfer.FetchAsync(holder, location, type, serializer, GranaryDefaults.ObjectChunkBytes, cancellationToken).ConfigureAwait(false)).Value;
     }
 
+    public async ValueTask StreamItemAsync(TaskSpec spec, int index, TaskReply item, CancellationToken cancellationToken)
+    {
+        await StoreIfLargeAsync(ReturnParts.StreamItemId(spec.TaskId, index), spec.JobId, item).ConfigureAwait(false);
+        await Silo.AppendStreamItem(spec.TaskId, index, item, cancellationToken).ConfigureAwait(false);
+    }
+
     public TaskReply Completed(string objectId, string jobId, Value value) => new() { Value = value, NodeId = NodeId };
 
     /// <summary>A large raw array goes to the silo's store in chunks straight from its segments (it may pass 2 GiB); the reply names it.</summary>

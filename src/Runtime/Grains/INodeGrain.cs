@@ -57,4 +57,13 @@ internal interface INodeGrain : IGrainWithStringKey
     /// <summary>A worker process this node started says it is ready to take tasks.</summary>
     Task AttachWorker(string workerId, IWorkerObserver worker, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// The items of a streaming task that runs or ran here, from an index on: answered as soon as there is
+    /// one, when the run ends, or after the request's wait with none (the owner then asks again).
+    /// </summary>
+    Task<StreamItems> ReadStream(ReadStream request, CancellationToken cancellationToken = default);
+
+    /// <summary>A worker process of this node hands over the next item of a streaming task it runs.</summary>
+    Task AppendStreamItem(string taskId, int index, TaskReply item, CancellationToken cancellationToken = default);
+
 }
