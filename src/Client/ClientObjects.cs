@@ -91,8 +91,16 @@ internal sealed class ClientObjects : IObjectOwner, IAsyncDisposable
     {
         var node = nodes.Get(location.NodeId, location.Address);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, node.Died);
-        var (value, bytes) = await ObjectTransfer.FetchAsync(node.Grain, location, target, serializer, chunkBytes, linked.Token).ConfigureAwait(false);
-        Interlocked.Add(ref _bytesFetched, bytes);
-        return value;
+        try
+        {
+            var (value, bytes) = await ObjectTransfer.FetchAsync(node.Grain, location, target, serializer, chunkBytes, linked.Token).ConfigureAwait(false);
+            Interlocked.Add(ref _bytesFetched, bytes);
+            return value;
+        }
+        catch (OperationCanceledException ex) when (node.Died.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            // The only copy was there: say so, and let the owner compute it again where it can (lineage).
+            throw new ObjectLostException(location.ObjectId, $"Object {location.ObjectId} was lost: node {location.NodeId}, which held it, died.", ex);
+        }
     }
 }

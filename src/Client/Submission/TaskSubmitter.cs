@@ -10,7 +10,7 @@ namespace Granary.Client.Submission;
 /// tasks are short. Idle leases go back after a short linger so back-to-back calls reuse them. Failures of
 /// the node retry the task per MaxRetries; the result entry completes exactly once. Thread-safe.
 /// </summary>
-internal sealed class TaskSubmitter : IAsyncDisposable
+internal sealed partial class TaskSubmitter : IAsyncDisposable
 {
     private const int MaxLeasesPerShape = 256;
     private static readonly TimeSpan _leaseLinger = TimeSpan.FromMilliseconds(100);
@@ -329,6 +329,7 @@ internal sealed class TaskSubmitter : IAsyncDisposable
         }
 
         List<(PendingTask Task, TaskReply? Reply)> finished = new(tasks.Count);
+        List<PendingTask>? rebuildInputs = null;
         lock (_gate)
         {
             _queues.TryGetValue(tasks[0].SchedulingKey, out var queue);
@@ -368,6 +369,14 @@ internal sealed class TaskSubmitter : IAsyncDisposable
                     queue.AverageMicros = Batching.Average(queue.AverageMicros, reply.RunMicros);
                 }
 
+                if (reply?.Error is { Kind: ErrorKind.ObjectLost or ErrorKind.NodeDied } && task.RetriesLeft > 0 && !_disposed && HasLostInputs(task))
+                {
+                    // An argument's only copy went with its node: compute it again first (Ray's lineage), then run.
+                    task.RetriesLeft--;
+                    (rebuildInputs ??= []).Add(task);
+                    continue;
+                }
+
                 var retryable = systemFailure is NodeDiedException
                     || reply?.Error is { Kind: ErrorKind.WorkerCrashed or ErrorKind.NodeDied }
                     || (reply?.Error is { Kind: ErrorKind.User } && task.RetryExceptions);
@@ -396,10 +405,15 @@ internal sealed class TaskSubmitter : IAsyncDisposable
             Complete(task, reply, systemFailure);
         }
 
+        foreach (var task in rebuildInputs ?? [])
+        {
+            _ = RebuildInputsThenSubmitAsync(task);
+        }
+
         Dispatch(sends, needsLease);
     }
 
-    private static void Complete(PendingTask task, TaskReply? reply, Exception? systemFailure)
+    private void Complete(PendingTask task, TaskReply? reply, Exception? systemFailure)
     {
         if (reply is null)
         {
@@ -407,7 +421,10 @@ internal sealed class TaskSubmitter : IAsyncDisposable
             return;
         }
 
-        task.Result.TryComplete(reply);
+        if (task.Result.TryComplete(reply) && task.Result.Location is not null)
+        {
+            KeepLineage(task);
+        }
     }
 
     private static void Fail(PendingTask task, Exception error) =>

@@ -70,6 +70,16 @@ internal sealed class ObjectEntry
     /// </summary>
     public ObjectEntry[]? Parts { get; init; }
 
+    /// <summary>
+    /// Ray's lineage: computes this object again (runs its task again) when its only copy was lost with its
+    /// node, then relocates this entry; false when the retry budget is spent. The owner sets it on task
+    /// results stored on a node; puts have none, so a lost put fails with ObjectLost, as in Ray.
+    /// </summary>
+    public Func<CancellationToken, Task<bool>>? Rebuild { get; set; }
+
+    // The rebuild in progress, shared by every reader that found the same copy lost.
+    private (ObjectLocation Lost, Task<bool> Rebuilt)? _rebuilding;
+
     public Value? Inline { get; private set; }
 
     public ObjectLocation? Location { get; private set; }
@@ -226,15 +236,109 @@ internal sealed class ObjectEntry
     public async ValueTask<Value> GetValueAsync(CancellationToken cancellationToken)
     {
         await WaitAsync(cancellationToken).ConfigureAwait(false);
-        return Inline ?? Volatile.Read(ref _local) ?? await Owner.FetchAsync(Location!, cancellationToken).ConfigureAwait(false);
+        while (true)
+        {
+            if ((Inline ?? Volatile.Read(ref _local)) is { } value)
+            {
+                return value;
+            }
+
+            var location = Location!;
+            try
+            {
+                return await Owner.FetchAsync(location, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (IsLoss(ex) && Rebuild is not null)
+            {
+                await RebuildAfterLossAsync(location, ex, cancellationToken).ConfigureAwait(false);
+            }
+        }
     }
 
     private async ValueTask<T> GetSlowAsync<T>(CancellationToken cancellationToken)
     {
         await WaitAsync(cancellationToken).ConfigureAwait(false);
-        return (Inline ?? Volatile.Read(ref _local)) is { } inline
-            ? Owner.Serializer.Deserialize<T>(inline)
-            : (T)(await Owner.FetchObjectAsync(Location!, typeof(T), cancellationToken).ConfigureAwait(false))!;
+        while (true)
+        {
+            if ((Inline ?? Volatile.Read(ref _local)) is { } inline)
+            {
+                return Owner.Serializer.Deserialize<T>(inline);
+            }
+
+            var location = Location!;
+            try
+            {
+                return (T)(await Owner.FetchObjectAsync(location, typeof(T), cancellationToken).ConfigureAwait(false))!;
+            }
+            catch (Exception ex) when (IsLoss(ex) && Rebuild is not null)
+            {
+                await RebuildAfterLossAsync(location, ex, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private static bool IsLoss(Exception error) => error is ObjectLostException or NodeDiedException;
+
+    /// <summary>
+    /// The copy at <paramref name="lost"/> is gone: runs the object's task again (once, however many readers
+    /// found it gone) or throws ObjectLost when that is not possible. Returns once the entry names a new copy.
+    /// </summary>
+    public async Task RebuildAfterLossAsync(ObjectLocation lost, Exception loss, CancellationToken cancellationToken)
+    {
+        Task<bool> rebuilt;
+        lock (_done)
+        {
+            if (!ReferenceEquals(Location, lost))
+            {
+                return;
+            }
+
+            if (_rebuilding is not { } current || !ReferenceEquals(current.Lost, lost))
+            {
+                _rebuilding = current = (lost, Rebuild!(CancellationToken.None));
+            }
+
+            rebuilt = current.Rebuilt;
+        }
+
+        bool done;
+        try
+        {
+            done = await rebuilt.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            throw new ObjectLostException(Id, $"Object {Id} was lost with node {lost.NodeId}, and running its task again failed: {ex.Message}", ex);
+        }
+
+        if (!done)
+        {
+            throw new ObjectLostException(Id, $"Object {Id} was lost with node {lost.NodeId}, and its task has no retries left to compute it again (MaxRetries).", loss);
+        }
+    }
+
+    /// <summary>The object was computed again: its value now lives here (inline) or at a new location.</summary>
+    public void Relocate(Value? inline, ObjectLocation? location)
+    {
+        lock (_done)
+        {
+            if (Location is { } old && Volatile.Read(ref _handedOver) == 0 && !Borrowed)
+            {
+                GC.RemoveMemoryPressure(PressureOf(old));
+            }
+
+            if (location is not null && !Borrowed)
+            {
+                GC.AddMemoryPressure(PressureOf(location));
+            }
+
+            Inline = inline;
+            Location = location;
+            if (location is null)
+            {
+                GC.SuppressFinalize(this);
+            }
+        }
     }
 
     /// <summary>True once the value is known and, when it lives on a node, a copy of it is here too.</summary>
