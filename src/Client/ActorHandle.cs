@@ -28,8 +28,8 @@ public sealed class ActorHandle<T>
     /// <summary>The actor's cluster-wide name, or null for an anonymous actor.</summary>
     public string? Name => _info.Name.Length == 0 ? null : _info.Name;
 
-    /// <summary>The node the actor lives on.</summary>
-    public string NodeId => _info.NodeId;
+    /// <summary>The node the actor lives on, as this handle last saw it: a restart moves the actor to another node.</summary>
+    public string NodeId => _queue.NodeId;
 
     public ObjectRef<TResult> Call<TResult>(Expression<Func<T, TResult>> call) => new(_client.CallActor(_info, _queue, call));
 

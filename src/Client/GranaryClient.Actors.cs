@@ -71,7 +71,7 @@ public sealed partial class GranaryClient
         return entry;
     }
 
-    internal ActorCallQueue NewCallQueue(ActorInfo actor) => new(actor, _nodes.Get(actor.NodeId, actor.Address));
+    internal ActorCallQueue NewCallQueue(ActorInfo actor) => new(actor, _actorRoutes);
 
     private async Task<ActorHandle<T>> CreateActorCoreAsync<T>(LambdaExpression factory, ActorOptions options, bool getIfExists, CancellationToken cancellationToken)
         where T : class
@@ -88,6 +88,8 @@ public sealed partial class GranaryClient
             Lifetime = options.Lifetime == ActorLifetime.Detached ? ActorLifetimeKind.ActorLifetimeDetached : ActorLifetimeKind.ActorLifetimeOwned,
             Resources = ResourceShape.For(options, defaultCpus: 0, typeof(T).GetCustomAttribute<PlacementAttribute>()?.Strategy, _options.LocalNodeId).Request,
             MaxConcurrency = options.MaxConcurrency,
+            MaxRestarts = options.MaxRestarts,
+            MaxTaskRetries = options.MaxTaskRetries,
             Factory = parsed.Reference,
             TypeName = typeof(T).FullName ?? typeof(T).Name,
             GetIfExists = getIfExists,
@@ -119,5 +121,7 @@ public sealed partial class GranaryClient
         Name = source.Name,
         Lifetime = source.Lifetime,
         MaxConcurrency = source.MaxConcurrency,
+        MaxRestarts = source.MaxRestarts,
+        MaxTaskRetries = source.MaxTaskRetries,
     };
 }

@@ -1,4 +1,5 @@
 using Granary.Client;
+using Granary.Client.Actors;
 using Granary.Client.Code;
 using Granary.Client.Submission;
 using Granary.Runtime.Serialization;
@@ -27,6 +28,7 @@ public sealed partial class GranaryClient : IAsyncDisposable
     // The Orleans connection this client opened itself (ConnectAsync by address); a user's own stays theirs.
     private readonly IAsyncDisposable? _ownedConnection;
     private readonly NodeChannels _nodes;
+    private readonly ActorRoutes _actorRoutes;
 
     // Direct Orleans connections to worker nodes; only when this client opened its own connection.
     private readonly DirectRoutes? _routes;
@@ -63,6 +65,7 @@ public sealed partial class GranaryClient : IAsyncDisposable
         _routes = ownedConnection is not null && options.DirectRoutes ? new DirectRoutes(options.ClusterId, options.ConnectTimeout, options.LoggerFactory) : null;
         _nodes = new NodeChannels(cluster, _routes, headAddress);
         _observerTarget = new JobObserver(_nodes);
+        _actorRoutes = new ActorRoutes(_nodes, () => Head, _disposing.Token);
         _observer = cluster.CreateObjectReference<IJobObserver>(_observerTarget);
         _objects = new ClientObjects(jobId, serializer, _nodes, options.ObjectChunkBytes);
         _code = new CodeShipper(jobId, () => Head, [.. options.Serializers.Select(s => s.GetType())]);
@@ -161,6 +164,9 @@ public sealed partial class GranaryClient : IAsyncDisposable
 
     /// <summary>Nodes this client reaches over a direct route (see <see cref="ClientOptions.DirectRoutes"/>).</summary>
     internal IReadOnlyList<string> RoutedNodes => _nodes.Routed;
+
+    /// <summary>Whether the head has told this client that the node died (tests wait for it before they call).</summary>
+    internal bool HeardNodeDied(string nodeId) => _nodes.Get(nodeId).IsDead;
 
     /// <summary>The head silo's host:port.</summary>
     public string HeadAddress { get; }

@@ -11,7 +11,7 @@ internal static class ActorActivator
         var spec = request.Spec;
         try
         {
-            var code = await silo.Jobs.GetAsync(spec.JobId, spec.ManifestVersion, silo.Stopping).ConfigureAwait(false);
+            var code = await silo.Jobs.GetAsync(spec.JobId, spec.ManifestVersion, silo.Stopping, detachedActor: spec.Lifetime == ActorLifetimeKind.ActorLifetimeDetached).ConfigureAwait(false);
             var factory = code.Resolve(spec.Factory);
             var arguments = await silo.Executor.ResolveArgumentsAsync(spec.Args, factory, code.Serializer, silo.Stopping).ConfigureAwait(false);
             TaskContext.Current = new TaskContext(silo.NodeId, spec.JobId, spec.ActorId, spec.ActorId, 0, [.. request.GpuIds], code.Objects);

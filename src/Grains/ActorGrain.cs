@@ -119,9 +119,10 @@ internal sealed class ActorGrain(SiloRuntime silo) : Grain, IActorGrain
     {
         // Orleans ends an activation whose directory entry lived on a silo that died (a head restart, say):
         // the actor is fine, so it stays in the silo and the next call's activation here adopts it, placed
-        // by the head's answer to where the actor lives. Any other end Orleans picks (shutdown, a duplicate
+        // by the head's answer to where the actor lives. So does a duplicate Orleans found after a silo died
+        // (another activation of the key won: it, or the next one here, adopts the actor). Any other end Orleans picks (shutdown, a duplicate
         // found) kills the actor rather than leaving it unreachable.
-        if (reason.ReasonCode == DeactivationReasonCode.DirectoryFailure)
+        if (reason.ReasonCode is DeactivationReasonCode.DirectoryFailure or DeactivationReasonCode.DuplicateActivation)
         {
             return Task.CompletedTask;
         }

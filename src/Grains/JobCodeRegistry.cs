@@ -18,7 +18,11 @@ internal sealed class JobCodeRegistry(ICodeSource source, AssemblyBlobCache blob
 
     public IReadOnlyCollection<string> LoadedJobs => (IReadOnlyCollection<string>)_jobs.Keys;
 
-    public ValueTask<JobCode> GetAsync(string jobId, int manifestVersion, CancellationToken cancellationToken)
+    /// <param name="detachedActor">
+    /// A detached actor outlives its job, so one restarted on a node that already heard the job end may load
+    /// the job's code again (the head keeps every job's code); the code unloads when that actor stops.
+    /// </param>
+    public ValueTask<JobCode> GetAsync(string jobId, int manifestVersion, CancellationToken cancellationToken, bool detachedActor = false)
     {
         // The common case, every call after a job's first: its code is here and current; no allocation.
         if (_jobs.TryGetValue(jobId, out var known) && known.ManifestVersion >= manifestVersion)
@@ -26,12 +30,12 @@ internal sealed class JobCodeRegistry(ICodeSource source, AssemblyBlobCache blob
             return new ValueTask<JobCode>(known);
         }
 
-        return GetSlowAsync(jobId, manifestVersion, cancellationToken);
+        return GetSlowAsync(jobId, manifestVersion, detachedActor, cancellationToken);
     }
 
-    private async ValueTask<JobCode> GetSlowAsync(string jobId, int manifestVersion, CancellationToken cancellationToken)
+    private async ValueTask<JobCode> GetSlowAsync(string jobId, int manifestVersion, bool detachedActor, CancellationToken cancellationToken)
     {
-        if (_ended.ContainsKey(jobId) && !_jobs.ContainsKey(jobId))
+        if (!detachedActor && _ended.ContainsKey(jobId) && !_jobs.ContainsKey(jobId))
         {
             throw new GranaryException($"Job {jobId} has ended; its work is no longer accepted on this node.");
         }

@@ -71,6 +71,9 @@ public sealed class ReadmeSnippetTests(ClusterFixture fixture)
     public Task Actors() => Snippets.ActorsAsync(_cluster).WaitAsync(Bound);
 
     [Fact]
+    public Task Actor_restarts() => Snippets.ActorRestartsAsync(_cluster).WaitAsync(Bound);
+
+    [Fact]
     public Task Errors() => Snippets.ErrorsAsync(_cluster).WaitAsync(Bound);
 
     /// <summary>Each ```csharp block with the README line it starts on, its lines without their common indent.</summary>

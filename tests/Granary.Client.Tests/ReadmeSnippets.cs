@@ -188,6 +188,19 @@ public static class Snippets
         Check.That(service.Id == same.Id, "one activation per name");
     }
 
+    public static async Task ActorRestartsAsync(GranaryClient cluster)
+    {
+        var counter = await cluster.CreateActorAsync(() => new Counter(0), new ActorOptions
+        {
+            MaxRestarts = 3,      // run the constructor again on another node, up to 3 times (-1: always)
+            MaxTaskRetries = -1,  // send calls in flight when the node died again (0, the default: they fail)
+        });
+        int value = await counter.Call(c => c.Add(1)); // after a restart: the same handle, a fresh Counter(0)
+        await counter.KillAsync();
+
+        Check.That(value == 1, "a restartable actor answers like any other");
+    }
+
     public static void PlacementStrategies(GranaryClient cluster, double[] batch)
     {
         var spread = cluster.Map(Enumerable.Range(0, 4), _ => MathJobs.WhereAmI(200),

@@ -1,5 +1,4 @@
 using Granary.Client.Calls;
-using Granary.Runtime.Grains;
 using Granary.Runtime.Objects;
 using Granary.Runtime.Serialization;
 using Granary.Runtime.Wire;
@@ -10,19 +9,14 @@ namespace Granary.Client.Actors;
 /// Sends one handle's calls to its actor strictly in submission order, even when an earlier call still
 /// waits for an ObjectRef argument: a call goes out only after every call before it went out. Calls that
 /// are ready and have nothing ahead of them are sent at once, without an async hop. Calls go to the
-/// actor's own grain; the actor's node's channel cancels them the moment that node dies. Thread-safe.
+/// actor's own grain; the actor's node's channel cancels them the moment that node dies. An actor that may
+/// restart is followed to its next incarnation (ActorCallQueue.Restarts.cs). Thread-safe.
 /// </summary>
-internal sealed class ActorCallQueue(ActorInfo actor, NodeChannel node)
+internal sealed partial class ActorCallQueue(ActorInfo actor, ActorRoutes routes)
 {
-    private readonly string _grainKey = ActorKeys.GrainKey(actor);
-    private GrainOnRoute? _grain;
-
-    private static long _handles;
     private readonly object _gate = new();
-    private readonly string _callerId = Guid.NewGuid().ToString("N")[..16] + "-" + Interlocked.Increment(ref _handles).ToString(System.Globalization.CultureInfo.InvariantCulture);
     private readonly object _sendGate = new();
-    private readonly List<Outgoing> _outbox = [];
-    private long _sent;
+    private readonly List<ActorOutgoing> _outbox = [];
     private Task _tail = Task.CompletedTask;
     private int _requests;
     private double _averageMicros = -1;
@@ -33,7 +27,7 @@ internal sealed class ActorCallQueue(ActorInfo actor, NodeChannel node)
         {
             if (_tail.IsCompleted && dependencies is null && codeReady.IsCompletedSuccessfully)
             {
-                Send(call, result, borrowed);
+                Send(new ActorOutgoing(call, result, borrowed));
                 return;
             }
 
@@ -49,21 +43,27 @@ internal sealed class ActorCallQueue(ActorInfo actor, NodeChannel node)
             return;
         }
 
-        Send(call, result, borrowed);
+        Send(new ActorOutgoing(call, result, borrowed));
     }
 
     /// <summary>
-    /// Sends one call; calls reach this one at a time, in order, so their numbers follow that order. Short
+    /// Sends one call, numbered for the actor's current incarnation (see <see cref="Number"/>). Short
     /// methods (averaging under <see cref="Batching.ShortMicros"/>) with two requests already out wait in the
     /// outbox and go together when one of those answers, one Orleans call for many; a call waits there at most
     /// <see cref="Batching.MaxHold"/>, so one that another call of this handle must unblock still goes.
     /// </summary>
-    private void Send(ActorCall call, ObjectEntry result, List<ObjectEntry>? borrowed)
+    private void Send(ActorOutgoing outgoing)
     {
-        call.CallerId = _callerId;
-        call.Sequence = Interlocked.Increment(ref _sent);
-        var outgoing = new Outgoing(call, result, borrowed);
-        List<Outgoing>? batch = null;
+        if (Number(outgoing))
+        {
+            Dispatch(outgoing);
+        }
+    }
+
+    private void Dispatch(ActorOutgoing outgoing)
+    {
+        var call = outgoing.Call;
+        List<ActorOutgoing>? batch = null;
         lock (_sendGate)
         {
             if (Batching.IsShort(_averageMicros) && _requests >= Batching.RequestsBeforeHolding)
@@ -100,7 +100,7 @@ internal sealed class ActorCallQueue(ActorInfo actor, NodeChannel node)
     private async Task FlushLaterAsync(long firstSequence)
     {
         await Task.Delay(Batching.MaxHold).ConfigureAwait(false);
-        List<Outgoing>? batch = null;
+        List<ActorOutgoing>? batch = null;
         lock (_sendGate)
         {
             if (_outbox.Count > 0 && _outbox[0].Call.Sequence == firstSequence)
@@ -115,25 +115,26 @@ internal sealed class ActorCallQueue(ActorInfo actor, NodeChannel node)
         }
     }
 
-    private List<Outgoing> TakeOutboxLocked()
+    private List<ActorOutgoing> TakeOutboxLocked()
     {
-        List<Outgoing> batch = [.. _outbox];
+        List<ActorOutgoing> batch = [.. _outbox];
         _outbox.Clear();
         _requests++;
         return batch;
     }
 
-    private void SendOne(Outgoing outgoing)
+    private void SendOne(ActorOutgoing outgoing)
     {
-        Grain().Call(outgoing.Call, node.Died).ContinueWith(static (completed, state) =>
+        var target = outgoing.Target!;
+        target.Grain().Call(outgoing.Call, target.Node.Died).ContinueWith(static (completed, state) =>
         {
-            var (self, outgoing) = ((ActorCallQueue, Outgoing))state!;
+            var (self, outgoing) = ((ActorCallQueue, ActorOutgoing))state!;
             self.Answered(completed.IsCompletedSuccessfully ? [completed.Result] : null);
             self.Complete(outgoing, completed.IsCompletedSuccessfully ? completed.Result : null, completed.Exception);
         }, (this, outgoing), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
     }
 
-    private void SendBatch(List<Outgoing> batch)
+    private void SendBatch(List<ActorOutgoing> batch)
     {
         if (batch.Count == 1)
         {
@@ -147,9 +148,11 @@ internal sealed class ActorCallQueue(ActorInfo actor, NodeChannel node)
             calls.Calls.Add(outgoing.Call);
         }
 
-        Grain().CallMany(calls, node.Died).ContinueWith(static (Task<TaskReplies> completed, object? state) =>
+        // A batch holds calls of one incarnation: a restart waits for every call of the old one to come back first.
+        var target = batch[0].Target!;
+        target.Grain().CallMany(calls, target.Node.Died).ContinueWith(static (Task<TaskReplies> completed, object? state) =>
         {
-            var (self, batch) = ((ActorCallQueue, List<Outgoing>))state!;
+            var (self, batch) = ((ActorCallQueue, List<ActorOutgoing>))state!;
             var replies = completed.IsCompletedSuccessfully && completed.Result.Replies.Count == batch.Count ? completed.Result.Replies : null;
             self.Answered(replies);
             for (var i = 0; i < batch.Count; i++)
@@ -165,7 +168,7 @@ internal sealed class ActorCallQueue(ActorInfo actor, NodeChannel node)
     /// <summary>A request came back: learn how long the calls ran, and send what waited in the outbox.</summary>
     private void Answered(IList<TaskReply>? replies)
     {
-        List<Outgoing>? batch = null;
+        List<ActorOutgoing>? batch = null;
         lock (_sendGate)
         {
             _requests--;
@@ -186,43 +189,36 @@ internal sealed class ActorCallQueue(ActorInfo actor, NodeChannel node)
         }
     }
 
-    private void Complete(Outgoing outgoing, TaskReply? reply, Exception? callError)
+    private void Complete(ActorOutgoing outgoing, TaskReply? reply, Exception? callError)
     {
         // The arguments' values may be freed only once the actor is done with them.
         GC.KeepAlive(outgoing.Borrowed);
-        var (call, result) = (outgoing.Call, outgoing.Result);
+        var (call, result, target) = (outgoing.Call, outgoing.Result, outgoing.Target!);
         if (reply is null)
         {
-            var failure = node.Failure(callError?.InnerException ?? callError ?? new OperationCanceledException("the call was cancelled"), $"calling actor {actor.ActorId}");
+            var failure = target.Node.Failure(callError?.InnerException ?? callError ?? new OperationCanceledException("the call was cancelled"), $"calling actor {actor.ActorId}");
+            (outgoing.LostBecause, outgoing.MayHaveRun) = (failure.Message, true);
+            if (failure is NodeDiedException ? Lost(outgoing) : Returned(target))
+            {
+                return;
+            }
+
             var error = failure is NodeDiedException
-                ? new ActorDiedException(actor.ActorId, $"Actor {actor.ActorId} on node {actor.NodeId} is unreachable: {failure.Message}; {call.Spec.Method.DisplayName} may not have run.", failure)
+                ? new ActorDiedException(actor.ActorId, $"Actor {actor.ActorId} on node {target.Info.NodeId} is unreachable: {failure.Message}; {call.Spec.Method.DisplayName} may not have run.", failure)
                 : failure;
-            result.TrySetError(error, ErrorConverter.FromException(error, actor.NodeId, call.Spec.Method.DisplayName));
+            result.TrySetError(error, ErrorConverter.FromException(error, target.Info.NodeId, call.Spec.Method.DisplayName));
             return;
         }
 
+        (outgoing.LostBecause, outgoing.MayHaveRun) = (reply.Error?.Message, false);
+        if (reply.Error?.Kind == ErrorKind.ActorDied ? Lost(outgoing) : Returned(target))
+        {
+            return;
+        }
         result.TryComplete(reply, error => error.Kind == ErrorKind.ActorDied
             ? new ActorDiedException(actor.ActorId, error.Message)
             : ErrorConverter.ToException(error));
     }
 
     private string ActorId => actor.ActorId;
-
-    /// <summary>The actor's grain on the node channel's current route (direct once that is up).</summary>
-    private IActorGrain Grain()
-    {
-        var factory = node.Grains;
-        var current = Volatile.Read(ref _grain);
-        if (current is null || !ReferenceEquals(current.Factory, factory))
-        {
-            current = new GrainOnRoute(factory, factory.GetGrain<IActorGrain>(_grainKey));
-            Volatile.Write(ref _grain, current);
-        }
-
-        return current.Grain;
-    }
-
-    private sealed record GrainOnRoute(Orleans.IGrainFactory Factory, IActorGrain Grain);
-
-    private readonly record struct Outgoing(ActorCall Call, ObjectEntry Result, List<ObjectEntry>? Borrowed);
 }

@@ -9,13 +9,17 @@ namespace Granary.Grains.Head;
 /// <summary>
 /// The head's directory of actors. A name maps to one creation task, so two clients racing to create the
 /// same named actor get the same single activation. An actor holds its lease (resources) until it dies.
-/// Thread-safe.
+/// An actor's <see cref="ActorInfo"/> is never changed once published: a restart replaces it, so a reply
+/// being written never sees half an update. Thread-safe.
 /// </summary>
-internal sealed class ActorDirectory(SiloRuntime silo, ResourceScheduler scheduler, Persistence.IHeadStore store)
+internal sealed partial class ActorDirectory(SiloRuntime silo, ResourceScheduler scheduler, Persistence.IHeadStore store)
 {
     private readonly object _gate = new();
     private readonly Dictionary<string, ActorInfo> _actors = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Task<ActorInfo>> _named = new(StringComparer.Ordinal);
+
+    // The specs of actors that may restart, to run their constructor again; others need none after creation.
+    private readonly Dictionary<string, ActorSpec> _specs = new(StringComparer.Ordinal);
     private readonly Queue<ActorInfo> _dead = new();
     private const int DeadKept = 1000;
 
@@ -99,7 +103,7 @@ internal sealed class ActorDirectory(SiloRuntime silo, ResourceScheduler schedul
         {
             foreach (var info in _actors.Values)
             {
-                if (ActorKeys.GrainKey(info) == grainKey)
+                if (info.State == ActorState.Alive && ActorKeys.GrainKey(info) == grainKey)
                 {
                     return info.NodeId;
                 }
@@ -136,9 +140,11 @@ internal sealed class ActorDirectory(SiloRuntime silo, ResourceScheduler schedul
                 _named.Remove(info.Name);
             }
 
+            _specs.Remove(actorId);
             RememberDeadLocked(info, reason);
         }
 
+        Changed();
         scheduler.Return(info.LeaseId);
         await store.RemoveActorAsync(actorId, cancellationToken).ConfigureAwait(false);
         try
@@ -151,29 +157,12 @@ internal sealed class ActorDirectory(SiloRuntime silo, ResourceScheduler schedul
         }
     }
 
-    /// <summary>The node died: its actors died with it (restarts come later). Callers then get ActorDied.</summary>
-    public void NodeDied(string nodeId, string reason)
-    {
-        lock (_gate)
-        {
-            foreach (var info in _actors.Values.Where(a => a.NodeId == nodeId).ToList())
-            {
-                _actors.Remove(info.ActorId);
-                if (info.Name.Length > 0)
-                {
-                    _named.Remove(info.Name);
-                }
-
-                RememberDeadLocked(info, $"its node {nodeId} died: {reason}");
-                _ = store.RemoveActorAsync(info.ActorId, CancellationToken.None);
-            }
-        }
-    }
-
     /// <summary>An actor known before a head restart: back in the directory, its reservation taken again.</summary>
     public void Restore(PersistedActor persisted)
     {
-        var info = persisted.Info;
+        var info = persisted.Info.Clone();
+        var spec = info.RestartSpec;
+        info.RestartSpec = null;
         lock (_gate)
         {
             _actors[info.ActorId] = info;
@@ -181,6 +170,18 @@ internal sealed class ActorDirectory(SiloRuntime silo, ResourceScheduler schedul
             {
                 _named[info.Name] = Task.FromResult(info);
             }
+
+            if (spec is not null)
+            {
+                _specs[info.ActorId] = spec;
+            }
+        }
+
+        if (info.State == ActorState.Pending && spec is not null)
+        {
+            // The head went down while this actor was restarting: its old lease died with its node.
+            _ = RestartAsync(info.ActorId, persisted.Amounts);
+            return;
         }
 
         scheduler.RestoreLease(info.LeaseId, Holder(info.Lifetime, info.JobId, info.ActorId), info.NodeId, ResourceSet.FromWire(persisted.Amounts), [.. persisted.GpuIds]);
@@ -263,15 +264,19 @@ internal sealed class ActorDirectory(SiloRuntime silo, ResourceScheduler schedul
             JobId = spec.JobId,
             LeaseId = grant.LeaseId,
             PlacementGroupId = spec.Resources?.Placement?.PlacementGroupId ?? string.Empty,
+            MaxRestarts = spec.MaxRestarts,
+            MaxTaskRetries = spec.MaxTaskRetries,
         };
         lock (_gate)
         {
             _actors[spec.ActorId] = info;
+            if (spec.MaxRestarts != 0)
+            {
+                _specs[spec.ActorId] = spec;
+            }
         }
 
-        var persisted = new PersistedActor { Info = info, Amounts = spec.Resources?.Amounts ?? new ResourceMap() };
-        persisted.GpuIds.AddRange(grant.GpuIds);
-        await store.SaveActorAsync(persisted, cancellationToken).ConfigureAwait(false);
+        await SaveAsync(info, spec.Resources?.Amounts, grant.GpuIds, cancellationToken).ConfigureAwait(false);
         return info;
     }
 

@@ -74,6 +74,8 @@ internal sealed class HeadGrain(SiloRuntime silo) : Grain, IHeadGrain
 
     public Task KillActor(string actorId, CancellationToken cancellationToken) => Head.KillAsync(actorId);
 
+    public Task<ActorInfo> AwaitActor(ActorLookup lookup, CancellationToken cancellationToken) => Head.AwaitActorAsync(lookup, cancellationToken);
+
     public async Task<string> LocateActor(string grainKey, CancellationToken cancellationToken)
     {
         await Head.Restored;

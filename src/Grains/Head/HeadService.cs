@@ -283,6 +283,16 @@ internal sealed partial class HeadService : IAsyncDisposable
         return await Actors.GetNamedAsync(name).ConfigureAwait(false);
     }
 
+    /// <summary>How long the head holds a client that asks where a restarting actor went: long enough for a node to be declared dead and the actor placed again.</summary>
+    private TimeSpan ActorAwaitBound => TimeSpan.FromTicks(Math.Max(TimeSpan.FromSeconds(20).Ticks, 3 * _silo.Options.NodeDeadTimeout.Ticks));
+
+    public async Task<ActorInfo> AwaitActorAsync(ActorLookup lookup, CancellationToken cancellationToken)
+    {
+        await Restored.ConfigureAwait(false);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _silo.Stopping);
+        return await Actors.AwaitAsync(lookup, ActorAwaitBound, linked.Token).ConfigureAwait(false);
+    }
+
     public async Task KillAsync(string actorId)
     {
         await Restored.ConfigureAwait(false);

@@ -63,6 +63,13 @@ internal interface IHeadGrain : IGrainWithIntegerKey
 
     Task KillActor(string actorId, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// The actor once it lives in incarnation <see cref="ActorLookup.MinRestarts"/> or later, or is dead for good
+    /// (with the reason); after the head's bound, as it is then. A client whose actor's node died asks this.
+    /// </summary>
+    [ResponseTimeout("00:02:00")]
+    Task<ActorInfo> AwaitActor(ActorLookup lookup, CancellationToken cancellationToken = default);
+
     /// <summary>The node a live actor runs on, by its grain key (<see cref="ActorKeys"/>); empty when there is no such actor.</summary>
     Task<string> LocateActor(string grainKey, CancellationToken cancellationToken = default);
 
