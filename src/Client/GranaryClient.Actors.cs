@@ -67,6 +67,7 @@ public sealed partial class GranaryClient
         var (codeReady, version) = _code.Ensure(parsed.Method);
         spec.ManifestVersion = version;
         var entry = new ObjectEntry(taskId, _objects);
+        RecordChild(entry);
         queue.Enqueue(new ActorCall { ActorId = actor.ActorId, Spec = spec }, entry, parsed.DisplayName, dependencies, codeReady, borrowed);
         return entry;
     }

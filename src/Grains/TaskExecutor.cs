@@ -34,7 +34,7 @@ internal sealed class TaskExecutor(IExecutionHost silo)
         {
             var arguments = await ResolveArgumentsAsync(spec.Args, method, code.Serializer, cancellationToken).ConfigureAwait(false);
             var started = System.Diagnostics.Stopwatch.GetTimestamp();
-            TaskContext.Current = new TaskContext(silo.NodeId, spec.JobId, spec.TaskId, actorId, spec.Attempt, gpuIds, code.Objects);
+            TaskContext.Current = new TaskContext(silo.NodeId, spec.JobId, spec.TaskId, actorId, spec.Attempt, gpuIds, code.Objects, silo.Clients);
             object? result;
             using (code.Context.EnterContextualReflection())
             {
@@ -53,7 +53,20 @@ internal sealed class TaskExecutor(IExecutionHost silo)
             }
             else
             {
-                reply = silo.Completed(spec, code.Serializer.Serialize(result, declared, out contained));
+                var value = code.Serializer.Serialize(result, declared, out contained);
+                if (contained?.Pending is { } pending)
+                {
+                    // The result holds refs to work this task submitted and did not await: the caller gets them
+                    // finished (a ref never leaves its owner unfinished), as a client's Put of such a value does.
+                    foreach (var inner in pending)
+                    {
+                        await inner.Completion.ConfigureAwait(false);
+                    }
+
+                    value = ContainedRefs.FillPending(value, pending);
+                }
+
+                reply = silo.Completed(spec, value);
             }
 
             if (contained is not null && code.Objects is { } objects)
