@@ -43,7 +43,7 @@ public sealed partial class GranaryClient
         return Handle<T>(reply);
     }
 
-    private ActorHandle<T> Handle<T>(ActorInfo info)
+    internal ActorHandle<T> Handle<T>(ActorInfo info)
         where T : class =>
         info.TypeName == typeof(T).FullName
             ? new ActorHandle<T>(this, info)

@@ -24,13 +24,26 @@ public sealed partial class GranaryClient
             throw new InvalidOperationException("This TaskContext was not made by a Granary node, so it has no client; use TaskContext.Current inside a task or actor call.");
         }
 
-        return cluster.ClientFor(context.JobId, () =>
+        return InCluster(cluster, context.JobId, objects);
+    }
+
+    /// <summary>The client that a value read by <paramref name="reader"/> calls through: the driver's own, or the job's in-cluster one.</summary>
+    internal static GranaryClient ForReader(IObjectOwner reader) => reader switch
+    {
+        Client.ClientObjects { Client: { } client } => client,
+        ITaskObjects { Cluster: { } cluster } objects => InCluster(cluster, objects.JobId, objects),
+        _ => throw new InvalidOperationException("An actor handle was read where no Granary client can call it; read it in a task, an actor call or a GranaryClient."),
+    };
+
+    private static GranaryClient InCluster(IClusterAccess cluster, string jobId, ITaskObjects objects)
+    {
+        return cluster.ClientFor(jobId, () =>
         {
             // The client's timers must not capture the creating task's flow: it holds that task's context and
             // the job's collectible code, which would then stay loaded for as long as the timers live.
             using (ExecutionContext.SuppressFlow())
             {
-                return new GranaryClient(context.JobId, cluster.Orleans, objects, new LoadedJobCode(() => cluster.ManifestVersion(context.JobId)), new ClientOptions { LocalNodeId = cluster.NodeId });
+                return new GranaryClient(jobId, cluster.Orleans, objects, new LoadedJobCode(() => cluster.ManifestVersion(jobId)), new ClientOptions { LocalNodeId = cluster.NodeId });
             }
         });
     }

@@ -71,7 +71,7 @@ public sealed partial class GranaryClient : IAsyncDisposable
         _nodes = new NodeChannels(cluster, _routes, headAddress);
         _observerTarget = new JobObserver(_nodes);
         _observer = cluster.CreateObjectReference<IJobObserver>(_observerTarget);
-        _objects = _clientObjects = new ClientObjects(jobId, serializer, _nodes, options.ObjectChunkBytes);
+        _objects = _clientObjects = new ClientObjects(jobId, serializer, _nodes, options.ObjectChunkBytes) { Client = this };
         _code = new CodeShipper(jobId, () => Head, [.. options.Serializers.Select(s => s.GetType())]);
         _submitter = new TaskSubmitter(jobId, () => Head, _nodes);
         _keepAlive = new Timer(_ => _ = KeepAliveAsync(), null, options.KeepAliveInterval, options.KeepAliveInterval);

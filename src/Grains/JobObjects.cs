@@ -25,6 +25,10 @@ internal sealed class JobObjects : ITaskObjects
 
     public string OwnerId { get; }
 
+    public string JobId => _code.JobId;
+
+    public IClusterAccess? Cluster => _host.Clients;
+
     // The job's serializer is replaced when its manifest brings custom serializers; always use the current one.
     public ValueSerializer Serializer => _code.Serializer;
 
