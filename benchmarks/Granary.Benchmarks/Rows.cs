@@ -45,6 +45,13 @@ internal sealed class Rows(GranaryClient client, IReadOnlyList<GranaryClient> cl
                 await client.GetAllAsync(Submit(client, n));
                 return n;
             }),
+            new("single_client_nested_tasks_async", "ops/s", null, async () =>
+            {
+                // One task submits the no-ops from inside the cluster (its in-cluster client) and awaits them.
+                var n = Count(20_000);
+                var done = await client.Remote(() => Workloads.SubmitNoops(n));
+                return done == n ? n : throw new InvalidOperationException($"the nested round ran {done} of {n} tasks");
+            }),
             new("multi_client_tasks_async", "ops/s", null, async () =>
             {
                 var n = Count(20_000) / clients.Count;

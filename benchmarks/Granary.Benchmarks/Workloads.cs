@@ -5,6 +5,19 @@ public static class Workloads
 {
     public static int Noop() => 0;
 
+    /// <summary>A task that submits <paramref name="n"/> no-op tasks from inside the cluster and awaits them all.</summary>
+    public static async Task<int> SubmitNoops(int n)
+    {
+        var cluster = (TaskContext.Current ?? throw new InvalidOperationException("SubmitNoops runs as a remote task only.")).Client;
+        var refs = new List<ObjectRef<int>>(n);
+        for (var i = 0; i < n; i++)
+        {
+            refs.Add(cluster.Remote(() => Noop()));
+        }
+
+        return (await cluster.GetAllAsync(refs, CancellationToken.None)).Length;
+    }
+
     /// <summary>
     /// Ray's create_object_containing_ref: a remote task puts 10,000 small objects on its node and returns
     /// the list of refs, so the caller gets refs it did not create.

@@ -1,5 +1,7 @@
 using System.Linq.Expressions;
 using Granary.Client.Actors;
+using Granary.Runtime.Objects;
+using Granary.Runtime.Serialization;
 using Granary.Runtime.Wire;
 
 namespace Granary;
@@ -7,9 +9,11 @@ namespace Granary;
 /// <summary>
 /// A handle to a live actor. Calls made through one handle run in the order they were made. Handles are
 /// cheap; the actor lives on its node until killed, its owner disconnects (owned actors) or its node dies.
-/// Thread-safe.
+/// A handle is a value: passed to a task or an actor call, or inside a value (a record field, a list), it
+/// reaches the receiver as a working handle to the same actor, calling through the receiver's client
+/// (<c>TaskContext.Client</c> inside the cluster). Thread-safe.
 /// </summary>
-public sealed class ActorHandle<T>
+public sealed class ActorHandle<T> : IActorHandleValue<ActorHandle<T>>
     where T : class
 {
     private readonly GranaryClient _client;
@@ -22,6 +26,10 @@ public sealed class ActorHandle<T>
         _info = info;
         _queue = client.NewCallQueue(info);
     }
+
+    ActorInfo IActorHandleValue<ActorHandle<T>>.Info => _info;
+
+    static ActorHandle<T> IActorHandleValue<ActorHandle<T>>.Bind(ActorInfo info, IObjectOwner reader) => GranaryClient.ForReader(reader).Handle<T>(info);
 
     public string Id => _info.ActorId;
 

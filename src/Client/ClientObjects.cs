@@ -32,6 +32,9 @@ internal sealed class ClientObjects : IObjectOwner, IAsyncDisposable
 
     public string OwnerId { get; }
 
+    /// <summary>The client these objects belong to: actor handles read out of its values call through it.</summary>
+    public GranaryClient? Client { get; set; }
+
     public ObjectRegistry Registry { get; }
 
     /// <summary>Objects this client has told silos to free.</summary>

@@ -43,7 +43,7 @@ public sealed partial class GranaryClient
         return Handle<T>(reply);
     }
 
-    private ActorHandle<T> Handle<T>(ActorInfo info)
+    internal ActorHandle<T> Handle<T>(ActorInfo info)
         where T : class =>
         info.TypeName == typeof(T).FullName
             ? new ActorHandle<T>(this, info)
@@ -67,6 +67,7 @@ public sealed partial class GranaryClient
         var (codeReady, version) = _code.Ensure(parsed.Method);
         spec.ManifestVersion = version;
         var entry = new ObjectEntry(taskId, _objects);
+        RecordChild(entry);
         queue.Enqueue(new ActorCall { ActorId = actor.ActorId, Spec = spec }, entry, parsed.DisplayName, dependencies, codeReady, borrowed);
         return entry;
     }

@@ -19,6 +19,12 @@ public sealed partial class GranaryClient
     public ObjectRef<T> Put<T>(T value)
     {
         ThrowIfDisposed();
+        if (_taskObjects is not null)
+        {
+            // Inside the cluster a put goes into this node's store, owned here until a task returns it (TaskContext.Put).
+            return new ObjectRef<T>(_taskObjects.Put(value, typeof(T)));
+        }
+
         var entry = new ObjectEntry(NewId("o-"), _objects);
         if (value is not null && RawArrayCodec.IsRaw(value.GetType()))
         {

@@ -107,10 +107,16 @@ public sealed partial class GranaryClient
         // exactly its devices, whatever its isolation: every GPU task sees its own GPUs there (Ray's promise).
         var isolated = options.Isolation == Isolation.Process || options.Gpus > 0;
         var spec = new TaskSpec { TaskId = taskId, JobId = JobId, Method = call.Reference, Name = options.Name ?? string.Empty, ProcessIsolation = isolated };
+        if (_taskObjects is not null && TaskContext.Current is { } parent)
+        {
+            spec.ParentTaskId = parent.TaskId;
+        }
+
         var dependencies = ArgumentBuilder.Build(call, parameterValues, spec.Args, _objects.Serializer, out var borrowed);
         var (codeReady, version) = _code.Ensure(call.Method);
         spec.ManifestVersion = version;
         var entry = returns == 0 ? new ObjectEntry(taskId, _objects) : new ObjectEntry(taskId, _objects) { Parts = ReturnEntries(taskId, returns) };
+        RecordChild(entry);
         spec.NumReturns = returns;
         spec.Streaming = stream is not null;
         var task = new PendingTask(spec, entry, shape.Key, shape.Request, options.MaxRetries, options.RetryExceptions) { Borrowed = borrowed, Stream = stream };

@@ -2,6 +2,7 @@ using Granary.Client;
 using Granary.Client.Actors;
 using Granary.Client.Code;
 using Granary.Client.Submission;
+using Granary.Runtime.Objects;
 using Granary.Runtime.Serialization;
 using Granary.Grains.Hosting;
 using Granary.Runtime.Grains;
@@ -22,7 +23,8 @@ public sealed partial class GranaryClient : IAsyncDisposable
     private readonly string _idStem = Guid.NewGuid().ToString("N")[..16] + "-";
     private long _idCounter;
 
-    private readonly Timer _keepAlive;
+    // Null in an in-cluster client: the job is the driver's, and only the driver keeps it alive.
+    private readonly Timer? _keepAlive;
     private readonly IClusterClient _orleans;
 
     // The Orleans connection this client opened itself (ConnectAsync by address); a user's own stays theirs.
@@ -32,13 +34,18 @@ public sealed partial class GranaryClient : IAsyncDisposable
 
     // Direct Orleans connections to worker nodes; only when this client opened its own connection.
     private readonly DirectRoutes? _routes;
-    private readonly IJobObserver _observer;
+    private readonly IJobObserver? _observer;
 
     // Orleans holds a client's observers weakly: this keeps the one the head calls alive with the client.
-    private readonly JobObserver _observerTarget;
-    private readonly CodeShipper _code;
+    private readonly JobObserver? _observerTarget;
+    private readonly ICodeShipping _code;
     private readonly TaskSubmitter _submitter;
-    private readonly ClientObjects _objects;
+
+    // The owner of what this client creates: the driver's ClientObjects, or, in an in-cluster client, the job's
+    // objects in the process the submitting task runs in (as in Ray, the worker that submits owns the results).
+    private readonly IObjectOwner _objects;
+    private readonly ClientObjects? _clientObjects;
+    private readonly ITaskObjects? _taskObjects;
     private readonly ClientOptions _options;
     private readonly CancellationTokenSource _disposing = new();
     private LocalCluster? _ownedCluster;
@@ -67,10 +74,27 @@ public sealed partial class GranaryClient : IAsyncDisposable
         _observerTarget = new JobObserver(_nodes);
         _actorRoutes = new ActorRoutes(_nodes, () => Head, _disposing.Token);
         _observer = cluster.CreateObjectReference<IJobObserver>(_observerTarget);
-        _objects = new ClientObjects(jobId, serializer, _nodes, options.ObjectChunkBytes);
+        _objects = _clientObjects = new ClientObjects(jobId, serializer, _nodes, options.ObjectChunkBytes) { Client = this };
         _code = new CodeShipper(jobId, () => Head, [.. options.Serializers.Select(s => s.GetType())]);
         _submitter = new TaskSubmitter(jobId, () => Head, _nodes);
         _keepAlive = new Timer(_ => _ = KeepAliveAsync(), null, options.KeepAliveInterval, options.KeepAliveInterval);
+    }
+
+    /// <summary>An in-cluster client: the running job's, inside the process that runs its task (see GranaryClient.InCluster.cs).</summary>
+    private GranaryClient(string jobId, IClusterClient cluster, ITaskObjects objects, ICodeShipping code, ClientOptions options)
+    {
+        HeadAddress = string.Empty;
+        JobId = jobId;
+        _orleans = cluster;
+        _options = options;
+        _view = new ClusterView();
+        _viewAt = Environment.TickCount64 - ViewMaxAge;
+        _logger = (options.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger("Granary.Client");
+        _nodes = new NodeChannels(cluster, routes: null, headAddress: null);
+        _actorRoutes = new ActorRoutes(_nodes, () => Head, _disposing.Token);
+        _objects = _taskObjects = objects;
+        _code = code;
+        _submitter = new TaskSubmitter(jobId, () => Head, _nodes);
     }
 
     /// <summary>The head grain, through this client's Orleans connection.</summary>
@@ -94,7 +118,7 @@ public sealed partial class GranaryClient : IAsyncDisposable
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_disposing.Token);
             timeout.CancelAfter(_options.KeepAliveInterval);
-            await Head.JobConnected(JobId, _observer, timeout.Token).ConfigureAwait(false);
+            await Head.JobConnected(JobId, _observer!, timeout.Token).ConfigureAwait(false);
             HeadAnswered(true, error: null);
         }
         catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException || TransientErrors.IsTransient(ex))
@@ -168,7 +192,7 @@ public sealed partial class GranaryClient : IAsyncDisposable
     /// <summary>Whether the head has told this client that the node died (tests wait for it before they call).</summary>
     internal bool HeardNodeDied(string nodeId) => _nodes.Get(nodeId).IsDead;
 
-    /// <summary>The head silo's host:port.</summary>
+    /// <summary>The head silo's host:port; empty in an in-cluster client (<c>TaskContext.Client</c>).</summary>
     public string HeadAddress { get; }
 
     /// <summary>This client's job id; every task, object and owned actor it creates belongs to it.</summary>
@@ -181,10 +205,10 @@ public sealed partial class GranaryClient : IAsyncDisposable
     public int UploadedAssemblies => _code.UploadedAssemblies;
 
     /// <summary>Stored objects this client freed because nothing referred to them any more.</summary>
-    public long FreedObjects => _objects.Freed;
+    public long FreedObjects => _clientObjects?.Freed ?? 0;
 
     /// <summary>Bytes of object values this client pulled from silo stores.</summary>
-    public long BytesFetched => _objects.BytesFetched;
+    public long BytesFetched => _clientObjects?.BytesFetched ?? 0;
 
     /// <summary>Joins a running cluster through its head, e.g. "10.0.0.5:6380".</summary>
     public static async Task<GranaryClient> ConnectAsync(string headAddress, ClientOptions? options = null, CancellationToken cancellationToken = default)
@@ -231,14 +255,14 @@ public sealed partial class GranaryClient : IAsyncDisposable
             var view = await head.GetClusterView(timeout.Token).ConfigureAwait(false);
             headAddress ??= view.Nodes.FirstOrDefault(n => n.IsHead)?.Address ?? string.Empty;
             client = new GranaryClient(headAddress, jobId, orleans, ownedConnection, serializer, options, view);
-            await head.JobConnected(jobId, client._observer, timeout.Token).ConfigureAwait(false);
+            await head.JobConnected(jobId, client._observer!, timeout.Token).ConfigureAwait(false);
             return client;
         }
         catch (Exception ex) when (ex is not GranaryException)
         {
             if (client is not null)
             {
-                await client._keepAlive.DisposeAsync().ConfigureAwait(false);
+                await client._keepAlive!.DisposeAsync().ConfigureAwait(false);
             }
 
             var where = headAddress is null ? "through this Orleans client" : "at " + headAddress;
@@ -254,9 +278,16 @@ public sealed partial class GranaryClient : IAsyncDisposable
             return;
         }
 
-        await _keepAlive.DisposeAsync().ConfigureAwait(false);
         await _submitter.DisposeAsync().ConfigureAwait(false);
-        await _objects.DisposeAsync().ConfigureAwait(false);
+        if (_keepAlive is null)
+        {
+            // In-cluster: the job is the driver's to end, and its objects here go with the job's code.
+            await _disposing.CancelAsync().ConfigureAwait(false);
+            return;
+        }
+
+        await _keepAlive.DisposeAsync().ConfigureAwait(false);
+        await _clientObjects!.DisposeAsync().ConfigureAwait(false);
         await SayGoodbyeAsync().ConfigureAwait(false);
         await _disposing.CancelAsync().ConfigureAwait(false);
         if (_routes is not null)

@@ -14,7 +14,7 @@ internal static class ActorActivator
             var code = await silo.Jobs.GetAsync(spec.JobId, spec.ManifestVersion, silo.Stopping, detachedActor: spec.Lifetime == ActorLifetimeKind.ActorLifetimeDetached).ConfigureAwait(false);
             var factory = code.Resolve(spec.Factory);
             var arguments = await silo.Executor.ResolveArgumentsAsync(spec.Args, factory, code.Serializer, silo.Stopping).ConfigureAwait(false);
-            TaskContext.Current = new TaskContext(silo.NodeId, spec.JobId, spec.ActorId, spec.ActorId, 0, [.. request.GpuIds], code.Objects);
+            TaskContext.Current = new TaskContext(silo.NodeId, spec.JobId, spec.ActorId, spec.ActorId, 0, [.. request.GpuIds], code.Objects, silo.Clients);
             object? instance;
             using (code.Context.EnterContextualReflection())
             {

@@ -11,6 +11,9 @@ internal interface IExecutionHost
 
     JobCodeRegistry Jobs { get; }
 
+    /// <summary>The jobs' in-cluster clients in this process, which tasks reach through TaskContext.</summary>
+    InClusterClients Clients { get; }
+
     /// <summary>Values up to this size put by a task travel inside their refs; larger ones are stored.</summary>
     int InlineThresholdBytes { get; }
 

@@ -45,6 +45,9 @@ internal sealed class JobCodeRegistry(ICodeSource source, AssemblyBlobCache blob
         return code;
     }
 
+    /// <summary>The job's manifest version here; 0 when its code is not loaded.</summary>
+    public int ManifestVersion(string jobId) => _jobs.TryGetValue(jobId, out var code) ? code.ManifestVersion : 0;
+
     public void ActorStarted(string jobId) => _actorsByJob.AddOrUpdate(jobId, 1, (_, n) => n + 1);
 
     public WeakReference? ActorStopped(string jobId)

@@ -25,6 +25,10 @@ internal sealed class JobObjects : ITaskObjects
 
     public string OwnerId { get; }
 
+    public string JobId => _code.JobId;
+
+    public IClusterAccess? Cluster => _host.Clients;
+
     // The job's serializer is replaced when its manifest brings custom serializers; always use the current one.
     public ValueSerializer Serializer => _code.Serializer;
 
@@ -42,6 +46,21 @@ internal sealed class JobObjects : ITaskObjects
     {
         var data = Serializer.Serialize(value, declaredType, out var contained);
         var entry = new ObjectEntry("o-" + Guid.NewGuid().ToString("N"), this) { Contained = contained?.All };
+        if (contained?.Pending is { } pending)
+        {
+            // The value holds refs to tasks submitted from here that still run: it is stored once they finish.
+            _ = StoreWhenFinishedAsync(entry, data, pending);
+        }
+        else
+        {
+            Store(entry, data);
+        }
+
+        return Registry.Register(entry);
+    }
+
+    private void Store(ObjectEntry entry, Value data)
+    {
         if (data.Data.Length <= _host.InlineThresholdBytes)
         {
             entry.TrySetValue(data);
@@ -50,8 +69,25 @@ internal sealed class JobObjects : ITaskObjects
         {
             entry.TrySetLocation(_host.StoreObject(entry.Id, _code.JobId, data));
         }
+    }
 
-        return Registry.Register(entry);
+    private async Task StoreWhenFinishedAsync(ObjectEntry entry, Value data, List<ObjectEntry> pending)
+    {
+        try
+        {
+            foreach (var inner in pending)
+            {
+                await inner.Completion.ConfigureAwait(false);
+            }
+
+            Store(entry, ContainedRefs.FillPending(data, pending));
+        }
+        catch (Exception ex)
+        {
+            // Never leave the ref pending forever: whoever awaits it gets the reason.
+            var error = new GranaryException($"Storing object {entry.Id} after the refs inside it finished failed: {ex.Message}", ex);
+            entry.TrySetError(error, ErrorConverter.FromException(error, _host.NodeId, "Put"));
+        }
     }
 
     /// <summary>

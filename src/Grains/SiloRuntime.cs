@@ -50,6 +50,7 @@ internal sealed partial class SiloRuntime : IExecutionHost, IAsyncDisposable
         }
 
         Jobs = new JobCodeRegistry(new HeadCodeSource(() => HeadGrain), Blobs, code => new JobObjects(this, code));
+        Clients = new InClusterClients(NodeId, () => ClusterClient ?? throw new InvalidOperationException("This silo has not started yet; tasks cannot submit work before it has."), Jobs);
         Gpus = gpus ?? GpuInventory.Detect(options.Gpus, options.GpuType, options.GpuMemoryBytes);
         ReserveThreadsForBlockingWork(OfferedResources()[ResourceSet.Cpu]);
         Workers = new Workers.WorkerPool(this);
@@ -92,6 +93,11 @@ internal sealed partial class SiloRuntime : IExecutionHost, IAsyncDisposable
     /// <summary>Orleans' grain factory of this silo; set at start.</summary>
     public IGrainFactory GrainFactory { get; private set; } = null!;
 
+    /// <summary>Orleans' client of this silo (the in-cluster clients are built over it); set at start.</summary>
+    public IClusterClient? ClusterClient { get; private set; }
+
+    public InClusterClients Clients { get; }
+
     public IHeadGrain HeadGrain => GrainFactory.GetGrain<IHeadGrain>(IHeadGrain.HeadGrainKey);
 
     /// <summary>The grain of a node: this one or any other, addressed by node id.</summary>
@@ -132,9 +138,10 @@ internal sealed partial class SiloRuntime : IExecutionHost, IAsyncDisposable
     /// Called once the silo has joined the cluster: the head restores its tables, then this node registers
     /// with the head and starts reporting its load.
     /// </summary>
-    public async Task StartAsync(IGrainFactory grainFactory, IClusterMembershipService membership, string address, string siloEndpoint, long generation, CancellationToken cancellationToken)
+    public async Task StartAsync(IGrainFactory grainFactory, IClusterClient clusterClient, IClusterMembershipService membership, string address, string siloEndpoint, long generation, CancellationToken cancellationToken)
     {
         GrainFactory = grainFactory;
+        ClusterClient = clusterClient;
         Generation = generation;
         _lastHeadContact = Environment.TickCount64;
         Address = address;
@@ -373,6 +380,7 @@ internal sealed partial class SiloRuntime : IExecutionHost, IAsyncDisposable
         Store.FreeJob(jobId);
         Streams.JobEnded(jobId);
         Workers.JobEnded(jobId);
+        _ = Clients.JobEndedAsync(jobId);
         return Jobs.JobEnded(jobId);
     }
 
@@ -404,6 +412,13 @@ internal sealed partial class SiloRuntime : IExecutionHost, IAsyncDisposable
 
     public void FreeObject(ObjectLocation location)
     {
+        if (location.NodeId.Length > 0 && location.NodeId != NodeId)
+        {
+            // A nested task's result, stored where that task ran: only that node can free it. A one-way call.
+            ThreadPool.UnsafeQueueUserWorkItem(static state => _ = state.Node.FreeObjects(new FreeObjects { ObjectIds = { state.Id } }), (Node: Node(location.NodeId), Id: location.ObjectId), preferLocal: false);
+            return;
+        }
+
         // From a finalizer: the store's lock may be held by a spill, so free on the thread pool instead.
         ThreadPool.UnsafeQueueUserWorkItem(static state => state.Store.Free(state.Id), (Store, Id: location.ObjectId), preferLocal: false);
     }
@@ -451,6 +466,7 @@ internal sealed partial class SiloRuntime : IExecutionHost, IAsyncDisposable
             worker.Release();
         }
 
+        await Clients.DisposeAsync().ConfigureAwait(false);
         await Workers.DisposeAsync().ConfigureAwait(false);
         MemoryReturner.Dispose();
         Store.Dispose();

@@ -34,7 +34,7 @@ internal sealed class TaskExecutor(IExecutionHost silo)
         {
             var arguments = await ResolveArgumentsAsync(spec.Args, method, code.Serializer, cancellationToken).ConfigureAwait(false);
             var started = System.Diagnostics.Stopwatch.GetTimestamp();
-            TaskContext.Current = new TaskContext(silo.NodeId, spec.JobId, spec.TaskId, actorId, spec.Attempt, gpuIds, code.Objects);
+            TaskContext.Current = new TaskContext(silo.NodeId, spec.JobId, spec.TaskId, actorId, spec.Attempt, gpuIds, code.Objects, silo.Clients);
             object? result;
             var declared = method.Result.ValueType == typeof(void) ? typeof(object) : method.Result.ValueType;
             using (code.Context.EnterContextualReflection())
@@ -56,12 +56,12 @@ internal sealed class TaskExecutor(IExecutionHost silo)
                 reply = new TaskReply { NodeId = silo.NodeId };
                 for (var i = 0; i < values.Length; i++)
                 {
-                    reply.Returns.Add(Completed(ReturnParts.ReturnId(spec.TaskId, i), spec.JobId, code, values[i], types[i]));
+                    reply.Returns.Add(await CompletedAsync(ReturnParts.ReturnId(spec.TaskId, i), spec.JobId, code, values[i], types[i]).ConfigureAwait(false));
                 }
             }
             else
             {
-                reply = Completed(spec.TaskId, spec.JobId, code, result, declared);
+                reply = await CompletedAsync(spec.TaskId, spec.JobId, code, result, declared).ConfigureAwait(false);
             }
 
             reply.RunMicros = (long)System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMicroseconds;
@@ -85,7 +85,7 @@ internal sealed class TaskExecutor(IExecutionHost silo)
         var index = 0;
         await foreach (var item in items.Read(cancellationToken).ConfigureAwait(false))
         {
-            var reply = Completed(ReturnParts.StreamItemId(spec.TaskId, index), spec.JobId, code, item, items.ItemType);
+            var reply = await CompletedAsync(ReturnParts.StreamItemId(spec.TaskId, index), spec.JobId, code, item, items.ItemType).ConfigureAwait(false);
             await silo.StreamItemAsync(spec, index, reply, cancellationToken).ConfigureAwait(false);
             index++;
         }
@@ -93,8 +93,8 @@ internal sealed class TaskExecutor(IExecutionHost silo)
         return index;
     }
 
-    /// <summary>One result (a task's, or one of its returns) as a reply: inline or stored, with the refs it holds.</summary>
-    private TaskReply Completed(string objectId, string jobId, JobCode code, object? result, Type declared)
+    /// <summary>One result (a task's, one of its returns, or a stream item) as a reply: inline or stored, with the refs it holds.</summary>
+    private async ValueTask<TaskReply> CompletedAsync(string objectId, string jobId, JobCode code, object? result, Type declared)
     {
         ContainedRefs? contained = null;
         TaskReply reply;
@@ -106,7 +106,20 @@ internal sealed class TaskExecutor(IExecutionHost silo)
         }
         else
         {
-            reply = silo.Completed(objectId, jobId, code.Serializer.Serialize(result, declared, out contained));
+            var value = code.Serializer.Serialize(result, declared, out contained);
+            if (contained?.Pending is { } pending)
+            {
+                // The result holds refs to work this task submitted and did not await: the caller gets them
+                // finished (a ref never leaves its owner unfinished), as a client's Put of such a value does.
+                foreach (var inner in pending)
+                {
+                    await inner.Completion.ConfigureAwait(false);
+                }
+
+                value = ContainedRefs.FillPending(value, pending);
+            }
+
+            reply = silo.Completed(objectId, jobId, value);
         }
 
         if (contained is not null && code.Objects is { } objects)

@@ -265,6 +265,21 @@ public static class Snippets
         Check.That(failure is FormatException { InnerException: RemoteTaskException { RemoteType: "System.FormatException" } }, "a FormatException on the silo");
     }
 
+    public static async Task WorkFromInsideAsync(GranaryClient cluster)
+    {
+        int sum = await cluster.Remote(() => Tree.SumOfSquares(10));        // 385, from ten child tasks
+        List<ObjectRef<int[]>> parts = await cluster.Remote(() => Tree.Split(3));
+        int[] first = await parts[0];                                        // made by a child, read here
+
+        var counter = await cluster.CreateActorAsync(() => new Counter(0));
+        await cluster.Remote(() => Tree.Bump(counter, 5));                    // the task calls the same actor
+        int value = await counter.Call(c => c.Value());                      // 5
+
+        Check.That(sum == 385, "SumOfSquares");
+        Check.That(first.Length == 1000, "a part made by a child task");
+        Check.That(value == 5, "the task bumped the driver's counter");
+    }
+
     public static async Task SerializersAsync()
     {
         var options = new ClientOptions();
@@ -316,6 +331,28 @@ public static class Jobs
     public static double Infer(double[] part) => part.Sum();
 
     public static int Parse(string text) => int.Parse(text, System.Globalization.CultureInfo.InvariantCulture);
+}
+
+/// <summary>The README's tasks that submit work from inside the cluster.</summary>
+public static class Tree
+{
+    public static int Square(int x) => x * x;
+
+    public static async Task<int> SumOfSquares(int n)
+    {
+        GranaryClient cluster = TaskContext.Current!.Client;             // the job's in-cluster client
+        IReadOnlyList<ObjectRef<int>> squares = cluster.Map(Enumerable.Range(1, n), i => Square(i));
+        return (await cluster.GetAllAsync(squares)).Sum();
+    }
+
+    public static int[] Part(int index) => Enumerable.Repeat(index, 1000).ToArray();
+
+    // Refs to the children's results go back to the caller, who owns them from then on.
+    public static List<ObjectRef<int[]>> Split(int n) =>
+        [.. Enumerable.Range(0, n).Select(i => TaskContext.Current!.Client.Remote(() => Part(i)))];
+
+    // An actor handle is a value: this task calls the caller's actor.
+    public static async Task Bump(ActorHandle<Counter> counter, int amount) => await counter.Call(c => c.Add(amount));
 }
 
 public static class Shards

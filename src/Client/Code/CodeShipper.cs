@@ -14,7 +14,7 @@ namespace Granary.Client.Code;
 /// uploaded. Registrations run one after another so the manifest version a task carries is always one the
 /// head already has. Thread-safe.
 /// </summary>
-internal sealed class CodeShipper
+internal sealed class CodeShipper : ICodeShipping
 {
     private static readonly ConcurrentDictionary<Assembly, AssemblyRef?> _describe = new();
     private static readonly string _sharedFrameworkRoot = Path.GetFullPath(Path.Combine(RuntimeEnvironment.GetRuntimeDirectory(), "..", ".."));

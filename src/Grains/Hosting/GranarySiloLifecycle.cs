@@ -8,7 +8,7 @@ namespace Granary.Grains.Hosting;
 /// restores its tables, the node registers and starts reporting its load. Stopping runs first among the
 /// silo's stages, while calls still flow: the node drains its work, leaves the head's view, and stops.
 /// </summary>
-internal sealed class GranarySiloLifecycle(SiloRuntime runtime, IGrainFactory grains, IClusterMembershipService membership, ILocalSiloDetails local)
+internal sealed class GranarySiloLifecycle(SiloRuntime runtime, IGrainFactory grains, IClusterClient clusterClient, IClusterMembershipService membership, ILocalSiloDetails local)
     : ILifecycleParticipant<ISiloLifecycle>
 {
     public void Participate(ISiloLifecycle lifecycle) =>
@@ -18,7 +18,7 @@ internal sealed class GranarySiloLifecycle(SiloRuntime runtime, IGrainFactory gr
     {
         var gateway = local.GatewayAddress?.Endpoint ?? local.SiloAddress.Endpoint;
         var silo = local.SiloAddress.Endpoint;
-        return runtime.StartAsync(grains, membership, $"{gateway.Address}:{gateway.Port}", $"{silo.Address}:{silo.Port}", local.SiloAddress.Generation, cancellationToken);
+        return runtime.StartAsync(grains, clusterClient, membership, $"{gateway.Address}:{gateway.Port}", $"{silo.Address}:{silo.Port}", local.SiloAddress.Generation, cancellationToken);
     }
 
     private async Task StopAsync(CancellationToken cancellationToken)

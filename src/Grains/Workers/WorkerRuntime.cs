@@ -34,8 +34,11 @@ internal sealed class WorkerRuntime : IExecutionHost, IWorkerObserver
         _inlineThresholdBytes = inlineThresholdBytes;
         NodeId = nodeId;
         Jobs = new JobCodeRegistry(new HeadCodeSource(() => _cluster.Head), new AssemblyBlobCache(), code => new JobObjects(this, code));
+        Clients = new InClusterClients(nodeId, () => _cluster.Client, Jobs);
         _executor = new TaskExecutor(this);
     }
+
+    public InClusterClients Clients { get; }
 
     public string NodeId { get; }
 
@@ -48,6 +51,7 @@ internal sealed class WorkerRuntime : IExecutionHost, IWorkerObserver
     {
         _cluster = await ClusterClientHost.ConnectAsync(_siloAddress, clusterId, TimeSpan.FromSeconds(30), logging, configure: null, cancellationToken).ConfigureAwait(false);
         await using (_cluster.ConfigureAwait(false))
+        await using (Clients.ConfigureAwait(false))
         {
             var self = _cluster.Client.CreateObjectReference<IWorkerObserver>(this);
             await Silo.AttachWorker(_workerId, self, cancellationToken).ConfigureAwait(false);
@@ -114,8 +118,9 @@ internal sealed class WorkerRuntime : IExecutionHost, IWorkerObserver
 
     public void FreeObject(ObjectLocation location)
     {
-        // From a finalizer: a one-way call only queues the message.
-        ThreadPool.UnsafeQueueUserWorkItem(static state => _ = state.Silo.FreeObjects(new FreeObjects { ObjectIds = { state.Id } }), (Silo, Id: location.ObjectId), preferLocal: false);
+        // From a finalizer: a one-way call only queues the message. A nested task's result lives where it ran.
+        var holder = location.NodeId.Length > 0 ? _cluster.Client.GetGrain<INodeGrain>(location.NodeId) : Silo;
+        ThreadPool.UnsafeQueueUserWorkItem(static state => _ = state.Holder.FreeObjects(new FreeObjects { ObjectIds = { state.Id } }), (Holder: holder, Id: location.ObjectId), preferLocal: false);
     }
 
     /// <summary>

@@ -74,7 +74,7 @@ internal sealed class JobLoadContext : AssemblyLoadContext
     {
         if (IsGranaryAssembly(assemblyName.Name))
         {
-            return null;
+            return IsClient(assemblyName) ? HostClient(assemblyName) : null;
         }
 
         var bytes = _findShipped(assemblyName);
@@ -84,6 +84,29 @@ internal sealed class JobLoadContext : AssemblyLoadContext
         }
 
         return HostCopy(assemblyName, bytes) ?? LoadFromStream(new MemoryStream(bytes, writable: false));
+    }
+
+    private static bool IsClient(AssemblyName name) => string.Equals(name.Name, "Granary.Client", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// Granary.Client for job code that submits work from inside the cluster (TaskContext.Client). A silo or
+    /// worker process started as `granary` does not list it among its dependencies, so it is loaded into the
+    /// host's context from beside Granary's own assemblies, where a build that references Granary.Client puts it.
+    /// Shared with the host, so every job on the node sees the same GranaryClient type.
+    /// </summary>
+    private static Assembly HostClient(AssemblyName name)
+    {
+        try
+        {
+            return Default.LoadFromAssemblyName(name);
+        }
+        catch (FileNotFoundException)
+        {
+            var path = Path.Combine(Path.GetDirectoryName(typeof(JobLoadContext).Assembly.Location) ?? string.Empty, "Granary.Client.dll");
+            return File.Exists(path)
+                ? Default.LoadFromAssemblyPath(path)
+                : throw new CodeLoadException($"The job's code uses Granary.Client (TaskContext.Client), which this node lacks: put Granary.Client.dll beside {Path.GetFileName(typeof(JobLoadContext).Assembly.Location)} in {Path.GetDirectoryName(path)}, or run the node from a build that references Granary.Client.");
+        }
     }
 
     /// <summary>

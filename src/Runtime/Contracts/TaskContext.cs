@@ -12,9 +12,10 @@ public sealed class TaskContext
 
     private readonly ITaskObjects? _objects;
 
-    internal TaskContext(string nodeId, string jobId, string taskId, string? actorId, int attempt, IReadOnlyList<int> gpuIds, ITaskObjects? objects = null)
+    internal TaskContext(string nodeId, string jobId, string taskId, string? actorId, int attempt, IReadOnlyList<int> gpuIds, ITaskObjects? objects = null, IClusterAccess? cluster = null)
     {
         _objects = objects;
+        Cluster = cluster;
         NodeId = nodeId;
         JobId = jobId;
         TaskId = taskId;
@@ -44,6 +45,12 @@ public sealed class TaskContext
 
     /// <summary>The GPU device indexes assigned to this work (empty when it asked for none).</summary>
     public IReadOnlyList<int> GpuIds { get; }
+
+    /// <summary>The job's objects in this process (what Put stores into, and what owns refs submitted from here).</summary>
+    internal ITaskObjects? Objects => _objects;
+
+    /// <summary>The process's way into the cluster, behind the in-cluster client (Granary.Client's <c>TaskContext.Client</c>).</summary>
+    internal IClusterAccess? Cluster { get; }
 
     /// <summary>
     /// Ray's put inside a task: stores a value on this node and returns a ref to it, which the task may

@@ -5,6 +5,11 @@ namespace Granary.Runtime.Objects;
 /// <summary>The objects of one job in a process that runs its tasks: what <see cref="TaskContext.Put{T}"/> stores into.</summary>
 internal interface ITaskObjects : IObjectOwner
 {
+    string JobId { get; }
+
+    /// <summary>The process's way into the cluster, for the job's in-cluster client (actor handles read here call through it).</summary>
+    IClusterAccess? Cluster { get; }
+
     /// <summary>Stores a value put by a running task: inline when small, else in the node's object store.</summary>
     ObjectEntry Put(object? value, Type declaredType);
 

@@ -58,6 +58,11 @@ internal static class ErrorConverter
         {
             info.Cause = FromException(cause, nodeId, taskName);
         }
+        else if (exception is not RemoteTaskException and not ErrorInfoException && exception.InnerException is { } remoteCause && IsRemoteFailure(remoteCause))
+        {
+            // A task wrapped the failure of work it submitted itself (a nested task): the caller sees both.
+            info.Cause = FromException(remoteCause, nodeId, taskName);
+        }
 
         return info;
     }
@@ -67,7 +72,7 @@ internal static class ErrorConverter
         var cause = info.Cause is null ? null : ToException(info.Cause);
         return info.Kind switch
         {
-            ErrorKind.User => Typed(info) ?? new RemoteTaskException(info.Type, info.Message, info.StackTrace, info.NodeId, info.TaskName, cause) { RemoteAssemblyQualifiedType = info.AssemblyQualifiedType },
+            ErrorKind.User => Typed(info, cause) ?? new RemoteTaskException(info.Type, info.Message, info.StackTrace, info.NodeId, info.TaskName, cause) { RemoteAssemblyQualifiedType = info.AssemblyQualifiedType },
             ErrorKind.CodeLoad => new CodeLoadException(info.Message, cause),
             ErrorKind.Serialization => new ValueSerializationException(typeof(object), info.Message, cause),
             ErrorKind.ActorDied => new ActorDiedException(string.Empty, info.Message, cause),
@@ -86,13 +91,14 @@ internal static class ErrorConverter
     /// (message, inner exception) constructor, so <c>catch (MyError)</c> works as in Ray. The inner exception
     /// is the <see cref="RemoteTaskException"/> with the node, task name and remote stack; the remote stack also
     /// shows in the exception's own stack trace. Null when the type is unknown here, is not a user exception,
-    /// has no such constructor or its constructor throws, or the failure came from a failed argument (a cause
-    /// chain stays a RemoteTaskException).
+    /// has no such constructor or its constructor throws, or the failure came from a failed argument (which
+    /// carries no assembly-qualified type, so a cause chain there stays a RemoteTaskException).
     /// </summary>
-    private static Exception? Typed(ErrorInfo info)
+    private static Exception? Typed(ErrorInfo info, Exception? cause)
     {
-        if (info.Cause is not null || info.AssemblyQualifiedType.Length == 0)
+        if (info.AssemblyQualifiedType.Length == 0)
         {
+            // Unknown type, or a failed argument (named after its cause's type, which a task never threw).
             return null;
         }
 
@@ -105,7 +111,8 @@ internal static class ErrorConverter
                 return null;
             }
 
-            var remote = new RemoteTaskException(info.Type, info.Message, info.StackTrace, info.NodeId, info.TaskName) { RemoteAssemblyQualifiedType = info.AssemblyQualifiedType };
+            // A cause (the failure of a nested task the user's exception wrapped) hangs under the remote details.
+            var remote = new RemoteTaskException(info.Type, info.Message, info.StackTrace, info.NodeId, info.TaskName, cause) { RemoteAssemblyQualifiedType = info.AssemblyQualifiedType };
             var typed = (Exception)constructor.Invoke([info.Message, remote]);
             typed.Data[RebuiltKey] = true;
             ExceptionDispatchInfo.SetRemoteStackTrace(typed, $"{info.StackTrace}{Environment.NewLine}--- end of the stack of {info.TaskName} on node {info.NodeId} ---{Environment.NewLine}");
@@ -116,6 +123,9 @@ internal static class ErrorConverter
             return null;
         }
     }
+
+    /// <summary>A failure that came from elsewhere in the cluster: rebuilt from the wire, or one of Granary's own.</summary>
+    private static bool IsRemoteFailure(Exception exception) => exception.Data[RebuiltKey] is true || exception is GranaryException;
 
     /// <summary>Marks an exception rebuilt from a remote failure (in <see cref="Exception.Data"/>, which every exception has).</summary>
     private const string RebuiltKey = "granary.remote";

@@ -9,7 +9,7 @@ namespace Granary.Runtime.Serialization;
 
 /// <summary>
 /// Finds the MessagePack formatter of each type in a value: ObjectRefs as <see cref="ObjectRefFormatter{TRef, T}"/>,
-/// object-typed slots by their runtime type (<see cref="BoxedFormatter"/>), then MessagePack's own resolvers in
+/// actor handles as <see cref="ActorHandleFormatter{THandle}"/>, object-typed slots by their runtime type (<see cref="BoxedFormatter"/>), then MessagePack's own resolvers in
 /// <c>ContractlessStandardResolver</c>'s order (built-in types, <c>[MessagePackFormatter]</c>, immutable and
 /// generic collections, tuples, enums, nullables), and any other plain type as MessagePack's contractless layout
 /// (<see cref="ContractlessFormatter{T}"/>). It leaves out the resolvers of that chain that emit code at run
@@ -51,6 +51,11 @@ internal sealed class ValueResolver(Func<IObjectOwner> owner) : IFormatterResolv
         if (type == typeof(object))
         {
             return new BoxedFormatter(this);
+        }
+
+        if (type.IsClass && type.GetInterfaces().Any(i => i.IsGenericType && i.GetGenericTypeDefinition() == typeof(IActorHandleValue<>)))
+        {
+            return Activator.CreateInstance(typeof(ActorHandleFormatter<>).MakeGenericType(type), owner)!;
         }
 
         foreach (var resolver in _standard)
