@@ -21,6 +21,10 @@ internal sealed class ActorGrain(SiloRuntime silo) : Grain, IActorGrain
     private Task<ActorActivation>? _activating;
     private string _actorId = string.Empty;
 
+    // An empty activation that asked Orleans to deactivate it: it must not take an actor on, or Orleans
+    // would deactivate the actor's grain moments later (and that kills the actor, see OnDeactivateAsync).
+    private bool _leaving;
+
     public async Task<bool> Activate(ActivateActor request, CancellationToken cancellationToken)
     {
         if (_activating is not null)
@@ -37,15 +41,28 @@ internal sealed class ActorGrain(SiloRuntime silo) : Grain, IActorGrain
                 throw new GranaryException($"Actor key {this.GetPrimaryKeyString()} already holds actor {_actorId}; actor {request.Spec.ActorId} cannot take it.");
             }
 
+            if (request.NodeId.Length > 0 && request.NodeId != silo.NodeId)
+            {
+                // The incarnation the head is replacing, on the node it declared dead, which Orleans still
+                // routes to for a moment: not the new one. The head tries again and reaches the new node.
+                return false;
+            }
+
             await _activating;
             return true;
+        }
+
+        if (_leaving)
+        {
+            // The head's next try gets a fresh activation, once this one has gone.
+            return false;
         }
 
         if (request.NodeId.Length > 0 && request.NodeId != silo.NodeId)
         {
             // Orleans routed the request to an empty activation a stale call had created elsewhere: it
             // leaves, so the head's next try creates one on the leased node.
-            this.DeactivateOnIdle();
+            Leave();
             return false;
         }
 
@@ -77,7 +94,7 @@ internal sealed class ActorGrain(SiloRuntime silo) : Grain, IActorGrain
 
         if (_activating is null)
         {
-            this.DeactivateOnIdle();
+            Leave();
         }
 
         var why = _actorId == call.ActorId
@@ -95,10 +112,16 @@ internal sealed class ActorGrain(SiloRuntime silo) : Grain, IActorGrain
 
         if (_activating is null)
         {
-            this.DeactivateOnIdle();
+            Leave();
         }
 
         return Task.CompletedTask;
+    }
+
+    private void Leave()
+    {
+        _leaving = true;
+        this.DeactivateOnIdle();
     }
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)

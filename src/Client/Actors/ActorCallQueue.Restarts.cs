@@ -18,8 +18,10 @@ namespace Granary.Client.Actors;
 /// </summary>
 internal sealed partial class ActorCallQueue
 {
-    // How often a call answered "no live actor here" goes again before it fails.
-    private const int NotRunTries = 20;
+    // How long a call answered "no live actor here" keeps going again before it fails. After a node dies,
+    // Orleans may keep a stray empty activation of the key on another silo for seconds (its directory
+    // partition moved with the dead silo), which answers so until Orleans drops it.
+    private const long NotRunForMillis = 20_000;
 
     private readonly object _routeGate = new();
     private readonly List<ActorOutgoing> _held = [];
@@ -158,8 +160,15 @@ internal sealed partial class ActorCallQueue
         }
         else if (next is { State: ActorState.Alive })
         {
-            // Same incarnation: the empty activation that answered leaves on its own first.
-            await Task.Delay(TimeSpan.FromMilliseconds(100)).ConfigureAwait(false);
+            // Same incarnation: the empty activation that answered leaves on its own first. Growing waits, so
+            // a stray one that Orleans keeps for a while is not fed a new call every few milliseconds.
+            int tries;
+            lock (_routeGate)
+            {
+                tries = old.Lost.Count == 0 ? 0 : old.Lost.Max(o => o.NotRunTries);
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(1000, 100 << Math.Min(tries, 4)))).ConfigureAwait(false);
         }
 
         List<(ActorOutgoing Call, ActorDiedException Error)> failed = [];
@@ -186,9 +195,13 @@ internal sealed partial class ActorCallQueue
                 _target = new ActorTarget(next, routes.Channel(next));
                 foreach (var outgoing in lost)
                 {
-                    if (!outgoing.MayHaveRun && outgoing.NotRunTries < NotRunTries)
+                    if (!outgoing.MayHaveRun && (outgoing.NotRunTries == 0 || Environment.TickCount64 - outgoing.FirstNotRunAt < NotRunForMillis))
                     {
-                        outgoing.NotRunTries++;
+                        if (outgoing.NotRunTries++ == 0)
+                        {
+                            outgoing.FirstNotRunAt = Environment.TickCount64;
+                        }
+
                         again.Add(outgoing);
                     }
                     else if (newIncarnation && (actor.MaxTaskRetries < 0 || outgoing.Retries < actor.MaxTaskRetries))

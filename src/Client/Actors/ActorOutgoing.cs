@@ -23,8 +23,11 @@ internal sealed class ActorOutgoing(ActorCall call, ObjectEntry result, List<Obj
     /// </summary>
     public bool MayHaveRun { get; set; }
 
-    /// <summary>Times it went again after an answer that it did not run; bounded, so a key that keeps answering so ends.</summary>
+    /// <summary>Times it went again after an answer that it did not run; bounded in time, so a key that keeps answering so ends.</summary>
     public int NotRunTries { get; set; }
+
+    /// <summary>Environment.TickCount64 at its first answer that it did not run.</summary>
+    public long FirstNotRunAt { get; set; }
 
     /// <summary>Times it was sent again to a restarted actor (counted against MaxTaskRetries).</summary>
     public int Retries { get; set; }
