@@ -112,6 +112,7 @@ public sealed partial class GranaryClient
         spec.ManifestVersion = version;
         var entry = new ObjectEntry(taskId, _objects);
         var task = new PendingTask(spec, entry, shape.Key, shape.Request, options.MaxRetries, options.RetryExceptions) { Borrowed = borrowed };
+        _submitter.Track(task);
         if (dependencies is null && orderAfter is null && codeReady.IsCompletedSuccessfully)
         {
             _submitter.Submit(task);
@@ -146,6 +147,7 @@ public sealed partial class GranaryClient
     {
         if (!await ArgumentBuilder.WaitAsync(task.Spec, task.Result, name, dependencies, codeReady, orderAfter).ConfigureAwait(false))
         {
+            _submitter.Forget(task);
             return;
         }
 

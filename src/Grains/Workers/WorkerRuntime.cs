@@ -25,6 +25,7 @@ internal sealed class WorkerRuntime : IExecutionHost, IWorkerObserver
     private readonly string _workerId;
     private readonly int _inlineThresholdBytes;
     private readonly TaskExecutor _executor;
+    private readonly RunningTasks _running = new();
     private ClusterClientHost _cluster = null!;
 
     public WorkerRuntime(string siloAddress, string workerId, string nodeId, int inlineThresholdBytes)
@@ -59,13 +60,26 @@ internal sealed class WorkerRuntime : IExecutionHost, IWorkerObserver
 
     public async Task<TaskReply> RunTask(PushTask push, CancellationToken cancellationToken)
     {
-        var reply = await _executor.RunTaskAsync(push.Spec, [.. push.GpuIds], cancellationToken).ConfigureAwait(false);
+        TaskReply reply;
+        using (var running = _running.Start(push.Spec.TaskId, cancellationToken))
+        {
+            reply = running.Cancelled ? RunningTask.CancelledReply(push.Spec, NodeId)
+                : running.Outcome(await _executor.RunTaskAsync(push.Spec, [.. push.GpuIds], running.Token).ConfigureAwait(false), push.Spec, NodeId);
+        }
+
+
         if (reply.ResultCase == TaskReply.ResultOneofCase.Value && reply.Value.Data.Length > _inlineThresholdBytes)
         {
             reply = await StoreResultAsync(push.Spec, reply).ConfigureAwait(false);
         }
 
         return reply;
+    }
+
+    public Task CancelTask(string taskId, bool recursive)
+    {
+        _running.Cancel(taskId, force: false, recursive);
+        return Task.CompletedTask;
     }
 
     public async ValueTask<Value> FetchObjectAsync(ObjectLocation location, CancellationToken cancellationToken) =>
