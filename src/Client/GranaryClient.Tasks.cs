@@ -120,6 +120,7 @@ public sealed partial class GranaryClient
         spec.NumReturns = returns;
         spec.Streaming = stream is not null;
         var task = new PendingTask(spec, entry, shape.Key, shape.Request, options.MaxRetries, options.RetryExceptions) { Borrowed = borrowed, Stream = stream };
+        _submitter.Track(task);
         if (dependencies is null && orderAfter is null && codeReady.IsCompletedSuccessfully)
         {
             _submitter.Submit(task);
@@ -154,6 +155,7 @@ public sealed partial class GranaryClient
     {
         if (!await ArgumentBuilder.WaitAsync(task.Spec, task.Result, name, dependencies, codeReady, orderAfter).ConfigureAwait(false))
         {
+            _submitter.Forget(task);
             return;
         }
 

@@ -43,6 +43,18 @@ internal sealed class InClusterClients(string nodeId, Func<IClusterClient> orlea
         return (T)client;
     }
 
+    /// <summary>Ray's recursive cancel: every job's client here cancels what <paramref name="parentTaskId"/> submitted through it.</summary>
+    public void CancelChildren(string parentTaskId, bool force)
+    {
+        foreach (var client in _clients.Values)
+        {
+            if (client.IsValueCreated && client.Value is IChildTasks children)
+            {
+                children.CancelChildren(parentTaskId, force);
+            }
+        }
+    }
+
     /// <summary>The job ended on this node: its client gives back its leases and stops; later requests fail.</summary>
     public Task JobEndedAsync(string jobId)
     {

@@ -15,6 +15,10 @@ internal sealed class LeaseWorker
 
     private readonly SiloRuntime _silo;
 
+    // Guards _current and _stopped: a stop must see the task that is running, or the task its stop.
+    private readonly object _gate = new();
+    private TaskSpec? _current;
+    private ErrorInfo? _stopped;
     private int _queued;
     private int _received;
     private int _expected = -1;
@@ -51,9 +55,11 @@ internal sealed class LeaseWorker
         else
         {
             Interlocked.Decrement(ref _queued);
+            var stopped = Volatile.Read(ref _stopped);
             // A stopping (or killed) silo closes its leases while pushes may still arrive: that is the node
             // going away, which the owner retries elsewhere, not a mistake of the owner's.
-            reply.SetResult(_silo.Stopping.IsCancellationRequested
+            reply.SetResult(stopped is not null ? Stopped(spec, stopped)
+                : _silo.Stopping.IsCancellationRequested
                 ? _silo.Executor.Failed(new NodeDiedException(_silo.NodeId, $"Node {_silo.NodeId} is stopping; {TaskExecutor.TaskName(spec)} did not run."), spec)
                 : _silo.Executor.Failed(new InvalidOperationException($"lease {LeaseId} was already released; the owner must request a new lease."), spec));
         }
@@ -71,6 +77,38 @@ internal sealed class LeaseWorker
         CompleteIfAllArrived(Volatile.Read(ref _received));
     }
 
+    /// <summary>
+    /// The head stopped the lease (its placement group was removed): the running task is cancelled (an
+    /// isolated one's worker killed, as Ray kills a removed group's workers), queued and later tasks fail
+    /// with <paramref name="error"/>, and the lease goes back once the running task has stopped.
+    /// </summary>
+    public void Stop(ErrorInfo error)
+    {
+        TaskSpec? running;
+        lock (_gate)
+        {
+            _stopped ??= error;
+            running = _current;
+        }
+
+        _queue.Writer.TryComplete();
+        if (running is not null)
+        {
+            _silo.Running.Cancel(running.TaskId, force: running.ProcessIsolation, recursive: true);
+            _silo.Clients.CancelChildren(running.TaskId, force: false);
+        }
+    }
+
+    private TaskReply Stopped(TaskSpec spec, ErrorInfo error) => StoppedReply(spec, error, _silo.NodeId);
+
+    /// <summary>The reply of a task on a stopped lease: the stop's error, naming the task.</summary>
+    public static TaskReply StoppedReply(TaskSpec spec, ErrorInfo error, string nodeId)
+    {
+        var stopped = error.Clone();
+        stopped.TaskName = TaskExecutor.TaskName(spec);
+        return new TaskReply { NodeId = nodeId, Error = stopped };
+    }
+
     private void CompleteIfAllArrived(int received)
     {
         var expected = Volatile.Read(ref _expected);
@@ -85,22 +123,49 @@ internal sealed class LeaseWorker
         await foreach (var (spec, reply) in _queue.Reader.ReadAllAsync().ConfigureAwait(false))
         {
             Interlocked.Decrement(ref _queued);
+            ErrorInfo? stopped;
+            lock (_gate)
+            {
+                stopped = _stopped;
+                _current = stopped is null ? spec : null;
+            }
+
+            if (stopped is not null)
+            {
+                reply.TrySetResult(Stopped(spec, stopped));
+                continue;
+            }
+
             Running = true;
             if (spec.Streaming)
             {
                 _silo.Streams.Start(spec);
             }
 
-            var result = spec.ProcessIsolation
-                ? await _silo.Workers.RunAsync(spec, GpuIds, _silo.Stopping).ConfigureAwait(false)
-                : await _silo.Executor.RunTaskAsync(spec, GpuIds, _silo.Stopping).ConfigureAwait(false);
+            TaskReply result;
+            using (var running = _silo.Running.Start(spec.TaskId, _silo.Stopping))
+            {
+                // A task cancelled while it was queued here never starts.
+                result = running.Cancelled ? RunningTask.CancelledReply(spec, _silo.NodeId)
+                    : spec.ProcessIsolation
+                    ? await _silo.Workers.RunAsync(spec, GpuIds, running, _silo.Stopping).ConfigureAwait(false)
+                    : await _silo.Executor.RunTaskAsync(spec, GpuIds, running.Token).ConfigureAwait(false);
+                result = running.Outcome(result, spec, _silo.NodeId);
+            }
+
             if (spec.Streaming)
             {
                 _silo.Streams.End(spec.TaskId);
             }
 
+            lock (_gate)
+            {
+                _current = null;
+                stopped = _stopped;
+            }
+
             Running = false;
-            reply.TrySetResult(result);
+            reply.TrySetResult(stopped is not null && result.ResultCase == TaskReply.ResultOneofCase.Error ? Stopped(spec, stopped) : result);
         }
 
         _silo.LeaseFinished(this);

@@ -30,6 +30,11 @@ internal sealed class NodeGrain(SiloRuntime silo) : Grain, INodeGrain
     public Task<TaskReply> PushTask(PushTask push, CancellationToken cancellationToken)
     {
         silo.Traffic.TasksArrived(1);
+        if (silo.StoppedLease(push.LeaseId) is { } stopped)
+        {
+            return Task.FromResult(Stopped(push.Spec, stopped));
+        }
+
         return silo.LeaseFor(push.LeaseId, push.Spec.JobId, push.GpuIds).Enqueue(push.Spec);
     }
 
@@ -41,6 +46,13 @@ internal sealed class NodeGrain(SiloRuntime silo) : Grain, INodeGrain
         }
 
         silo.Traffic.TasksArrived(push.Specs.Count);
+        if (silo.StoppedLease(push.LeaseId) is { } stopped)
+        {
+            var replies = new TaskReplies();
+            replies.Replies.AddRange(push.Specs.Select(spec => Stopped(spec, stopped)));
+            return Task.FromResult(replies);
+        }
+
         var lease = silo.LeaseFor(push.LeaseId, push.Specs[0].JobId, push.GpuIds);
         return BatchReplies.RunAllAsync(push.Specs, lease.Enqueue);
     }
@@ -135,6 +147,20 @@ internal sealed class NodeGrain(SiloRuntime silo) : Grain, INodeGrain
         silo.Workers.TryAttach(workerId, worker)
             ? Task.CompletedTask
             : throw new GranaryException($"Node {silo.NodeId} did not start a worker named {workerId}.");
+
+    public Task CancelTask(CancelTask cancel, CancellationToken cancellationToken)
+    {
+        silo.CancelTask(cancel);
+        return Task.CompletedTask;
+    }
+
+    public Task StopLease(StopLease stop, CancellationToken cancellationToken)
+    {
+        silo.StopLease(stop.LeaseId, stop.Error);
+        return Task.CompletedTask;
+    }
+
+    private TaskReply Stopped(TaskSpec spec, ErrorInfo error) => LeaseWorker.StoppedReply(spec, error, silo.NodeId);
 
     private ValueBytes Stored(string objectId) =>
         silo.Store.TryGetBytes(objectId, out var value)

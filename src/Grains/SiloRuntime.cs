@@ -26,6 +26,10 @@ internal sealed partial class SiloRuntime : IExecutionHost, IAsyncDisposable
     private readonly ConcurrentDictionary<string, LeaseWorker> _leases = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, ActorActivation> _actors = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, int> _earlyReleases = new(StringComparer.Ordinal);
+
+    // Leases the head stopped (their placement group was removed), with the error their late pushes get.
+    // A push after the stop must not open the lease again on resources the head is taking back.
+    private readonly ConcurrentDictionary<string, ErrorInfo> _stoppedLeases = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stopping = new();
     private readonly ILogger _logger;
     private static readonly object _threadGate = new();
@@ -125,6 +129,9 @@ internal sealed partial class SiloRuntime : IExecutionHost, IAsyncDisposable
     public ObjectStore Store { get; }
 
     public CancellationToken Stopping => _stopping.Token;
+
+    /// <summary>The tasks running on this silo (isolated ones too, through their worker), for cancels.</summary>
+    public RunningTasks Running { get; } = new();
 
     /// <summary>Set when the silo is stopped as a crash would stop it: no draining, no goodbye to the head.</summary>
     public bool Killed { get; set; }
@@ -302,8 +309,45 @@ internal sealed partial class SiloRuntime : IExecutionHost, IAsyncDisposable
         return worker;
     }
 
+    /// <summary>The error for a push on a lease the head stopped; null for any other lease.</summary>
+    public ErrorInfo? StoppedLease(string leaseId) => _stoppedLeases.IsEmpty ? null : _stoppedLeases.GetValueOrDefault(leaseId);
+
+    /// <summary>
+    /// The head takes a lease back (its placement group was removed): its work stops and fails with
+    /// <paramref name="error"/>. A lease none of whose tasks arrived yet goes straight back to the head.
+    /// </summary>
+    public void StopLease(string leaseId, ErrorInfo error)
+    {
+        _stoppedLeases[leaseId] = error;
+        _earlyReleases.TryRemove(leaseId, out _);
+        if (_leases.TryGetValue(leaseId, out var worker))
+        {
+            worker.Stop(error);
+        }
+        else
+        {
+            _ = ReturnLeaseAsync(leaseId);
+        }
+    }
+
+    /// <summary>The owner cancels one of its tasks on <paramref name="leaseId"/>; see <see cref="RunningTasks"/>.</summary>
+    public void CancelTask(CancelTask cancel)
+    {
+        Running.Cancel(cancel.TaskId, cancel.Force, cancel.Recursive);
+        if (cancel.Recursive)
+        {
+            Clients.CancelChildren(cancel.TaskId, cancel.Force);
+        }
+    }
+
     public void ReleaseLease(string leaseId, int pushed)
     {
+        if (_stoppedLeases.ContainsKey(leaseId))
+        {
+            // The head stopped it; it goes back (or went back) once its running task stopped.
+            return;
+        }
+
         if (_leases.TryGetValue(leaseId, out var worker))
         {
             worker.Release(pushed);

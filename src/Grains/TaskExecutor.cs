@@ -148,6 +148,14 @@ internal sealed class TaskExecutor(IExecutionHost silo)
         for (var i = 0; i < values.Length; i++)
         {
             var argument = arguments[i];
+            if (types[i] == typeof(CancellationToken))
+            {
+                // Whatever token the caller wrote (CancellationToken.None, a captured one) is a placeholder:
+                // the method gets its task's token, cancelled when the owner cancels the task.
+                values[i] = cancellationToken;
+                continue;
+            }
+
             values[i] = argument.KindCase == Argument.KindOneofCase.Location
                 ? await silo.FetchArgumentAsync(argument.Location, types[i], serializer, cancellationToken).ConfigureAwait(false)
                 : serializer.Deserialize(argument.Value, types[i]);

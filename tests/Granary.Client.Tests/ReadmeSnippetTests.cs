@@ -79,6 +79,9 @@ public sealed class ReadmeSnippetTests(ClusterFixture fixture)
     [Fact]
     public Task Work_from_inside_the_cluster() => Snippets.WorkFromInsideAsync(_cluster).WaitAsync(Bound);
 
+    [Fact]
+    public Task Cancelling_tasks() => Snippets.CancellingAsync(_cluster, [1, 2, 3]).WaitAsync(Bound);
+
     /// <summary>Each ```csharp block with the README line it starts on, its lines without their common indent.</summary>
     private static List<(int Line, string[] Lines)> CSharpBlocks()
     {

@@ -280,6 +280,27 @@ public static class Snippets
         Check.That(value == 5, "the task bumped the driver's counter");
     }
 
+    public static async Task CancellingAsync(GranaryClient cluster, double[] batch)
+    {
+        var slow = cluster.Remote(() => Jobs.Crunch(batch, CancellationToken.None)); // the node passes the task's own token
+        await cluster.CancelAsync(slow);
+        try
+        {
+            await slow;
+        }
+        catch (TaskCancelledException e)
+        {
+            Console.WriteLine($"{e.TaskName} ({e.TaskId}) was cancelled");
+        }
+
+        // A method that never looks at its token: kill its worker process.
+        var stubborn = cluster.Remote(() => Jobs.Spin(), new RemoteOptions { Isolation = Isolation.Process });
+        await cluster.CancelAsync(stubborn, force: true);
+
+        var error = await stubborn.WaitAsync().ContinueWith(t => t.Exception?.InnerException, TaskScheduler.Default);
+        Check.That(error is TaskCancelledException && slow.IsReady, "both tasks cancelled");
+    }
+
     public static async Task SerializersAsync()
     {
         var options = new ClientOptions();
@@ -325,6 +346,22 @@ public static class Jobs
     }
 
     public static double Step(double[] batch) => batch.Sum();
+
+    public static async Task<double> Crunch(double[] batch, CancellationToken cancellationToken)
+    {
+        await Task.Delay(TimeSpan.FromMinutes(1), cancellationToken); // stands for long work that watches its token
+        return batch.Sum();
+    }
+
+    public static int Spin()
+    {
+        for (var i = 0; i < 600; i++)
+        {
+            Thread.Sleep(100); // stands for work that never looks at a token
+        }
+
+        return 0;
+    }
 
     public static double Train(double[] batch) => batch.Sum();
 

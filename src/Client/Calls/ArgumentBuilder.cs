@@ -28,6 +28,13 @@ internal static class ArgumentBuilder
         for (var i = 0; i < call.Arguments.Length; i++)
         {
             var type = call.ParameterTypes[i];
+            if (type == typeof(CancellationToken))
+            {
+                // Not sent: the node passes the task's own token, which GranaryClient.CancelAsync cancels.
+                target.Add(new Argument { Value = new Value() });
+                continue;
+            }
+
             ObjectEntry? dependency = call.Arguments[i] switch
             {
                 ArgumentSource.Reference reference => reference.Entry,

@@ -21,6 +21,12 @@ internal sealed class PendingTask(TaskSpec spec, ObjectEntry result, string sche
     /// <summary>For a streaming task: where it was last pushed, which its stream's reader follows.</summary>
     public StreamLocation? Stream { get; init; }
 
+    /// <summary>Cancelled by its owner: it is never pushed or retried again. Guarded by the submitter's lock.</summary>
+    public bool Cancelled { get; set; }
+
+    /// <summary>The lease it was pushed on and has not answered yet; null while it waits on the client. Guarded by the submitter's lock.</summary>
+    public LeaseSlot? PushedOn { get; set; }
+
     /// <summary>The ObjectRef arguments' entries, kept reachable while the task may still read them.</summary>
     public List<Runtime.Objects.ObjectEntry>? Borrowed { get; set; }
 }

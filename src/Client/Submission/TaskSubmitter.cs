@@ -17,6 +17,9 @@ internal sealed partial class TaskSubmitter : IAsyncDisposable
 
     private readonly object _gate = new();
     private readonly Dictionary<string, SchedulingQueue> _queues = new(StringComparer.Ordinal);
+
+    // Every task from submission until its result entry completes, so CancelAsync can find it by its ref's id.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, PendingTask> _tasks = new(StringComparer.Ordinal);
     private readonly Func<IHeadGrain> _head;
     private readonly NodeChannels _nodes;
     private readonly string _jobId;
@@ -31,12 +34,50 @@ internal sealed partial class TaskSubmitter : IAsyncDisposable
         _sweep = new Timer(_ => ReleaseIdleLeases(), null, _leaseLinger, _leaseLinger);
     }
 
+    /// <summary>Makes the task findable by <see cref="TryGet"/> until its result completes (on submission, before it waits for anything).</summary>
+    public void Track(PendingTask task) => _tasks[task.Spec.TaskId] = task;
+
+    /// <summary>The task failed before it reached the submitter (an argument or its code failed).</summary>
+    public void Forget(PendingTask task) => _tasks.TryRemove(task.Spec.TaskId, out _);
+
+    public bool TryGet(string taskId, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out PendingTask? task) => _tasks.TryGetValue(taskId, out task);
+
+    /// <summary>
+    /// Cancels a task this client submitted: one still waiting here is never pushed; its result fails with
+    /// <see cref="TaskCancelledException"/> now. Returns the lease it was pushed on when it is out on a
+    /// node, which the caller then tells; null when it never left the client (or was already cancelled).
+    /// </summary>
+    public LeaseSlot? Cancel(PendingTask task)
+    {
+        LeaseSlot? pushedOn;
+        lock (_gate)
+        {
+            if (task.Cancelled && task.PushedOn is null)
+            {
+                return null;
+            }
+
+            task.Cancelled = true;
+            pushedOn = task.PushedOn;
+        }
+
+        var name = string.IsNullOrEmpty(task.Spec.Name) ? task.Spec.Method.DisplayName : task.Spec.Name;
+        Fail(task, new TaskCancelledException(task.Spec.TaskId, name));
+        return pushedOn;
+    }
+
     public void Submit(PendingTask task)
     {
         List<Push>? sends = null;
         SchedulingQueue? needsLease;
         lock (_gate)
         {
+            if (task.Cancelled)
+            {
+                // Cancelled while it waited for its arguments; its result has failed already.
+                return;
+            }
+
             if (_disposed)
             {
                 Fail(task, new ObjectDisposedException(nameof(GranaryClient), "The client was disposed before the task could be scheduled."));
@@ -142,9 +183,15 @@ internal sealed partial class TaskSubmitter : IAsyncDisposable
                 break;
             }
 
+            var task = queue.Waiting.Dequeue();
+            if (task.Cancelled)
+            {
+                continue;
+            }
+
             best.InFlight++;
             best.Pushed++;
-            var task = queue.Waiting.Dequeue();
+            task.PushedOn = best;
             if (!batch)
             {
                 queue.Requests++;
@@ -354,8 +401,10 @@ internal sealed partial class TaskSubmitter : IAsyncDisposable
                 }
             }
 
-            if (systemFailure is NodeDiedException && !slot.Dead)
+            if (!slot.Dead && (systemFailure is NodeDiedException || replies?.Any(r => r.Error is { Kind: ErrorKind.PlacementGroupRemoved }) == true))
             {
+                // A lease the head stopped (its group was removed) goes back by itself once its tasks stop;
+                // the queue's next task asks the head, which fails it as the group's.
                 slot.Dead = true;
                 queue?.Leases.Remove(slot);
             }
@@ -363,6 +412,7 @@ internal sealed partial class TaskSubmitter : IAsyncDisposable
             for (var i = 0; i < tasks.Count; i++)
             {
                 var task = tasks[i];
+                task.PushedOn = null;
                 var reply = replies?[i];
                 if (reply is not null && queue is not null)
                 {
@@ -380,7 +430,7 @@ internal sealed partial class TaskSubmitter : IAsyncDisposable
                 var retryable = systemFailure is NodeDiedException
                     || reply?.Error is { Kind: ErrorKind.WorkerCrashed or ErrorKind.NodeDied }
                     || (reply?.Error is { Kind: ErrorKind.User } && task.RetryExceptions);
-                if (retryable && task.RetriesLeft > 0 && queue is not null && !_disposed)
+                if (retryable && !task.Cancelled && task.RetriesLeft > 0 && queue is not null && !_disposed)
                 {
                     task.RetriesLeft--;
                     var spec = task.Spec.Clone();
@@ -421,14 +471,18 @@ internal sealed partial class TaskSubmitter : IAsyncDisposable
             return;
         }
 
+        _tasks.TryRemove(task.Spec.TaskId, out _);
         if (task.Result.TryComplete(reply) && task.Result.Location is not null)
         {
             KeepLineage(task);
         }
     }
 
-    private static void Fail(PendingTask task, Exception error) =>
+    private void Fail(PendingTask task, Exception error)
+    {
+        _tasks.TryRemove(task.Spec.TaskId, out _);
         task.Result.TrySetError(error, ErrorConverter.FromException(error, string.Empty, task.Spec.Method.DisplayName));
+    }
 
     private void ReleaseIdleLeases()
     {

@@ -266,8 +266,28 @@ internal sealed partial class HeadService : IAsyncDisposable
     {
         await Restored.ConfigureAwait(false);
         await Actors.KillGroupAsync(groupId, _silo.Stopping).ConfigureAwait(false);
-        Scheduler.RemoveGroup(groupId);
+        if (Scheduler.RemoveGroup(groupId) is { } removed)
+        {
+            // As in Ray, removing a group stops the tasks in it; each lease returns (and frees its bundle's
+            // share) only once its running task has stopped.
+            var error = ErrorConverter.FromException(removed.Error, _silo.NodeId, string.Empty);
+            await Task.WhenAll(removed.Leases.Select(lease => StopLeaseAsync(lease.LeaseId, lease.NodeId, error))).ConfigureAwait(false);
+        }
+
         await _store.RemoveGroupAsync(groupId, _silo.Stopping).ConfigureAwait(false);
+    }
+
+    private async Task StopLeaseAsync(string leaseId, string nodeId, ErrorInfo error)
+    {
+        try
+        {
+            await _silo.Node(nodeId).StopLease(new StopLease { LeaseId = leaseId, Error = error }, _silo.Stopping).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // A dead node's leases go with it.
+            LogStopLeaseFailed(nodeId, leaseId, ex.Message);
+        }
     }
 
     public async Task<ActorInfo> CreateActorAsync(ActorSpec spec, CancellationToken cancellationToken)
@@ -493,4 +513,7 @@ internal sealed partial class HeadService : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not tell node {NodeId} that job {JobId} ended: {Reason}")]
     private partial void LogNotifyFailed(string nodeId, string jobId, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not stop lease {LeaseId} on node {NodeId} for a removed placement group: {Reason}")]
+    private partial void LogStopLeaseFailed(string nodeId, string leaseId, string reason);
 }

@@ -8,6 +8,9 @@ internal sealed partial class ResourceScheduler
 {
     private readonly Dictionary<string, GroupState> _groups = new(StringComparer.Ordinal);
 
+    // Removed groups (id to description), so late work for one fails as the group's removal, not as a typo.
+    private readonly Dictionary<string, string> _removedGroups = new(StringComparer.Ordinal);
+
     // Placed groups that lost bundles to a dead node; they are placed again as soon as their bundles fit.
     private readonly HashSet<GroupState> _displacedGroups = [];
     private readonly LinkedList<(GroupState Group, TaskCompletionSource<PlacementGroupInfo> Completion)> _pendingGroups = new();
@@ -96,25 +99,37 @@ internal sealed partial class ResourceScheduler
         }
     }
 
-    public PlacementGroupInfo? RemoveGroup(string groupId)
+    /// <summary>
+    /// Removes the group; null when there is none. The leases still drawing from it are listed with the
+    /// error their work fails with: the caller stops them on their nodes, and their bundles go back as
+    /// they return.
+    /// </summary>
+    public (PlacementGroupInfo Info, IReadOnlyList<(string LeaseId, string NodeId)> Leases, PlacementGroupRemovedException Error)? RemoveGroup(string groupId)
     {
         List<Action> completions = [];
         PlacementGroupInfo? info;
+        List<(string, string)> leases;
+        GroupState? group;
         lock (_gate)
         {
-            if (!_groups.TryGetValue(groupId, out var group) || group.Removed)
+            if (!_groups.TryGetValue(groupId, out group) || group.Removed)
             {
                 return null;
             }
 
             RemoveGroupLocked(group, completions);
             info = group.ToInfo();
+            var bundles = group.Bundles.ToHashSet();
+            leases = [.. _leases.Values.Where(l => l.Bundle is not null && bundles.Contains(l.Bundle)).Select(l => (l.Id, l.Node.NodeId))];
             RetryPendingLocked(completions);
         }
 
         Run(completions);
-        return info;
+        return (info, leases, RemovedError(group.Spec, "its running work was stopped"));
     }
+
+    private static PlacementGroupRemovedException RemovedError(CreatePlacementGroup spec, string what) =>
+        new($"Placement group {Describe(spec)} was removed; {what}. Create the group again and submit the work to the new one.");
 
     public IReadOnlyList<PlacementGroupInfo> Groups()
     {
@@ -128,6 +143,12 @@ internal sealed partial class ResourceScheduler
     {
         group.Removed = true;
         _groups.Remove(group.Id);
+        if (_removedGroups.Count >= 10_000)
+        {
+            _removedGroups.Clear();
+        }
+
+        _removedGroups[group.Id] = Describe(group.Spec);
         for (var entry = _pendingGroups.First; entry is not null; entry = entry.Next)
         {
             if (entry.Value.Group == group)
@@ -152,7 +173,7 @@ internal sealed partial class ResourceScheduler
             if (pending.Placement.PlacementGroupId == group.Id)
             {
                 _pending.Remove(entry);
-                completions.Add(() => pending.Completion.TrySetException(new GranaryException($"Placement group {Describe(group.Spec)} was removed; its waiting work cannot run.")));
+                completions.Add(() => pending.Completion.TrySetException(RemovedError(group.Spec, "its waiting work cannot run")));
             }
 
             entry = next;
@@ -294,6 +315,11 @@ internal sealed partial class ResourceScheduler
     {
         if (!_groups.TryGetValue(placement.PlacementGroupId, out var group))
         {
+            if (_removedGroups.TryGetValue(placement.PlacementGroupId, out var removed))
+            {
+                return new PlacementGroupRemovedException($"Placement group {removed} was removed; work for it cannot run. Create the group again and submit the work to the new one.");
+            }
+
             return new GranaryException($"Placement group {placement.PlacementGroupId} does not exist (it was removed, or its job ended). Create it again, or drop PlacementGroup from the options.");
         }
 

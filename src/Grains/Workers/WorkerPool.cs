@@ -56,7 +56,12 @@ internal sealed partial class WorkerPool : IAsyncDisposable
         return true;
     }
 
-    public async Task<TaskReply> RunAsync(TaskSpec spec, int[] gpuIds, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs the task on a worker. A cancel of <paramref name="running"/> reaches the worker, which cancels
+    /// the task's token; a forced one kills the worker (the next task gets a new one), and the task's
+    /// reply is then the caller's to turn into TASK_CANCELLED (<see cref="RunningTask.Outcome"/>).
+    /// </summary>
+    public async Task<TaskReply> RunAsync(TaskSpec spec, int[] gpuIds, RunningTask running, CancellationToken cancellationToken)
     {
         WorkerProcess worker;
         IWorkerObserver observer;
@@ -75,6 +80,12 @@ internal sealed partial class WorkerPool : IAsyncDisposable
             var push = new PushTask { LeaseId = worker.Id, Spec = spec };
             push.GpuIds.AddRange(gpuIds);
             using var call = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, worker.Exited);
+            using var cancel = running.CancelRequested.Register(static state =>
+            {
+                var (observer, taskId, running) = ((IWorkerObserver, string, RunningTask))state!;
+                _ = observer.CancelTask(taskId, running.Recursive);
+            }, (observer, spec.TaskId, running));
+            using var force = running.ForceRequested.Register(static state => ((WorkerProcess)state!).Kill(), worker);
             var reply = await observer.RunTask(push, call.Token).ConfigureAwait(false);
             reply.NodeId = _silo.NodeId;
             for (var i = 0; i < reply.Returns.Count; i++)
@@ -99,6 +110,12 @@ internal sealed partial class WorkerPool : IAsyncDisposable
 
             await WaitForExitAsync(worker).ConfigureAwait(false);
             var exit = worker.Process.HasExited ? worker.ExitDescription() : $"stopped answering ({ex.Message})";
+            if (running.ForceRequested.IsCancellationRequested)
+            {
+                LogKilled(worker.Process.Id, TaskExecutor.TaskName(spec));
+                return Crashed(spec, $"worker process {worker.Process.Id} was killed to cancel {TaskExecutor.TaskName(spec)}");
+            }
+
             LogCrashed(worker.Process.Id, exit, spec.Method.DisplayName);
             return Crashed(spec, $"worker process {worker.Process.Id} {exit} while running {TaskExecutor.TaskName(spec)}");
         }
@@ -270,6 +287,9 @@ internal sealed partial class WorkerPool : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Worker process {Pid} {Exit} while running {Task}; the task fails as retryable and the worker is replaced")]
     private partial void LogCrashed(int pid, string exit, string task);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Worker process {Pid} was killed to force-cancel {Task}; the pool replaces it")]
+    private partial void LogKilled(int pid, string task);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "[{WorkerId}] {Line}")]
     private partial void LogWorkerOutput(string workerId, string line);

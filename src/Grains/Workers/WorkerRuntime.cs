@@ -25,6 +25,7 @@ internal sealed class WorkerRuntime : IExecutionHost, IWorkerObserver
     private readonly string _workerId;
     private readonly int _inlineThresholdBytes;
     private readonly TaskExecutor _executor;
+    private readonly RunningTasks _running = new();
     private ClusterClientHost _cluster = null!;
 
     public WorkerRuntime(string siloAddress, string workerId, string nodeId, int inlineThresholdBytes)
@@ -64,7 +65,13 @@ internal sealed class WorkerRuntime : IExecutionHost, IWorkerObserver
     public async Task<TaskReply> RunTask(PushTask push, CancellationToken cancellationToken)
     {
         var spec = push.Spec;
-        var reply = await _executor.RunTaskAsync(spec, [.. push.GpuIds], cancellationToken).ConfigureAwait(false);
+        TaskReply reply;
+        using (var running = _running.Start(spec.TaskId, cancellationToken))
+        {
+            reply = running.Cancelled ? RunningTask.CancelledReply(spec, NodeId)
+                : running.Outcome(await _executor.RunTaskAsync(spec, [.. push.GpuIds], running.Token).ConfigureAwait(false), spec, NodeId);
+        }
+
         try
         {
             await StoreIfLargeAsync(spec.TaskId, spec.JobId, reply).ConfigureAwait(false);
@@ -79,6 +86,17 @@ internal sealed class WorkerRuntime : IExecutionHost, IWorkerObserver
         }
 
         return reply;
+    }
+
+    public Task CancelTask(string taskId, bool recursive)
+    {
+        _running.Cancel(taskId, force: false, recursive);
+        if (recursive)
+        {
+            Clients.CancelChildren(taskId, force: false);
+        }
+
+        return Task.CompletedTask;
     }
 
     public async ValueTask<Value> FetchObjectAsync(ObjectLocation location, CancellationToken cancellationToken) =>

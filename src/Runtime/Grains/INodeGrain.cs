@@ -66,4 +66,14 @@ internal interface INodeGrain : IGrainWithStringKey
     /// <summary>A worker process of this node hands over the next item of a streaming task it runs.</summary>
     Task AppendStreamItem(string taskId, int index, TaskReply item, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// The owner cancels a task it pushed: one not started never starts, a running one sees its token
+    /// cancelled (or, with force, its worker process killed). Its reply is then a TASK_CANCELLED error. A
+    /// cancel that arrives before its task is kept for it.
+    /// </summary>
+    Task CancelTask(CancelTask cancel, CancellationToken cancellationToken = default);
+
+    /// <summary>The head takes a lease back (its placement group was removed): its tasks fail with the stop's error.</summary>
+    Task StopLease(StopLease stop, CancellationToken cancellationToken = default);
+
 }

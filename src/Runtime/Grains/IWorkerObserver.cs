@@ -1,5 +1,6 @@
 using Granary.Runtime.Wire;
 using Orleans;
+using Orleans.Concurrency;
 
 namespace Granary.Runtime.Grains;
 
@@ -8,4 +9,8 @@ internal interface IWorkerObserver : IGrainObserver
 {
     [ResponseTimeout(GrainTimeouts.Unbounded)]
     Task<TaskReply> RunTask(PushTask push, CancellationToken cancellationToken = default);
+
+    /// <summary>The owner cancelled a task this worker runs (or is about to): its token is cancelled.</summary>
+    [OneWay]
+    Task CancelTask(string taskId, bool recursive);
 }

@@ -34,6 +34,8 @@ internal static class ErrorConverter
             ObjectStoreFullException => new ErrorInfo { Kind = ErrorKind.ObjectStoreFull },
             WorkerCrashedException => new ErrorInfo { Kind = ErrorKind.WorkerCrashed },
             ActorNotFoundException => new ErrorInfo { Kind = ErrorKind.NotFound },
+            TaskCancelledException => new ErrorInfo { Kind = ErrorKind.TaskCancelled },
+            PlacementGroupRemovedException => new ErrorInfo { Kind = ErrorKind.PlacementGroupRemoved },
             GranaryException => new ErrorInfo { Kind = ErrorKind.System },
             _ => new ErrorInfo { Kind = ErrorKind.User },
         };
@@ -82,6 +84,8 @@ internal static class ErrorConverter
             ErrorKind.ObjectStoreFull => new ObjectStoreFullException(info.Message, cause),
             ErrorKind.WorkerCrashed => new WorkerCrashedException(info.Message, cause),
             ErrorKind.NotFound => new ActorNotFoundException(info.Message),
+            ErrorKind.TaskCancelled => new TaskCancelledException(string.Empty, info.TaskName, info.Message, cause),
+            ErrorKind.PlacementGroupRemoved => new PlacementGroupRemovedException(info.Message, cause),
             _ => new GranaryException(info.Message, cause),
         };
     }
