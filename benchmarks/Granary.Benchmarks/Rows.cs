@@ -52,6 +52,34 @@ internal sealed class Rows(GranaryClient client, IReadOnlyList<GranaryClient> cl
                 var done = await client.Remote(() => Workloads.SubmitNoops(n));
                 return done == n ? n : throw new InvalidOperationException($"the nested round ran {done} of {n} tasks");
             }),
+            new("cancel_tasks", "ops/s", null, async () =>
+            {
+                // Tasks that wait for their cancel; each cancel counts once its ref has failed.
+                var n = Count(2_000);
+                var refs = Enumerable.Range(0, n).Select(_ => client.Remote(() => Workloads.WaitForCancel(CancellationToken.None))).ToList();
+                await Task.WhenAll(refs.Select(r => client.CancelAsync(r)));
+                var cancelled = 0;
+                foreach (var r in refs)
+                {
+                    try
+                    {
+                        await r;
+                    }
+                    catch (TaskCancelledException)
+                    {
+                        cancelled++;
+                    }
+                }
+
+                return cancelled == n ? n : throw new InvalidOperationException($"{cancelled} of {n} tasks were cancelled");
+            }),
+            new("tasks_calling_a_passed_actor_handle_async", "ops/s", null, async () =>
+            {
+                // Each task gets the actor's handle as an argument and calls the actor through it.
+                var n = Count(2_000);
+                await client.GetAllAsync(Enumerable.Range(0, n).Select(_ => client.Remote(() => Workloads.PingThrough(pinger))).ToList());
+                return n;
+            }),
             new("multi_client_tasks_async", "ops/s", null, async () =>
             {
                 var n = Count(20_000) / clients.Count;

@@ -18,6 +18,16 @@ public static class Workloads
         return (await cluster.GetAllAsync(refs, CancellationToken.None)).Length;
     }
 
+    /// <summary>Waits until cancelled (the row cancels it), at most a minute.</summary>
+    public static async Task<int> WaitForCancel(CancellationToken cancellationToken)
+    {
+        await Task.Delay(TimeSpan.FromMinutes(1), cancellationToken);
+        return 0;
+    }
+
+    /// <summary>A task given an actor handle as an argument calls the actor once through it.</summary>
+    public static async Task<int> PingThrough(ActorHandle<Pinger> pinger) => await pinger.Call(p => p.Ping());
+
     /// <summary>
     /// Ray's create_object_containing_ref: a remote task puts 10,000 small objects on its node and returns
     /// the list of refs, so the caller gets refs it did not create.
