@@ -31,7 +31,7 @@ public sealed partial class GranaryClient
             return;
         }
 
-        if (!_submitter.TryGet(objectRef.Id, out var task))
+        if (!Client.Submission.TaskSubmitter.TryGet(objectRef.Entry, out var task))
         {
             if (objectRef.Entry.IsCompleted)
             {

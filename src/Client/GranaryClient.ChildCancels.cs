@@ -12,9 +12,9 @@ public sealed partial class GranaryClient : IChildTasks
     /// </summary>
     void IChildTasks.CancelChildren(string parentTaskId, bool force)
     {
-        foreach (var childId in SubmittedBy(parentTaskId))
+        foreach (var entry in ChildrenOf(parentTaskId))
         {
-            if (_submitter.TryGet(childId, out var child))
+            if (Client.Submission.TaskSubmitter.TryGet(entry, out var child))
             {
                 _ = CancelChildAsync(new ObjectRef<object?>(child.Result), force && child.Spec.ProcessIsolation);
             }

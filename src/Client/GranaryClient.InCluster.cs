@@ -52,6 +52,10 @@ public sealed partial class GranaryClient
     internal IReadOnlyCollection<string> SubmittedBy(string parentTaskId) =>
         _childrenOf.TryGetValue(parentTaskId, out var children) ? [.. children.Keys] : [];
 
+    /// <summary>The result entries of the unfinished tasks that <paramref name="parentTaskId"/> submitted.</summary>
+    internal IReadOnlyCollection<ObjectEntry> ChildrenOf(string parentTaskId) =>
+        _childrenOf.TryGetValue(parentTaskId, out var children) ? [.. children.Values] : [];
+
     /// <summary>Notes that the task running here now submitted <paramref name="child"/>; forgotten once it finishes.</summary>
     private void RecordChild(ObjectEntry child)
     {

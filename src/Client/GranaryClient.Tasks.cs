@@ -120,7 +120,7 @@ public sealed partial class GranaryClient
         spec.NumReturns = returns;
         spec.Streaming = stream is not null;
         var task = new PendingTask(spec, entry, shape.Key, shape.Request, options.MaxRetries, options.RetryExceptions) { Borrowed = borrowed, Stream = stream };
-        _submitter.Track(task);
+        TaskSubmitter.Track(task);
         if (dependencies is null && orderAfter is null && codeReady.IsCompletedSuccessfully)
         {
             _submitter.Submit(task);
@@ -155,7 +155,7 @@ public sealed partial class GranaryClient
     {
         if (!await ArgumentBuilder.WaitAsync(task.Spec, task.Result, name, dependencies, codeReady, orderAfter).ConfigureAwait(false))
         {
-            _submitter.Forget(task);
+            // Its result has failed, which cleared the way to it (ObjectEntry.Producer).
             return;
         }
 

@@ -19,7 +19,6 @@ internal sealed partial class TaskSubmitter : IAsyncDisposable
     private readonly Dictionary<string, SchedulingQueue> _queues = new(StringComparer.Ordinal);
 
     // Every task from submission until its result entry completes, so CancelAsync can find it by its ref's id.
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, PendingTask> _tasks = new(StringComparer.Ordinal);
     private readonly Func<IHeadGrain> _head;
     private readonly NodeChannels _nodes;
     private readonly string _jobId;
@@ -34,13 +33,15 @@ internal sealed partial class TaskSubmitter : IAsyncDisposable
         _sweep = new Timer(_ => ReleaseIdleLeases(), null, _leaseLinger, _leaseLinger);
     }
 
-    /// <summary>Makes the task findable by <see cref="TryGet"/> until its result completes (on submission, before it waits for anything).</summary>
-    public void Track(PendingTask task) => _tasks[task.Spec.TaskId] = task;
+    /// <summary>Makes the task findable from its result (<see cref="TryGet"/>) until the result completes.</summary>
+    public static void Track(PendingTask task) => task.Result.Producer = task;
 
-    /// <summary>The task failed before it reached the submitter (an argument or its code failed).</summary>
-    public void Forget(PendingTask task) => _tasks.TryRemove(task.Spec.TaskId, out _);
-
-    public bool TryGet(string taskId, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out PendingTask? task) => _tasks.TryGetValue(taskId, out task);
+    /// <summary>The pending task that computes <paramref name="result"/>, while it has not completed.</summary>
+    public static bool TryGet(Runtime.Objects.ObjectEntry result, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out PendingTask? task)
+    {
+        task = result.Producer as PendingTask;
+        return task is not null;
+    }
 
     /// <summary>
     /// Cancels a task this client submitted: one still waiting here is never pushed; its result fails with
@@ -471,7 +472,6 @@ internal sealed partial class TaskSubmitter : IAsyncDisposable
             return;
         }
 
-        _tasks.TryRemove(task.Spec.TaskId, out _);
         if (task.Result.TryComplete(reply) && task.Result.Location is not null)
         {
             KeepLineage(task);
@@ -480,7 +480,6 @@ internal sealed partial class TaskSubmitter : IAsyncDisposable
 
     private void Fail(PendingTask task, Exception error)
     {
-        _tasks.TryRemove(task.Spec.TaskId, out _);
         task.Result.TrySetError(error, ErrorConverter.FromException(error, string.Empty, task.Spec.Method.DisplayName));
     }
 

@@ -68,17 +68,32 @@ internal sealed class ObjectEntry
     /// For a task with several returns (Ray's num_returns), this entry stands for the task and these for its
     /// values: the task's reply completes each of them, and its failure fails all of them.
     /// </summary>
-    public ObjectEntry[]? Parts { get; init; }
+    public ObjectEntry[]? Parts
+    {
+        get => _extras?.Parts;
+        init => (_extras ??= new Extras()).Parts = value;
+    }
+
+    /// <summary>
+    /// The owner's record of the task that computes this entry (on a client, its pending task), so a cancel
+    /// can find it; cleared when the entry completes. One field here costs less than a map of every task.
+    /// </summary>
+    public object? Producer { get; set; }
+
+    // What only some entries need (several returns, lineage), kept apart so each entry stays small: a client
+    // holding a million refs pays one field for these, not four.
+    private Extras? _extras;
 
     /// <summary>
     /// Ray's lineage: computes this object again (runs its task again) when its only copy was lost with its
     /// node, then relocates this entry; false when the retry budget is spent. The owner sets it on task
     /// results stored on a node; puts have none, so a lost put fails with ObjectLost, as in Ray.
     /// </summary>
-    public Func<CancellationToken, Task<bool>>? Rebuild { get; set; }
-
-    // The rebuild in progress, shared by every reader that found the same copy lost.
-    private (ObjectLocation Lost, Task<bool> Rebuilt)? _rebuilding;
+    public Func<CancellationToken, Task<bool>>? Rebuild
+    {
+        get => _extras?.Rebuild;
+        set => (_extras ??= new Extras()).Rebuild = value;
+    }
 
     public Value? Inline { get; private set; }
 
@@ -293,9 +308,10 @@ internal sealed class ObjectEntry
                 return;
             }
 
-            if (_rebuilding is not { } current || !ReferenceEquals(current.Lost, lost))
+            var extras = _extras!;
+            if (extras.Rebuilding is not { } current || !ReferenceEquals(current.Lost, lost))
             {
-                _rebuilding = current = (lost, Rebuild!(CancellationToken.None));
+                extras.Rebuilding = current = (lost, Rebuild!(CancellationToken.None));
             }
 
             rebuilt = current.Rebuilt;
@@ -376,7 +392,18 @@ internal sealed class ObjectEntry
 
     private bool Release()
     {
+        Producer = null;
         _done.TrySetResult();
         return true;
+    }
+
+    private sealed class Extras
+    {
+        public ObjectEntry[]? Parts { get; set; }
+
+        public Func<CancellationToken, Task<bool>>? Rebuild { get; set; }
+
+        // The rebuild in progress, shared by every reader that found the same copy lost.
+        public (ObjectLocation Lost, Task<bool> Rebuilt)? Rebuilding { get; set; }
     }
 }
