@@ -48,10 +48,6 @@ public sealed partial class GranaryClient
         });
     }
 
-    /// <summary>The unfinished tasks that the running task <paramref name="parentTaskId"/> submitted through this client.</summary>
-    internal IReadOnlyCollection<string> SubmittedBy(string parentTaskId) =>
-        _childrenOf.TryGetValue(parentTaskId, out var children) ? [.. children.Keys] : [];
-
     /// <summary>The result entries of the unfinished tasks that <paramref name="parentTaskId"/> submitted.</summary>
     internal IReadOnlyCollection<ObjectEntry> ChildrenOf(string parentTaskId) =>
         _childrenOf.TryGetValue(parentTaskId, out var children) ? [.. children.Values] : [];

@@ -71,14 +71,6 @@ internal static class ReturnParts
 
     private static Type? ElementType(Type type)
     {
-        if (type.IsArray)
-        {
-            return type.GetElementType();
-        }
-
-        var enumerable = type.IsGenericType && type.GetGenericTypeDefinition() == typeof(IEnumerable<>)
-            ? type
-            : type.GetInterfaces().FirstOrDefault(i => i.IsGenericType && i.GetGenericTypeDefinition() == typeof(IEnumerable<>));
-        return enumerable?.GetGenericArguments()[0];
+        return type.IsArray ? type.GetElementType() : SequenceTypes.ItemOf(type, typeof(IEnumerable<>));
     }
 }

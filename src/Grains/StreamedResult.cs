@@ -28,28 +28,18 @@ internal sealed class StreamedResult
     /// <summary>The items of <paramref name="result"/>, or null when <paramref name="declared"/> is not a sequence.</summary>
     public static StreamedResult? Of(object? result, Type declared)
     {
-        if (Generic(declared, typeof(IAsyncEnumerable<>)) is { } asyncItem)
+        if (SequenceTypes.ItemOf(declared, typeof(IAsyncEnumerable<>)) is { } asyncItem)
         {
             var box = _boxAsync.MakeGenericMethod(asyncItem);
             return new StreamedResult(asyncItem, token => result is null ? Empty() : (IAsyncEnumerable<object?>)box.Invoke(null, [result, token])!);
         }
 
-        if (declared != typeof(string) && Generic(declared, typeof(IEnumerable<>)) is { } item)
+        if (declared != typeof(string) && SequenceTypes.ItemOf(declared, typeof(IEnumerable<>)) is { } item)
         {
             return new StreamedResult(item, token => result is null ? Empty() : FromSync((IEnumerable)result, token));
         }
 
         return null;
-    }
-
-    private static Type? Generic(Type type, Type definition)
-    {
-        if (type.IsGenericType && type.GetGenericTypeDefinition() == definition)
-        {
-            return type.GetGenericArguments()[0];
-        }
-
-        return type.GetInterfaces().FirstOrDefault(i => i.IsGenericType && i.GetGenericTypeDefinition() == definition)?.GetGenericArguments()[0];
     }
 
     private static async IAsyncEnumerable<object?> BoxAsync<T>(IAsyncEnumerable<T> source, [EnumeratorCancellation] CancellationToken cancellationToken)

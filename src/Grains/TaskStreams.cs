@@ -128,10 +128,10 @@ internal sealed class TaskStreams
     {
         var answer = new StreamItems { Ended = stream.Ended, Produced = stream.Items.Count };
         long inlineBytes = 0;
-        for (var i = 0; i < from && i < stream.Items.Count; i++)
+        for (; stream.Dropped < from && stream.Dropped < stream.Items.Count; stream.Dropped++)
         {
             // The owner asks from `from` on, so it holds everything before: the node need not keep it.
-            stream.Items[i] = null;
+            stream.Items[stream.Dropped] = null;
         }
 
         for (var i = from; i < stream.Items.Count && answer.Items.Count < MaxItemsPerRead && inlineBytes <= MaxInlineBytesPerRead; i++)
@@ -156,6 +156,9 @@ internal sealed class TaskStreams
         public string JobId { get; } = jobId;
 
         public List<TaskReply?> Items { get; } = [];
+
+        /// <summary>Items below this index were read and let go, so a read drops only what it newly passed.</summary>
+        public int Dropped { get; set; }
 
         public bool Ended { get; set; }
 

@@ -17,8 +17,6 @@ internal sealed partial class TaskSubmitter : IAsyncDisposable
 
     private readonly object _gate = new();
     private readonly Dictionary<string, SchedulingQueue> _queues = new(StringComparer.Ordinal);
-
-    // Every task from submission until its result entry completes, so CancelAsync can find it by its ref's id.
     private readonly Func<IHeadGrain> _head;
     private readonly NodeChannels _nodes;
     private readonly string _jobId;
@@ -420,7 +418,7 @@ internal sealed partial class TaskSubmitter : IAsyncDisposable
                     queue.AverageMicros = Batching.Average(queue.AverageMicros, reply.RunMicros);
                 }
 
-                if (reply?.Error is { Kind: ErrorKind.ObjectLost or ErrorKind.NodeDied } && task.RetriesLeft > 0 && !_disposed && HasLostInputs(task))
+                if (reply?.Error is { Kind: ErrorKind.ObjectLost or ErrorKind.NodeDied } && !task.Cancelled && task.RetriesLeft > 0 && !_disposed && HasLostInputs(task))
                 {
                     // An argument's only copy went with its node: compute it again first (Ray's lineage), then run.
                     task.RetriesLeft--;
@@ -478,10 +476,8 @@ internal sealed partial class TaskSubmitter : IAsyncDisposable
         }
     }
 
-    private void Fail(PendingTask task, Exception error)
-    {
+    private static void Fail(PendingTask task, Exception error) =>
         task.Result.TrySetError(error, ErrorConverter.FromException(error, string.Empty, task.Spec.Method.DisplayName));
-    }
 
     private void ReleaseIdleLeases()
     {

@@ -128,9 +128,11 @@ internal sealed class WorkerRuntime : IExecutionHost, IWorkerObserver
     /// </summary>
     public ObjectLocation StoreObject(string objectId, string jobId, Value value) => Upload(objectId, jobId, ValueBytes.From(value));
 
-    private ObjectLocation Upload(string objectId, string jobId, ValueBytes value)
+    private ObjectLocation Upload(string objectId, string jobId, ValueBytes value) => UploadAsync(objectId, jobId, value).GetAwaiter().GetResult();
+
+    private async Task<ObjectLocation> UploadAsync(string objectId, string jobId, ValueBytes value)
     {
-        ObjectTransfer.PutAsync(Silo, objectId, jobId, value, GranaryDefaults.ObjectChunkBytes, CancellationToken.None).GetAwaiter().GetResult();
+        await ObjectTransfer.PutAsync(Silo, objectId, jobId, value, GranaryDefaults.ObjectChunkBytes, CancellationToken.None).ConfigureAwait(false);
         return new ObjectLocation { ObjectId = objectId, NodeId = NodeId, Address = _siloAddress, Size = value.Length };
     }
 
@@ -152,8 +154,6 @@ internal sealed class WorkerRuntime : IExecutionHost, IWorkerObserver
             return;
         }
 
-        var size = reply.Value.Data.Length;
-        await ObjectTransfer.PutAsync(Silo, objectId, jobId, ValueBytes.From(reply.Value), GranaryDefaults.ObjectChunkBytes, CancellationToken.None).ConfigureAwait(false);
-        reply.Location = new ObjectLocation { ObjectId = objectId, NodeId = NodeId, Address = _siloAddress, Size = size };
+        reply.Location = await UploadAsync(objectId, jobId, ValueBytes.From(reply.Value)).ConfigureAwait(false);
     }
 }

@@ -251,39 +251,35 @@ internal sealed class ObjectEntry
     public async ValueTask<Value> GetValueAsync(CancellationToken cancellationToken)
     {
         await WaitAsync(cancellationToken).ConfigureAwait(false);
-        while (true)
-        {
-            if ((Inline ?? Volatile.Read(ref _local)) is { } value)
-            {
-                return value;
-            }
-
-            var location = Location!;
-            try
-            {
-                return await Owner.FetchAsync(location, cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (IsLoss(ex) && Rebuild is not null)
-            {
-                await RebuildAfterLossAsync(location, ex, cancellationToken).ConfigureAwait(false);
-            }
-        }
+        return await ReadAsync(static (_, value) => value, static (owner, location, token) => owner.FetchAsync(location, token), cancellationToken).ConfigureAwait(false);
     }
 
     private async ValueTask<T> GetSlowAsync<T>(CancellationToken cancellationToken)
     {
         await WaitAsync(cancellationToken).ConfigureAwait(false);
+        return await ReadAsync(
+            static (owner, inline) => owner.Serializer.Deserialize<T>(inline),
+            static async (owner, location, token) => (T)(await owner.FetchObjectAsync(location, typeof(T), token).ConfigureAwait(false))!,
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Reads a completed entry's value: the inline or pulled copy when there is one, else from its node; a
+    /// copy lost with its node is computed again (<see cref="Rebuild"/>) and read from where it is now.
+    /// </summary>
+    private async ValueTask<TResult> ReadAsync<TResult>(Func<IObjectOwner, Value, TResult> fromValue, Func<IObjectOwner, ObjectLocation, CancellationToken, ValueTask<TResult>> fetch, CancellationToken cancellationToken)
+    {
         while (true)
         {
-            if ((Inline ?? Volatile.Read(ref _local)) is { } inline)
+            if ((Inline ?? Volatile.Read(ref _local)) is { } value)
             {
-                return Owner.Serializer.Deserialize<T>(inline);
+                return fromValue(Owner, value);
             }
 
             var location = Location!;
             try
             {
-                return (T)(await Owner.FetchObjectAsync(location, typeof(T), cancellationToken).ConfigureAwait(false))!;
+                return await fetch(Owner, location, cancellationToken).ConfigureAwait(false);
             }
             catch (Exception ex) when (IsLoss(ex) && Rebuild is not null)
             {
