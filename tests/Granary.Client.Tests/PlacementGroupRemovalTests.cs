@@ -1,37 +1,21 @@
 namespace Granary.Client.Tests;
 
 /// <summary>Removing a placement group stops its work, as in Ray: running and waiting tasks fail, and the bundle's resources come back.</summary>
-public sealed class PlacementGroupRemovalTests : IAsyncLifetime
+public sealed class PlacementGroupRemovalTests() : CancelJobsCluster(cpus: 2, folderPrefix: "pgstop")
 {
-    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(20);
-    private readonly string _folder = Path.Combine(Path.GetTempPath(), "granary-pgstop-" + Guid.NewGuid().ToString("N")[..12]);
-    private GranaryClient _client = null!;
-
-    public async Task InitializeAsync()
-    {
-        Directory.CreateDirectory(_folder);
-        _client = await LocalCluster.StartAsync(new LocalClusterOptions { Silos = 1, CpusPerSilo = 2 }).WithTimeout();
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _client.DisposeAsync().WithTimeout();
-        Directory.Delete(_folder, recursive: true);
-    }
-
     [Fact]
     public async Task Removing_a_group_fails_its_running_and_queued_tasks_and_frees_its_resources()
     {
-        var folder = _folder;
-        var group = await _client.CreatePlacementGroupAsync([new ResourceBundle(1)], name: "doomed").WithTimeout();
+        var folder = Folder;
+        var group = await Client.CreatePlacementGroupAsync([new ResourceBundle(1)], name: "doomed").WithTimeout();
         var inGroup = new RemoteOptions { PlacementGroup = group, MaxRetries = 3 };
-        var running = _client.Remote(() => CancelJobs.WaitForCancel(folder, "running", CancellationToken.None), inGroup);
+        var running = Client.Remote(() => CancelJobs.WaitForCancel(folder, "running", CancellationToken.None), inGroup);
         await Eventually.HoldsAsync(() => CancelJobs.Starts(folder, "running") > 0, Bound, "the group's first task started");
 
         // The bundle holds one CPU, taken: this one waits for it.
-        var queued = _client.Remote(() => CancelJobs.Run(folder, "queued"), inGroup);
+        var queued = Client.Remote(() => CancelJobs.Run(folder, "queued"), inGroup);
 
-        await _client.RemovePlacementGroupAsync(group).WithTimeout();
+        await Client.RemovePlacementGroupAsync(group).WithTimeout();
         var runningError = await Assert.ThrowsAsync<PlacementGroupRemovedException>(async () => await running.WithTimeout());
         Assert.Contains("doomed", runningError.Message);
         var queuedError = await Assert.ThrowsAsync<PlacementGroupRemovedException>(async () => await queued.WithTimeout());
@@ -40,7 +24,7 @@ public sealed class PlacementGroupRemovalTests : IAsyncLifetime
         Assert.Equal(0, CancelJobs.Starts(folder, "queued"));
 
         // Both CPUs are free again: the bundle's went back once its task stopped.
-        Assert.Equal(1, await _client.Remote(() => CancelJobs.Run(folder, "whole-node"), new RemoteOptions { Cpus = 2 }).WithTimeout());
+        Assert.Equal(1, await Client.Remote(() => CancelJobs.Run(folder, "whole-node"), new RemoteOptions { Cpus = 2 }).WithTimeout());
         Assert.Equal(1, CancelJobs.Starts(folder, "running"));
     }
 }
