@@ -10,7 +10,11 @@ public sealed partial class GranaryClient
     /// group could fit once resources free up; fails at once with <see cref="InfeasibleResourcesException"/>
     /// when the live nodes could never hold it. The group belongs to this job and is removed when it ends.
     /// </summary>
-    public async Task<PlacementGroup> CreatePlacementGroupAsync(IEnumerable<ResourceBundle> bundles, PlacementGroupStrategy strategy = PlacementGroupStrategy.Pack, string? name = null, CancellationToken cancellationToken = default)
+    public Task<PlacementGroup> CreatePlacementGroupAsync(IEnumerable<ResourceBundle> bundles, PlacementGroupStrategy strategy = PlacementGroupStrategy.Pack, string? name = null, CancellationToken cancellationToken = default) =>
+        CreatePlacementGroupAsync(bundles, strategy, name, gpuType: null, cancellationToken);
+
+    /// <summary>The same, with every bundle on a node whose GPUs are of <paramref name="gpuType"/> (multi-rank launches).</summary>
+    internal async Task<PlacementGroup> CreatePlacementGroupAsync(IEnumerable<ResourceBundle> bundles, PlacementGroupStrategy strategy, string? name, string? gpuType, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(bundles);
         ThrowIfDisposed();
@@ -26,6 +30,7 @@ public sealed partial class GranaryClient
                 _ => PlacementGroupStrategyKind.PlacementGroupPack,
             },
             JobId = JobId,
+            GpuType = gpuType ?? string.Empty,
         };
         foreach (var bundle in bundles)
         {

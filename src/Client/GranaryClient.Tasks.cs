@@ -100,7 +100,7 @@ public sealed partial class GranaryClient
         }
     }
 
-    private ObjectEntry SubmitParsed(ParsedCall call, object?[] parameterValues, RemoteOptions options, (string Key, ResourceRequest Request) shape, ObjectEntry? orderAfter, int returns = 0, StreamLocation? stream = null)
+    private ObjectEntry SubmitParsed(ParsedCall call, object?[] parameterValues, RemoteOptions options, (string Key, ResourceRequest Request) shape, ObjectEntry? orderAfter, int returns = 0, StreamLocation? stream = null, LaunchRank? launch = null)
     {
         var taskId = NewId("t-");
         // CUDA_VISIBLE_DEVICES belongs to a process, so a task with GPUs runs in a worker process started with
@@ -119,6 +119,7 @@ public sealed partial class GranaryClient
         RecordChild(entry);
         spec.NumReturns = returns;
         spec.Streaming = stream is not null;
+        spec.Launch = launch;
         var task = new PendingTask(spec, entry, shape.Key, shape.Request, options.MaxRetries, options.RetryExceptions) { Borrowed = borrowed, Stream = stream };
         TaskSubmitter.Track(task);
         if (dependencies is null && orderAfter is null && codeReady.IsCompletedSuccessfully)

@@ -154,6 +154,14 @@ internal sealed class NodeGrain(SiloRuntime silo) : Grain, INodeGrain
         return Task.CompletedTask;
     }
 
+    public Task DeliverPiece(CollectivePiece piece, CancellationToken cancellationToken)
+    {
+        silo.Mailboxes.Deliver(piece);
+        return Task.CompletedTask;
+    }
+
+    public Task<CollectivePiece> TakePiece(TakePiece take, CancellationToken cancellationToken) => silo.Mailboxes.TakeAsync(take, cancellationToken);
+
     public Task StopLease(StopLease stop, CancellationToken cancellationToken)
     {
         silo.StopLease(stop.LeaseId, stop.Error);

@@ -62,7 +62,11 @@ internal sealed partial class SiloRuntime : IExecutionHost, IAsyncDisposable
             options.ObjectStoreCapacityBytes ?? (long)(GC.GetGCMemoryInfo().TotalAvailableMemoryBytes * 0.3),
             options.SpillDirectory ?? Path.Combine(Path.GetTempPath(), "granary-spill-" + NodeId));
         MemoryReturner = new MemoryReturner(() => Store.FreedBytes, TimeSpan.FromSeconds(1));
+        Mailboxes = new RankMailboxes(NodeId);
     }
+
+    /// <summary>Ring-collective pieces for the ranks of multi-rank launches running here.</summary>
+    public RankMailboxes Mailboxes { get; }
 
     /// <summary>Returns the pages of freed large objects to the OS (see <see cref="Grains.MemoryReturner"/>).</summary>
     public MemoryReturner MemoryReturner { get; }
@@ -423,6 +427,7 @@ internal sealed partial class SiloRuntime : IExecutionHost, IAsyncDisposable
 
         Store.FreeJob(jobId);
         Streams.JobEnded(jobId);
+        Mailboxes.JobEnded(jobId);
         Workers.JobEnded(jobId);
         _ = Clients.JobEndedAsync(jobId);
         return Jobs.JobEnded(jobId);

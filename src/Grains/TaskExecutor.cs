@@ -32,14 +32,30 @@ internal sealed class TaskExecutor(IExecutionHost silo)
     {
         try
         {
-            var arguments = await ResolveArgumentsAsync(spec.Args, method, code.Serializer, cancellationToken).ConfigureAwait(false);
+            var rank = spec.Launch is null ? null : await LaunchJoin.JoinAsync(silo.Clients.Orleans, silo.NodeId, spec, gpuIds, code.Serializer, cancellationToken).ConfigureAwait(false);
+            var arguments = await ResolveArgumentsAsync(spec.Args, method, code.Serializer, cancellationToken, rank).ConfigureAwait(false);
             var started = System.Diagnostics.Stopwatch.GetTimestamp();
             TaskContext.Current = new TaskContext(silo.NodeId, spec.JobId, spec.TaskId, actorId, spec.Attempt, gpuIds, code.Objects, silo.Clients);
             object? result;
             var declared = method.Result.ValueType == typeof(void) ? typeof(object) : method.Result.ValueType;
             using (code.Context.EnterContextualReflection())
             {
-                result = await method.InvokeAsync(target, arguments).ConfigureAwait(false);
+                if (rank is { IsWaitingWorker: true })
+                {
+                    // Ray-launch: this rank lends its node to rank 0's driver and ends with the driver's marker.
+                    await rank.AwaitCompletionAsync(cancellationToken).ConfigureAwait(false);
+                    result = null;
+                    declared = typeof(object);
+                }
+                else if (rank is { IsDriver: true })
+                {
+                    result = await RunDriverAsync(rank, method, target, arguments, cancellationToken).ConfigureAwait(false);
+                }
+                else
+                {
+                    result = await method.InvokeAsync(target, arguments).ConfigureAwait(false);
+                }
+
                 if (spec.Streaming)
                 {
                     // An iterator runs its body as it is read, so it reads here, in the task's context.
@@ -71,6 +87,24 @@ internal sealed class TaskExecutor(IExecutionHost silo)
         {
             return Failed(ex, spec);
         }
+    }
+
+    /// <summary>Ray-launch's rank 0: its function, then the completion marker that lets the other ranks go, also when it failed.</summary>
+    private static async Task<object?> RunDriverAsync(RankContext rank, InvokableMethod method, object? target, object?[] arguments, CancellationToken cancellationToken)
+    {
+        object? result;
+        try
+        {
+            result = await method.InvokeAsync(target, arguments).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            await rank.CompleteAsync(succeeded: false, $"{ex.GetType().Name}: {ex.Message}", CancellationToken.None).ConfigureAwait(false);
+            throw;
+        }
+
+        await rank.CompleteAsync(succeeded: true, string.Empty, cancellationToken).ConfigureAwait(false);
+        return result;
     }
 
     /// <summary>
@@ -136,7 +170,7 @@ internal sealed class TaskExecutor(IExecutionHost silo)
 
     public static string TaskName(TaskSpec spec) => string.IsNullOrEmpty(spec.Name) ? spec.Method.DisplayName : spec.Name;
 
-    public async ValueTask<object?[]> ResolveArgumentsAsync(RepeatedField<Argument> arguments, InvokableMethod method, ValueSerializer serializer, CancellationToken cancellationToken)
+    public async ValueTask<object?[]> ResolveArgumentsAsync(RepeatedField<Argument> arguments, InvokableMethod method, ValueSerializer serializer, CancellationToken cancellationToken, RankContext? rank = null)
     {
         var types = method.ParameterTypes;
         if (arguments.Count != types.Length)
@@ -153,6 +187,13 @@ internal sealed class TaskExecutor(IExecutionHost silo)
                 // Whatever token the caller wrote (CancellationToken.None, a captured one) is a placeholder:
                 // the method gets its task's token, cancelled when the owner cancels the task.
                 values[i] = cancellationToken;
+                continue;
+            }
+
+            if (types[i] == typeof(RankContext))
+            {
+                // Filled here like the token: the rank's place in its launch is only known once it met the others.
+                values[i] = rank ?? throw new InvalidOperationException($"{method.DisplayName} takes a RankContext, which only the ranks of client.Distributed(...).RunAsync get; submit it that way.");
                 continue;
             }
 

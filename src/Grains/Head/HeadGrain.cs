@@ -83,4 +83,20 @@ internal sealed class HeadGrain(SiloRuntime silo) : Grain, IHeadGrain
     }
 
     public Task<ActorList> ListActors(CancellationToken cancellationToken) => Head.ListActorsAsync();
+
+    public Task<LaunchGathered> LaunchGather(LaunchGather gather, CancellationToken cancellationToken) => Head.Launches.GatherAsync(gather, cancellationToken);
+
+    public Task CompleteLaunch(LaunchCompletion completion, CancellationToken cancellationToken)
+    {
+        Head.Launches.Complete(completion);
+        return Task.CompletedTask;
+    }
+
+    public Task<LaunchCompletion> AwaitLaunchCompletion(string launchId, CancellationToken cancellationToken) => Head.Launches.AwaitCompletionAsync(launchId, cancellationToken);
+
+    public Task EndLaunch(string launchId, CancellationToken cancellationToken)
+    {
+        Head.Launches.End(launchId);
+        return Task.CompletedTask;
+    }
 }

@@ -116,6 +116,9 @@ internal sealed partial class HeadService : IAsyncDisposable
 
     public ActorDirectory Actors { get; }
 
+    /// <summary>Multi-rank launches: their gatherings and completion markers.</summary>
+    public LaunchRendezvous Launches { get; } = new();
+
     /// <summary>
     /// Until the store is loaded the head cannot tell known nodes from strangers; answering early would make
     /// a surviving worker drop its actors as if the head had forgotten it. Every call waits for it.
@@ -217,6 +220,7 @@ internal sealed partial class HeadService : IAsyncDisposable
         }
 
         LogJobEnded(jobId);
+        Launches.JobFinished(jobId);
         await EndJobAsync(jobId).ConfigureAwait(false);
     }
 

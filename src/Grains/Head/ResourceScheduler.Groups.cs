@@ -33,10 +33,12 @@ internal sealed partial class ResourceScheduler
             }
 
             var present = _nodes.Where(n => n.Present).ToList();
-            if (present.Count > 0 && PlacementGroupPlanner.Plan(spec.Strategy, bundles.Select(b => b.Total).ToList(), present, againstTotals: true) is null)
+            var typed = present.Where(n => OfGroupType(spec, n)).ToList();
+            if (present.Count > 0 && PlacementGroupPlanner.Plan(spec.Strategy, bundles.Select(b => b.Total).ToList(), typed, againstTotals: true) is null)
             {
+                var need = spec.GpuType.Length == 0 ? StrategyNeed(spec.Strategy) : $"{StrategyNeed(spec.Strategy)} on nodes with {spec.GpuType} GPUs";
                 return Task.FromException<PlacementGroupInfo>(new InfeasibleResourcesException(
-                    $"Placement group {Describe(spec)} can never be reserved: {StrategyNeed(spec.Strategy)}, and the live nodes offer {string.Join("; ", present.Select(n => $"{n.NodeId} {n.Total}"))}. Use fewer or smaller bundles, a looser strategy, or more nodes."));
+                    $"Placement group {Describe(spec)} can never be reserved: {need}, and the live nodes offer {string.Join("; ", present.Select(n => $"{n.NodeId} {n.Total}"))}. Use fewer or smaller bundles, a looser strategy, or more nodes."));
             }
 
             _groups[spec.GroupId] = group;
@@ -213,7 +215,7 @@ internal sealed partial class ResourceScheduler
             return true;
         }
 
-        var nodes = _nodes.Where(n => n.Schedulable).ToList();
+        var nodes = _nodes.Where(n => n.Schedulable && OfGroupType(group.Spec, n)).ToList();
         var plan = PlacementGroupPlanner.Plan(group.Spec.Strategy, unplaced.Select(b => b.Total).ToList(), nodes, againstTotals: false);
         if (plan is null)
         {
@@ -347,4 +349,6 @@ internal sealed partial class ResourceScheduler
         PlacementGroupStrategyKind.PlacementGroupStrictSpread => "StrictSpread needs a different node for every bundle",
         _ => "some bundle fits on no node",
     };
+
+    private static bool OfGroupType(CreatePlacementGroup spec, NodeRecord node) => spec.GpuType.Length == 0 || node.HasGpuType(spec.GpuType);
 }

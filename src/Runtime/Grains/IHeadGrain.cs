@@ -74,4 +74,18 @@ internal interface IHeadGrain : IGrainWithIntegerKey
     Task<string> LocateActor(string grainKey, CancellationToken cancellationToken = default);
 
     Task<ActorList> ListActors(CancellationToken cancellationToken = default);
+
+    /// <summary>A rank's part of a launch's gathering (rendezvous, barrier, small all-gather): every payload once all ranks gave theirs.</summary>
+    [ResponseTimeout(GrainTimeouts.Unbounded)]
+    Task<LaunchGathered> LaunchGather(LaunchGather gather, CancellationToken cancellationToken = default);
+
+    /// <summary>Writes a launch's completion marker (once; later writes are ignored).</summary>
+    Task CompleteLaunch(LaunchCompletion completion, CancellationToken cancellationToken = default);
+
+    /// <summary>Waits for a launch's completion marker.</summary>
+    [ResponseTimeout(GrainTimeouts.Unbounded)]
+    Task<LaunchCompletion> AwaitLaunchCompletion(string launchId, CancellationToken cancellationToken = default);
+
+    /// <summary>The launch's client is done with it: its state goes, and ranks still waiting fail.</summary>
+    Task EndLaunch(string launchId, CancellationToken cancellationToken = default);
 }

@@ -76,4 +76,11 @@ internal interface INodeGrain : IGrainWithStringKey
     /// <summary>The head takes a lease back (its placement group was removed): its tasks fail with the stop's error.</summary>
     Task StopLease(StopLease stop, CancellationToken cancellationToken = default);
 
+    /// <summary>A piece of a ring collective for a rank running on this node (sent by the rank before it).</summary>
+    Task DeliverPiece(CollectivePiece piece, CancellationToken cancellationToken = default);
+
+    /// <summary>Waits for a piece delivered to a rank running on this node, up to the piece's timeout.</summary>
+    [ResponseTimeout(GrainTimeouts.Unbounded)]
+    Task<CollectivePiece> TakePiece(TakePiece take, CancellationToken cancellationToken = default);
+
 }

@@ -36,6 +36,7 @@ internal static class ErrorConverter
             ActorNotFoundException => new ErrorInfo { Kind = ErrorKind.NotFound },
             TaskCancelledException => new ErrorInfo { Kind = ErrorKind.TaskCancelled },
             PlacementGroupRemovedException => new ErrorInfo { Kind = ErrorKind.PlacementGroupRemoved },
+            RendezvousTimeoutException => new ErrorInfo { Kind = ErrorKind.RendezvousTimeout },
             GranaryException => new ErrorInfo { Kind = ErrorKind.System },
             _ => new ErrorInfo { Kind = ErrorKind.User },
         };
@@ -86,6 +87,7 @@ internal static class ErrorConverter
             ErrorKind.NotFound => new ActorNotFoundException(info.Message),
             ErrorKind.TaskCancelled => new TaskCancelledException(string.Empty, info.TaskName, info.Message, cause),
             ErrorKind.PlacementGroupRemoved => new PlacementGroupRemovedException(info.Message, cause),
+            ErrorKind.RendezvousTimeout => new RendezvousTimeoutException(info.Message, cause),
             _ => new GranaryException(info.Message, cause),
         };
     }

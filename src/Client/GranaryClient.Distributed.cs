@@ -1,0 +1,209 @@
+using System.Linq.Expressions;
+using Granary.Client.Calls;
+using Granary.Runtime.Wire;
+
+namespace Granary;
+
+public sealed partial class GranaryClient
+{
+    // A rank that was stopped because another failed ends quickly (its worker process is killed); this only
+    // keeps a wedged node from holding RunAsync forever.
+    private static readonly TimeSpan StoppedRanksGrace = TimeSpan.FromSeconds(30);
+
+    /// <summary>A multi-rank launch over this client's cluster (or, with <c>Remote = false</c>, over this machine).</summary>
+    public DistributedLaunch Distributed(DistributedOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ThrowIfDisposed();
+        return new DistributedLaunch(this, options);
+    }
+
+    /// <summary>Checks the options and the call before anything starts (bad input throws here, not in the task).</summary>
+    internal Task<IReadOnlyList<T>> RunLaunchAsync<T>(DistributedOptions options, LambdaExpression rank, bool driverMode, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(rank);
+        ThrowIfDisposed();
+        options.Validate();
+        return RunLaunchCoreAsync<T>(options, rank, CallParser.ParseStatic(rank), driverMode, cancellationToken);
+    }
+
+    private async Task<IReadOnlyList<T>> RunLaunchCoreAsync<T>(DistributedOptions options, LambdaExpression rank, ParsedCall parsed, bool driverMode, CancellationToken cancellationToken)
+    {
+        if (options.Remote)
+        {
+            return await RunRanksAsync<T>(options, options.GpuType, parsed, driverMode, cancellationToken).ConfigureAwait(false);
+        }
+
+        // torchrun on this machine: a one-node embedded cluster whose GPUs are this machine's (simulated
+        // without NVML), one worker process per rank, gone after the launch.
+        var local = await LocalCluster.StartAsync(
+            new LocalClusterOptions
+            {
+                Silos = 1,
+                GpusPerSilo = options.Gpus,
+                GpuType = options.GpuType,
+                CpusPerSilo = Math.Max(1, options.Gpus * options.CpusPerRank),
+                NodeDeadTimeout = GranaryDefaults.NodeDeadTimeout,
+                Client = new ClientOptions { ConnectTimeout = _options.ConnectTimeout },
+            },
+            cancellationToken).ConfigureAwait(false);
+        await using (local.ConfigureAwait(false))
+        {
+            return await local.RunRanksAsync<T>(options, options.GpuType, CallParser.ParseStatic(rank), driverMode, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<IReadOnlyList<T>> RunRanksAsync<T>(DistributedOptions options, string? gpuType, ParsedCall parsed, bool driverMode, CancellationToken cancellationToken)
+    {
+        var world = options.Gpus;
+        var launchId = NewId("l-");
+        var group = await CreatePlacementGroupAsync(
+            Enumerable.Range(0, world).Select(_ => new ResourceBundle(options.CpusPerRank, 1)).ToList(),
+            PlacementGroupStrategy.Pack,
+            name: launchId,
+            gpuType,
+            cancellationToken).ConfigureAwait(false);
+        var refs = new ObjectRef<T>[world];
+        try
+        {
+            var addresses = (await GetNodesAsync(cancellationToken).ConfigureAwait(false)).ToDictionary(n => n.NodeId, n => n.Address, StringComparer.Ordinal);
+            var template = LaunchTemplate(options, launchId, group, addresses, driverMode);
+            for (var i = 0; i < world; i++)
+            {
+                var launch = template.Clone();
+                launch.Rank = i;
+                launch.LocalRank = group.Bundles.Take(i).Count(b => b.NodeId == group.Bundles[i].NodeId);
+                launch.LocalWorldSize = group.Bundles.Count(b => b.NodeId == group.Bundles[i].NodeId);
+                var waiting = driverMode && i != 0;
+                var rankOptions = new RemoteOptions
+                {
+                    PlacementGroup = group,
+                    BundleIndex = i,
+                    // A Ray-launch driver's ranks leave their GPUs to the driver's tasks; the waiting ones need no process.
+                    Gpus = driverMode ? 0 : 1,
+                    Cpus = waiting ? 0 : options.CpusPerRank,
+                    Isolation = waiting ? Isolation.InProcess : Isolation.Process,
+                    MaxRetries = 0,
+                    Name = $"{parsed.DisplayName} rank {i}",
+                };
+                rankOptions.Validate();
+                refs[i] = new ObjectRef<T>(SubmitParsed(parsed, [null], rankOptions, ShapeFor(rankOptions, parsed.Method), orderAfter: null, launch: launch));
+            }
+
+            return await CollectRanksAsync(launchId, group, refs, driverMode, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            await EndLaunchQuietlyAsync(launchId, group).ConfigureAwait(false);
+        }
+    }
+
+    private static LaunchRank LaunchTemplate(DistributedOptions options, string launchId, PlacementGroup group, Dictionary<string, string> addresses, bool driverMode)
+    {
+        var master = addresses.TryGetValue(group.Bundles[0].NodeId, out var address) ? address : "127.0.0.1";
+        var template = new LaunchRank
+        {
+            LaunchId = launchId,
+            WorldSize = group.Bundles.Count,
+            MasterAddr = HostOf(master),
+            RendezvousTimeoutMs = (long)options.RendezvousTimeout.TotalMilliseconds,
+            CollectiveTimeoutMs = (long)options.CollectiveTimeout.TotalMilliseconds,
+            DriverMode = driverMode,
+            GroupId = group.Id,
+        };
+        foreach (var bundle in group.Bundles)
+        {
+            template.RankNodes.Add(bundle.NodeId);
+            var info = new BundleInfo { Index = bundle.Index, NodeId = bundle.NodeId, Address = addresses.GetValueOrDefault(bundle.NodeId, string.Empty), Resources = new ResourceMap() };
+            foreach (var (name, amount) in bundle.Resources)
+            {
+                info.Resources.Amounts[name] = amount;
+            }
+
+            info.GpuIds.AddRange(bundle.GpuIds);
+            template.Bundles.Add(info);
+        }
+
+        return template;
+    }
+
+    /// <summary>Every rank's output in rank order, or the first failure after stopping the other ranks.</summary>
+    private async Task<IReadOnlyList<T>> CollectRanksAsync<T>(string launchId, PlacementGroup group, ObjectRef<T>[] refs, bool driverMode, CancellationToken cancellationToken)
+    {
+        var outputs = refs.Select(r => GetAsync(r, cancellationToken).AsTask()).ToArray();
+        var running = outputs.ToList();
+        while (running.Count > 0)
+        {
+            var done = await Task.WhenAny(running).ConfigureAwait(false);
+            running.Remove(done);
+            if (done.IsCompletedSuccessfully)
+            {
+                continue;
+            }
+
+            var rank = Array.IndexOf(outputs, done);
+            var failure = done.Exception?.InnerException ?? new OperationCanceledException(cancellationToken);
+            await StopRanksAsync(launchId, refs, outputs, rank, failure, driverMode).ConfigureAwait(false);
+            if (failure is OperationCanceledException or RendezvousTimeoutException)
+            {
+                throw failure;
+            }
+
+            throw new RankFailedException(rank, group.Bundles[rank].NodeId, failure);
+        }
+
+        return outputs.Select(o => o.Result).ToList();
+    }
+
+    /// <summary>torchrun's rule: one rank failing stops the rest. The marker releases ranks waiting at the head.</summary>
+    private async Task StopRanksAsync<T>(string launchId, ObjectRef<T>[] refs, Task<T>[] outputs, int failed, Exception failure, bool driverMode)
+    {
+        try
+        {
+            await Head.CompleteLaunch(new LaunchCompletion { LaunchId = launchId, Succeeded = false, Error = $"rank {failed} failed: {failure.Message}" }).ConfigureAwait(false);
+        }
+        catch (Exception) when (Volatile.Read(ref _disposed) != 0)
+        {
+            // The client is going away; its job's end stops the ranks.
+        }
+
+        var stops = new List<Task>();
+        for (var i = 0; i < refs.Length; i++)
+        {
+            if (!outputs[i].IsCompleted)
+            {
+                // Ranks in worker processes are killed (a rank stuck in a collective may never look at a token).
+                stops.Add(CancelAsync(refs[i], force: !(driverMode && i != 0)));
+            }
+        }
+
+        try
+        {
+            await Task.WhenAll(stops).WaitAsync(StoppedRanksGrace).ConfigureAwait(false);
+            await Task.WhenAll(outputs).WaitAsync(StoppedRanksGrace).ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            // They were stopped; how each one ended does not change the launch's failure.
+        }
+    }
+
+    private async Task EndLaunchQuietlyAsync(string launchId, PlacementGroup group)
+    {
+        try
+        {
+            await Head.EndLaunch(launchId).ConfigureAwait(false);
+            await RemovePlacementGroupAsync(group).ConfigureAwait(false);
+        }
+        catch (Exception) when (Volatile.Read(ref _disposed) != 0)
+        {
+            // The job's end removes the group and the launch's state at the head.
+        }
+    }
+
+    private static string HostOf(string address)
+    {
+        var colon = address.LastIndexOf(':');
+        return colon > 0 ? address[..colon] : address;
+    }
+}
