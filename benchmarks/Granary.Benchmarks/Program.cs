@@ -129,6 +129,18 @@ foreach (var row in rows.Where(r => only is null || only.Contains(r.Name)))
     Report(row.Name, value, row.Unit, row.Floor is null ? null : floors[row.Floor], engine);
 }
 
+try
+{
+    foreach (var (name, value) in await CollectiveRows.RunAsync(only, quick, stop.Token).WaitAsync(rowLimit * 4))
+    {
+        Report(name, value, "GB/s", floors["tcp"], null);
+    }
+}
+catch (Exception ex)
+{
+    Say($"{"collective rows",-50} failed: {Why(ex)}");
+}
+
 Say(string.Empty);
 Say("Floors: loopback round trips " + floors["loopback"].ToString("N0", CultureInfo.InvariantCulture) + "/s, memcpy " + floors["memcpy"].ToString("0.00", CultureInfo.InvariantCulture) + " GB/s (into fresh memory " + floors["fresh"].ToString("0.00", CultureInfo.InvariantCulture) + " GB/s), loopback TCP stream " + floors["tcp"].ToString("0.00", CultureInfo.InvariantCulture) + " GB/s. " + daskNote + ".");
 

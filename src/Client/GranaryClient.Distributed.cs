@@ -130,7 +130,8 @@ public sealed partial class GranaryClient
     /// <summary>Every rank's output in rank order, or the first failure after stopping the other ranks.</summary>
     private async Task<IReadOnlyList<T>> CollectRanksAsync<T>(string launchId, PlacementGroup group, ObjectRef<T>[] refs, bool driverMode, CancellationToken cancellationToken)
     {
-        var outputs = refs.Select(r => GetAsync(r, cancellationToken).AsTask()).ToArray();
+        // A Ray-launch's waiting ranks return nothing, whatever the driver's type.
+        var outputs = refs.Select((r, i) => driverMode && i != 0 ? RankEndedAsync(r, cancellationToken) : OutputAsync(r, cancellationToken)).ToArray();
         var running = outputs.ToList();
         while (running.Count > 0)
         {
@@ -152,11 +153,16 @@ public sealed partial class GranaryClient
             throw new RankFailedException(rank, group.Bundles[rank].NodeId, failure);
         }
 
-        return outputs.Select(o => o.Result).ToList();
+        return outputs.Select(o => (T)o.Result!).ToList();
     }
 
+    private async Task<object?> OutputAsync<T>(ObjectRef<T> rank, CancellationToken cancellationToken) => await GetAsync(rank, cancellationToken).ConfigureAwait(false);
+
+    private async Task<object?> RankEndedAsync<T>(ObjectRef<T> rank, CancellationToken cancellationToken) =>
+        await GetAsync(new ObjectRef<object?>(rank.Entry), cancellationToken).ConfigureAwait(false);
+
     /// <summary>torchrun's rule: one rank failing stops the rest. The marker releases ranks waiting at the head.</summary>
-    private async Task StopRanksAsync<T>(string launchId, ObjectRef<T>[] refs, Task<T>[] outputs, int failed, Exception failure, bool driverMode)
+    private async Task StopRanksAsync<T>(string launchId, ObjectRef<T>[] refs, Task<object?>[] outputs, int failed, Exception failure, bool driverMode)
     {
         try
         {

@@ -146,6 +146,32 @@ public sealed class DistributedTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Ray_launch_ranks_end_when_the_driver_fails()
+    {
+        var error = await Assert.ThrowsAsync<RankFailedException>(() => _client.Distributed(Four).RunAsDriverAsync(ctx => LaunchJobs.FailingDriver(ctx)).WithTimeout(Bound));
+
+        Assert.Equal(0, error.Rank);
+        Assert.Contains("the driver gave up", error.Message);
+    }
+
+    [Fact]
+    public async Task Local_mode_runs_the_ranks_as_processes_on_this_machine_with_the_same_contract()
+    {
+        var cluster = (await _client.GetNodesAsync().WithTimeout()).Select(n => n.NodeId).ToHashSet();
+
+        var reports = await _client.Distributed(new DistributedOptions { Gpus = 2, Remote = false }).RunAsync(ctx => LaunchJobs.Report(ctx)).WithTimeout(Bound);
+
+        Assert.Equal([0, 1], reports.Select(r => r.Rank));
+        Assert.Equal([0, 1], reports.Select(r => r.LocalRank));
+        Assert.Single(reports.Select(r => r.NodeId).Distinct());
+        Assert.DoesNotContain(reports[0].NodeId, cluster);
+        Assert.Equal(2, reports.Select(r => r.Pid).Distinct().Count());
+        Assert.DoesNotContain(Environment.ProcessId, reports.Select(r => r.Pid));
+        Assert.Equal(["0", "1"], reports.Select(r => r.Environment["CUDA_VISIBLE_DEVICES"]).Order());
+        Assert.All(reports, r => Assert.Equal("2", r.Environment["WORLD_SIZE"]));
+    }
+
+    [Fact]
     public async Task Bad_options_fail_before_anything_runs_naming_the_fix()
     {
         var noType = Assert.Throws<ArgumentException>(() => { _ = _client.Distributed(new DistributedOptions { Gpus = 2 }).RunAsync(ctx => LaunchJobs.Report(ctx)); });

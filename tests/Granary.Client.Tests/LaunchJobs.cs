@@ -85,5 +85,7 @@ public static class LaunchJobs
         return string.Join(";", done);
     }
 
+    public static int FailingDriver(RankContext ctx) => throw new InvalidOperationException($"the driver gave up on rank {ctx.Rank}");
+
     public static string GpuWork() => $"{TaskContext.Current!.NodeId}/{string.Join(',', TaskContext.Current.GpuIds)}";
 }
