@@ -243,6 +243,26 @@ public static class Snippets
         return mine;
     }
 
+    /// <summary>The README's launch block; its middle lines stand for what runs inside a rank, where <paramref name="ctx"/> is given.</summary>
+    public static async Task<IReadOnlyList<double>> DistributedAsync(GranaryClient cluster, RankContext ctx, float[] gradients, int epochs)
+    {
+        IReadOnlyList<double> losses = await cluster.Distributed(new() { Gpus = 8, GpuType = "H100", Remote = true })
+            .RunAsync(ctx => Jobs.TrainRank(ctx, epochs));
+
+        // Inside Jobs.TrainRank(RankContext ctx, int epochs): torchrun's values, also in the process environment.
+        var mean = await ctx.AllReduceAsync(gradients, ReduceOp.Mean);    // ring, node to node
+        await ctx.BarrierAsync("epoch");
+        IReadOnlyList<string> hosts = await ctx.AllGatherObjectAsync(Environment.MachineName); // small values, through the head
+
+        // On this machine: N local processes, same contract, same aggregation.
+        var local = await cluster.Distributed(new() { Gpus = 2, Remote = false }).RunAsync(ctx => Jobs.TrainRank(ctx, epochs));
+
+        // Ray-launch: rank 0 drives the ranks' GPUs; the other ranks end with its completion marker.
+        string report = await cluster.Distributed(new() { Gpus = 4, GpuType = "H100" }).RunAsDriverAsync(ctx => Jobs.Drive(ctx));
+        Check.That(report.Length > 0 && mean.Length == gradients.Length && hosts.Count > 0, "the launch block's values");
+        return [.. losses, .. local];
+    }
+
     public static async Task ErrorsAsync(GranaryClient cluster)
     {
         try
@@ -346,6 +366,20 @@ public static class Jobs
     }
 
     public static double Step(double[] batch) => batch.Sum();
+
+    public static async Task<double> TrainRank(RankContext ctx, int epochs)
+    {
+        var gradients = new float[] { ctx.Rank, 1, 2 };
+        for (var epoch = 0; epoch < epochs; epoch++)
+        {
+            gradients = await ctx.AllReduceAsync(gradients, ReduceOp.Mean);
+            await ctx.BarrierAsync("epoch");
+        }
+
+        return gradients[0];
+    }
+
+    public static string Drive(RankContext ctx) => $"rank {ctx.Rank} drove {ctx.PlacementGroup?.Bundles.Count} bundles";
 
     public static async Task<double> Crunch(double[] batch, CancellationToken cancellationToken)
     {
