@@ -34,18 +34,26 @@ internal sealed class TaskExecutor(IExecutionHost silo)
         {
             var arguments = await ResolveArgumentsAsync(spec.Args, method, code.Serializer, cancellationToken).ConfigureAwait(false);
             var started = System.Diagnostics.Stopwatch.GetTimestamp();
-            TaskContext.Current = new TaskContext(silo.NodeId, spec.JobId, spec.TaskId, actorId, spec.Attempt, gpuIds, code.Objects, silo.Clients);
+            var context = NewContext(spec, code, actorId, gpuIds);
+            TaskContext.Current = context;
             object? result;
             var declared = method.Result.ValueType == typeof(void) ? typeof(object) : method.Result.ValueType;
-            using (code.Context.EnterContextualReflection())
+            try
             {
-                result = await method.InvokeAsync(target, arguments).ConfigureAwait(false);
-                if (spec.Streaming)
+                using (code.Context.EnterContextualReflection())
                 {
-                    // An iterator runs its body as it is read, so it reads here, in the task's context.
-                    result = await StreamAsync(spec, code, result, declared, cancellationToken).ConfigureAwait(false);
-                    declared = typeof(int);
+                    result = await method.InvokeAsync(target, arguments).ConfigureAwait(false);
+                    if (spec.Streaming)
+                    {
+                        // An iterator runs its body as it is read, so it reads here, in the task's context.
+                        result = await StreamAsync(spec, code, result, declared, cancellationToken).ConfigureAwait(false);
+                        declared = typeof(int);
+                    }
                 }
+            }
+            finally
+            {
+                context.EndOutput();
             }
 
             TaskContext.Current = null;
@@ -72,6 +80,13 @@ internal sealed class TaskExecutor(IExecutionHost silo)
             return Failed(ex, spec);
         }
     }
+
+    /// <summary>
+    /// The context of one task, actor call or actor construction. Its lines go to the job that owns the code
+    /// (an actor call's to the actor's creator, as in Ray), and only when that job ships them.
+    /// </summary>
+    private TaskContext NewContext(TaskSpec spec, JobCode code, string? actorId, IReadOnlyList<int> gpuIds) =>
+        new(silo.NodeId, spec.JobId, spec.TaskId, actorId, spec.Attempt, gpuIds, code.Objects, silo.Clients, code.Environment, code.Settings.LogToDriver ? silo.Logs : null, code.JobId, TaskName(spec));
 
     /// <summary>
     /// Ray's streaming generator: reads what the method returned item by item, handing each to the node as an
