@@ -38,4 +38,13 @@ public sealed class RuntimeEnvironmentTests(ClusterFixture fixture)
         var later = await Assert.ThrowsAsync<GranaryException>(async () => await client.Remote(() => TestJobs.Add(1, 2)).WithTimeout());
         Assert.IsType<CodeLoadException>(later.InnerException);
     }
+
+    [Fact]
+    public async Task The_client_checks_the_code_limit_before_it_asks_the_head_anything()
+    {
+        var shipper = new Granary.Client.Code.CodeShipper("job-limit", () => throw new InvalidOperationException("the head must not be asked"), [], settings: null, maxCodeBytes: 1000);
+        var (ready, _) = shipper.Ensure(typeof(TestJobs).GetMethod(nameof(TestJobs.Square))!);
+        var error = await Assert.ThrowsAsync<CodeLoadException>(() => ready.WithTimeout());
+        Assert.Contains("over its limit of 1,000 bytes (ClientOptions.MaxCodeBytes", error.Message, StringComparison.Ordinal);
+    }
 }
