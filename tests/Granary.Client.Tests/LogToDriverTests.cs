@@ -50,7 +50,7 @@ public sealed class LogToDriverTests(ClusterFixture fixture)
         await loud.Remote(() => LogJobs.Say(marker)).WithTimeout();
         await Eventually.HoldsAsync(() => loudLines.Any(l => l.Text == $"err {marker} end"), Arrival, "the loud job's lines arrive");
 
-        Assert.False(routed);
         Assert.Empty(heard);
+        Assert.False(routed);
     }
 }
