@@ -90,6 +90,14 @@ public sealed class ClientOptions
             throw new ArgumentOutOfRangeException(nameof(MaxCodeBytes), MaxCodeBytes, $"ClientOptions.MaxCodeBytes must be positive; the default is {GranaryDefaults.MaxCodeBytes} bytes (15 GB).");
         }
 
+        foreach (var name in Environment.Keys.Concat(Secrets.Keys))
+        {
+            if (name.Length == 0 || name.Contains('=', StringComparison.Ordinal) || name.Contains('\0', StringComparison.Ordinal))
+            {
+                throw new ArgumentException($"ClientOptions.Environment and Secrets take environment variable names; '{name}' is empty or holds '=' or NUL.", name.Length == 0 ? nameof(Environment) : name);
+            }
+        }
+
         if (string.IsNullOrWhiteSpace(ClusterId))
         {
             throw new ArgumentException($"ClientOptions.ClusterId cannot be empty; Granary's silos use '{GranaryDefaults.ClusterId}' unless started with --cluster-id.", nameof(ClusterId));
