@@ -36,6 +36,34 @@ public sealed class ClientOptions
     /// </summary>
     public bool DirectRoutes { get; set; } = true;
 
+    /// <summary>
+    /// Ships what this job's tasks and actors write (Console.Out, Console.Error and
+    /// <c>TaskContext.Logger</c>) back to this client, which prints each line to its own console as
+    /// <c>(node-id task=Name) line</c> and raises <see cref="GranaryClient.TaskLog"/> (Ray's log_to_driver).
+    /// On by default; false ships nothing: the lines stay in each node's own output.
+    /// </summary>
+    public bool LogToDriver { get; set; } = true;
+
+    /// <summary>
+    /// Environment variables for every task and actor of this job (Ray's runtime_env env_vars): in a worker
+    /// process they are in the process's environment; in a silo, whose process all jobs share, read them
+    /// through <c>TaskContext.Current.GetEnv(name)</c> or <c>TaskContext.Current.Environment</c>.
+    /// </summary>
+    public IDictionary<string, string> Environment { get; } = new Dictionary<string, string>(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Like <see cref="Environment"/>, for credentials (an MLflow token): tasks see them the same way, but
+    /// Granary never logs them, never shows them in <c>granary status</c>, and never writes them to the
+    /// head's Redis store (a head restored from Redis no longer has them).
+    /// </summary>
+    public IDictionary<string, string> Secrets { get; } = new SecretDictionary();
+
+    /// <summary>
+    /// Most bytes of assemblies this job may ship. A job over it fails before anything is uploaded, with a
+    /// <see cref="CodeLoadException"/> that names its size and this limit (the head checks too).
+    /// </summary>
+    public long MaxCodeBytes { get; set; } = GranaryDefaults.MaxCodeBytes;
+
     /// <summary>Orleans cluster id of the cluster to join; Granary's silos use the same default.</summary>
     public string ClusterId { get; set; } = GranaryDefaults.ClusterId;
 
@@ -57,9 +85,31 @@ public sealed class ClientOptions
             throw new ArgumentOutOfRangeException(ConnectTimeout <= TimeSpan.Zero ? nameof(ConnectTimeout) : nameof(KeepAliveInterval), "ClientOptions.ConnectTimeout and KeepAliveInterval must be positive durations.");
         }
 
+        if (MaxCodeBytes <= 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(MaxCodeBytes), MaxCodeBytes, $"ClientOptions.MaxCodeBytes must be positive; the default is {GranaryDefaults.MaxCodeBytes} bytes (15 GB).");
+        }
+
+        foreach (var name in Environment.Keys.Concat(Secrets.Keys))
+        {
+            if (name.Length == 0 || name.Contains('=', StringComparison.Ordinal) || name.Contains('\0', StringComparison.Ordinal))
+            {
+                throw new ArgumentException($"ClientOptions.Environment and Secrets take environment variable names; '{name}' is empty or holds '=' or NUL.", name.Length == 0 ? nameof(Environment) : name);
+            }
+        }
+
         if (string.IsNullOrWhiteSpace(ClusterId))
         {
             throw new ArgumentException($"ClientOptions.ClusterId cannot be empty; Granary's silos use '{GranaryDefaults.ClusterId}' unless started with --cluster-id.", nameof(ClusterId));
         }
+    }
+
+    /// <summary>The job's settings as its code registration carries them to the head and every node.</summary>
+    internal Runtime.Wire.JobSettings Settings()
+    {
+        var settings = new Runtime.Wire.JobSettings { LogToDriver = LogToDriver };
+        settings.Environment.Add(Environment);
+        settings.Secrets.Add(Secrets);
+        return settings;
     }
 }

@@ -71,11 +71,12 @@ public sealed partial class GranaryClient : IAsyncDisposable
         _logger = (options.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger("Granary.Client");
         _routes = ownedConnection is not null && options.DirectRoutes ? new DirectRoutes(options.ClusterId, options.ConnectTimeout, options.LoggerFactory) : null;
         _nodes = new NodeChannels(cluster, _routes, headAddress);
-        _observerTarget = new JobObserver(_nodes);
+        _logs = new DriverLogs(options.LogToDriver, _logger) { Sender = this };
+        _observerTarget = new JobObserver(_nodes, _logs);
         _actorRoutes = new ActorRoutes(_nodes, () => Head, _disposing.Token);
         _observer = cluster.CreateObjectReference<IJobObserver>(_observerTarget);
         _objects = _clientObjects = new ClientObjects(jobId, serializer, _nodes, options.ObjectChunkBytes) { Client = this };
-        _code = new CodeShipper(jobId, () => Head, [.. options.Serializers.Select(s => s.GetType())]);
+        _code = new CodeShipper(jobId, () => Head, [.. options.Serializers.Select(s => s.GetType())], options.Settings(), options.MaxCodeBytes);
         _submitter = new TaskSubmitter(jobId, () => Head, _nodes);
         _keepAlive = new Timer(_ => _ = KeepAliveAsync(), null, options.KeepAliveInterval, options.KeepAliveInterval);
     }

@@ -14,11 +14,19 @@ internal static class ActorActivator
             var code = await silo.Jobs.GetAsync(spec.JobId, spec.ManifestVersion, silo.Stopping, detachedActor: spec.Lifetime == ActorLifetimeKind.ActorLifetimeDetached).ConfigureAwait(false);
             var factory = code.Resolve(spec.Factory);
             var arguments = await silo.Executor.ResolveArgumentsAsync(spec.Args, factory, code.Serializer, silo.Stopping).ConfigureAwait(false);
-            TaskContext.Current = new TaskContext(silo.NodeId, spec.JobId, spec.ActorId, spec.ActorId, 0, [.. request.GpuIds], code.Objects, silo.Clients);
+            var context = new TaskContext(silo.NodeId, spec.JobId, spec.ActorId, spec.ActorId, 0, [.. request.GpuIds], code.Objects, silo.Clients, code.Environment, code.Settings.LogToDriver ? silo.Logs : null, code.JobId, spec.Factory.DisplayName);
+            TaskContext.Current = context;
             object? instance;
-            using (code.Context.EnterContextualReflection())
+            try
             {
-                instance = await factory.InvokeAsync(null, arguments).ConfigureAwait(false);
+                using (code.Context.EnterContextualReflection())
+                {
+                    instance = await factory.InvokeAsync(null, arguments).ConfigureAwait(false);
+                }
+            }
+            finally
+            {
+                context.EndOutput();
             }
 
             TaskContext.Current = null;

@@ -92,6 +92,13 @@ public sealed class GranarySiloOptions
     /// <summary>Where spilled objects go (default: a folder under the temp directory named after the node).</summary>
     public string? SpillDirectory { get; set; }
 
+    /// <summary>
+    /// `granary start --log-dir`: the folder where the silo also writes its own log (what it prints, with
+    /// its worker processes' output) as NODE-ID.log. Null: the console only. A host of your own adds its own
+    /// logging providers instead; this one is read by `granary start`.
+    /// </summary>
+    public string? LogDirectory { get; set; }
+
     /// <summary>Worker processes kept started ahead of need for process isolation.</summary>
     public int PrestartedWorkers { get; set; } = 1;
 

@@ -14,6 +14,9 @@ internal interface IExecutionHost
     /// <summary>The jobs' in-cluster clients in this process, which tasks reach through TaskContext.</summary>
     InClusterClients Clients { get; }
 
+    /// <summary>Ships what the jobs' tasks write to their clients (for jobs with ClientOptions.LogToDriver).</summary>
+    Runtime.Logs.LogShipper Logs { get; }
+
     /// <summary>Values up to this size put by a task travel inside their refs; larger ones are stored.</summary>
     int InlineThresholdBytes { get; }
 

@@ -48,6 +48,8 @@ internal sealed partial class SiloRuntime : IExecutionHost, IAsyncDisposable
         _logger = LoggerFactory.CreateLogger("Granary.Silo");
         Blobs = new AssemblyBlobCache();
         Executor = new TaskExecutor(this);
+        Logs = new Runtime.Logs.LogShipper(NodeId, (batch, cancellationToken) => HeadGrain.ShipLogs(batch, cancellationToken));
+        Runtime.Logs.ConsoleCapture.Install();
         if (options.IsHead)
         {
             Head = new HeadService(this, headStore ?? new Head.Persistence.MemoryHeadStore());
@@ -127,6 +129,9 @@ internal sealed partial class SiloRuntime : IExecutionHost, IAsyncDisposable
     public TaskExecutor Executor { get; }
 
     public HeadService? Head { get; }
+
+    /// <summary>What this silo's tasks write, on its way to their jobs' clients.</summary>
+    public Runtime.Logs.LogShipper Logs { get; }
 
     public JobCodeRegistry Jobs { get; }
 
@@ -517,6 +522,7 @@ internal sealed partial class SiloRuntime : IExecutionHost, IAsyncDisposable
 
         await Clients.DisposeAsync().ConfigureAwait(false);
         await Workers.DisposeAsync().ConfigureAwait(false);
+        await Logs.DisposeAsync().ConfigureAwait(false);
         MemoryReturner.Dispose();
         Store.Dispose();
         await _heartbeats.ConfigureAwait(false);

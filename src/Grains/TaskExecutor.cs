@@ -35,33 +35,41 @@ internal sealed class TaskExecutor(IExecutionHost silo)
             var rank = spec.Launch is null ? null : await LaunchJoin.JoinAsync(silo.Clients.Orleans, silo.NodeId, spec, gpuIds, code.Serializer, cancellationToken).ConfigureAwait(false);
             var arguments = await ResolveArgumentsAsync(spec.Args, method, code.Serializer, cancellationToken, rank).ConfigureAwait(false);
             var started = System.Diagnostics.Stopwatch.GetTimestamp();
-            TaskContext.Current = new TaskContext(silo.NodeId, spec.JobId, spec.TaskId, actorId, spec.Attempt, gpuIds, code.Objects, silo.Clients);
+            var context = NewContext(spec, code, actorId, gpuIds);
+            TaskContext.Current = context;
             object? result;
             var declared = method.Result.ValueType == typeof(void) ? typeof(object) : method.Result.ValueType;
-            using (code.Context.EnterContextualReflection())
+            try
             {
-                if (rank is { IsWaitingWorker: true })
+                using (code.Context.EnterContextualReflection())
                 {
-                    // Ray-launch: this rank lends its node to rank 0's driver and ends with the driver's marker.
-                    await rank.AwaitCompletionAsync(cancellationToken).ConfigureAwait(false);
-                    result = null;
-                    declared = typeof(object);
-                }
-                else if (rank is { IsDriver: true })
-                {
-                    result = await RunDriverAsync(rank, method, target, arguments, cancellationToken).ConfigureAwait(false);
-                }
-                else
-                {
-                    result = await method.InvokeAsync(target, arguments).ConfigureAwait(false);
-                }
+                    if (rank is { IsWaitingWorker: true })
+                    {
+                        // Ray-launch: this rank lends its node to rank 0's driver and ends with the driver's marker.
+                        await rank.AwaitCompletionAsync(cancellationToken).ConfigureAwait(false);
+                        result = null;
+                        declared = typeof(object);
+                    }
+                    else if (rank is { IsDriver: true })
+                    {
+                        result = await RunDriverAsync(rank, method, target, arguments, cancellationToken).ConfigureAwait(false);
+                    }
+                    else
+                    {
+                        result = await method.InvokeAsync(target, arguments).ConfigureAwait(false);
+                    }
 
-                if (spec.Streaming)
-                {
-                    // An iterator runs its body as it is read, so it reads here, in the task's context.
-                    result = await StreamAsync(spec, code, result, declared, cancellationToken).ConfigureAwait(false);
-                    declared = typeof(int);
+                    if (spec.Streaming)
+                    {
+                        // An iterator runs its body as it is read, so it reads here, in the task's context.
+                        result = await StreamAsync(spec, code, result, declared, cancellationToken).ConfigureAwait(false);
+                        declared = typeof(int);
+                    }
                 }
+            }
+            finally
+            {
+                context.EndOutput();
             }
 
             TaskContext.Current = null;
@@ -106,6 +114,13 @@ internal sealed class TaskExecutor(IExecutionHost silo)
         await rank.CompleteAsync(succeeded: true, string.Empty, cancellationToken).ConfigureAwait(false);
         return result;
     }
+
+    /// <summary>
+    /// The context of one task, actor call or actor construction. Its lines go to the job that owns the code
+    /// (an actor call's to the actor's creator, as in Ray), and only when that job ships them.
+    /// </summary>
+    private TaskContext NewContext(TaskSpec spec, JobCode code, string? actorId, IReadOnlyList<int> gpuIds) =>
+        new(silo.NodeId, spec.JobId, spec.TaskId, actorId, spec.Attempt, gpuIds, code.Objects, silo.Clients, code.Environment, code.Settings.LogToDriver ? silo.Logs : null, code.JobId, TaskName(spec));
 
     /// <summary>
     /// Ray's streaming generator: reads what the method returned item by item, handing each to the node as an

@@ -29,4 +29,22 @@ public static class GranaryDefaults
 
     /// <summary>How long a client or a joining silo waits for the cluster before it gives up naming the address.</summary>
     public static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// Most bytes of assemblies one job may ship (15 GB, the seed API's limit): a job that drags a model or
+    /// data file in as an assembly fails at once with the size, instead of filling the head's memory.
+    /// </summary>
+    public const long MaxCodeBytes = 15L * 1000 * 1000 * 1000;
+
+    /// <summary>
+    /// Lines of task output one process holds for the jobs' clients before it drops lines (counted, and
+    /// reported to the client) rather than block a task that writes faster than the client reads.
+    /// </summary>
+    public const int LogBufferLines = 10_000;
+
+    /// <summary>Longer task output lines are cut, so one line cannot take a batch's whole message.</summary>
+    public const int MaxLogLineChars = 16 * 1024;
+
+    /// <summary>How long task output waits to be batched before it goes to the client: a line a tick, never a call a line.</summary>
+    public static readonly TimeSpan LogFlushInterval = TimeSpan.FromMilliseconds(100);
 }

@@ -30,6 +30,7 @@ internal static class StartCommand
         new("--object-store-memory 8GB", "bytes of large objects kept in memory before the least recently used spill to disk", "30% of the machine's memory"),
         new("--spill-dir PATH", "where spilled objects go", "a folder under the temp directory, named after the node"),
         new("--redis host:port", "head only: keep the head's tables in this Redis server (host:port or a StackExchange.Redis configuration string), so a restarted head recovers them", "in memory only"),
+        new("--log-dir PATH", "also write this silo's log (what it prints, Orleans' warnings, its worker processes' output) to PATH/NODE-ID.log", "the console only"),
         new("--node-id ID", "this node's id", "node- and 12 random hex digits"),
         new("--node-timeout S", "a silo that stops answering Orleans' probes is declared dead within about S seconds", "3"),
         new("--heartbeat S", "seconds between this silo's load reports to the head; shorter than --node-timeout", "1"),
@@ -95,6 +96,9 @@ internal static class StartCommand
                     options.RedisAddress = Next();
                     Grains.Head.Persistence.RedisConfiguration.Parse(options.RedisAddress);
                     break;
+                case "--log-dir":
+                    options.LogDirectory = Next();
+                    break;
                 case "--node-id":
                     options.NodeId = Next();
                     break;
@@ -145,8 +149,24 @@ internal static class StartCommand
 
     public static async Task<int> RunAsync(GranarySiloOptions options)
     {
-        using var loggerFactory = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Information).AddFilter("Microsoft", LogLevel.Warning));
+        // The file is named by node id, so the id is fixed here rather than at the silo's start.
+        options.NodeId ??= "node-" + Guid.NewGuid().ToString("N")[..12];
+        using var logFile = options.LogDirectory is null ? null : FileLoggerProvider.Open(options.LogDirectory, options.NodeId);
+        using var loggerFactory = LoggerFactory.Create(b =>
+        {
+            b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Information).AddFilter("Microsoft", LogLevel.Warning);
+            if (logFile is not null)
+            {
+                b.AddProvider(logFile);
+            }
+        });
         options.LoggerFactory = loggerFactory;
+        void Say(string line)
+        {
+            Console.WriteLine(line);
+            logFile?.WriteLine(line);
+        }
+
         var stop = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
         void OnSignal(System.Runtime.InteropServices.PosixSignalContext context)
         {
@@ -160,11 +180,11 @@ internal static class StartCommand
 
         var silo = await SiloHost.StartAsync(options).ConfigureAwait(false);
         var runFile = RunFiles.Write(new RunRecord(Environment.ProcessId, silo.NodeId, silo.Address, silo.IsHead, DateTimeOffset.UtcNow, silo.IsHead ? silo.Address : options.HeadAddress));
-        Console.WriteLine($"granary: {(silo.IsHead ? "head" : "worker")} silo {silo.NodeId} listening on {silo.Address}");
+        Say($"granary: {(silo.IsHead ? "head" : "worker")} silo {silo.NodeId} listening on {silo.Address}");
         try
         {
             var signal = await stop.Task.ConfigureAwait(false);
-            Console.WriteLine($"granary: {signal} received, stopping silo {silo.NodeId} (running work drains first)");
+            Say($"granary: {signal} received, stopping silo {silo.NodeId} (running work drains first)");
         }
         finally
         {
@@ -172,7 +192,7 @@ internal static class StartCommand
             RunFiles.TryDelete(runFile);
         }
 
-        Console.WriteLine($"granary: silo {silo.NodeId} stopped");
+        Say($"granary: silo {silo.NodeId} stopped");
         return 0;
     }
 

@@ -28,6 +28,15 @@ public static class Snippets
         await using var cluster = await GranaryClient.ConnectAsync("127.0.0.1:6380");
     }
 
+    public static async Task LogsAndRuntimeEnvironmentAsync(string token, List<string> lines)
+    {
+        var options = new ClientOptions { LogToDriver = true };            // the default; false ships nothing
+        options.Environment["MLFLOW_TRACKING_URI"] = "http://mlflow:5000";
+        options.Secrets["MLFLOW_TRACKING_TOKEN"] = token;                   // never logged, shown or stored
+        await using var job = await GranaryClient.ConnectAsync("127.0.0.1:6380", options);
+        job.TaskLog += (_, line) => lines.Add(line.ToString());             // "(node-1a2b3c task=Train) epoch 1"
+    }
+
     public static async Task RemoteFunctionsAndResultsAsync(GranaryClient cluster)
     {
         ObjectRef<int> square = cluster.Remote(() => MathJobs.Square(7));        // returns T

@@ -31,11 +31,22 @@ internal sealed class CodeShipper : ICodeShipping
 
     private IReadOnlyList<Type> _serializerTypes;
 
-    public CodeShipper(string jobId, Func<Granary.Runtime.Grains.IHeadGrain> head, IReadOnlyList<Type> serializerTypes)
+    // Sent with the first registration only (like the serializers); null once sent.
+    private JobSettings? _settings;
+    private readonly long _maxCodeBytes;
+    private long _registeredBytes;
+    private AssemblyRef? _largest;
+
+    // Set once the job's code went over its limit: every later call fails with it, none is registered.
+    private CodeLoadException? _refused;
+
+    public CodeShipper(string jobId, Func<Granary.Runtime.Grains.IHeadGrain> head, IReadOnlyList<Type> serializerTypes, JobSettings? settings = null, long maxCodeBytes = GranaryDefaults.MaxCodeBytes)
     {
         _jobId = jobId;
         _head = head;
         _serializerTypes = serializerTypes;
+        _settings = settings;
+        _maxCodeBytes = maxCodeBytes;
     }
 
     public int UploadedAssemblies => Volatile.Read(ref _uploadedCount);
@@ -75,16 +86,32 @@ internal sealed class CodeShipper : ICodeShipping
             }
 
             _covered.TryAdd(method, 0);
-            if (fresh.Count == 0)
+            if (_refused is not null || fresh.Count == 0)
             {
                 return (_chain, _registeredNames.Count);
             }
 
-            // The serializers' names go with the first registration that carries assemblies.
+            foreach (var assembly in fresh)
+            {
+                _registeredBytes += assembly.Size;
+                _largest = _largest is null || assembly.Size > _largest.Size ? assembly : _largest;
+            }
+
+            if (_registeredBytes > _maxCodeBytes)
+            {
+                // Before anything is uploaded: the head would refuse it too, after the bytes had travelled.
+                _refused = CodeSizeLimit.Exceeded(_jobId, _registeredBytes, _maxCodeBytes, _largest!.Name, _largest.Size);
+                _chain = Task.FromException(_refused);
+                return (_chain, _registeredNames.Count);
+            }
+
+            // The serializers' names and the job's settings go with the first registration that carries assemblies.
             var serializers = _serializerTypes.Select(t => t.AssemblyQualifiedName!).ToList();
             _serializerTypes = [];
+            var settings = _settings;
+            _settings = null;
             var previous = _chain;
-            _chain = RegisterAfterAsync(previous, fresh, serializers);
+            _chain = RegisterAfterAsync(previous, fresh, serializers, settings);
             return (_chain, _registeredNames.Count);
         }
     }
@@ -144,7 +171,7 @@ internal sealed class CodeShipper : ICodeShipping
         }
     }
 
-    private async Task RegisterAfterAsync(Task previous, List<AssemblyRef> assemblies, List<string> serializers)
+    private async Task RegisterAfterAsync(Task previous, List<AssemblyRef> assemblies, List<string> serializers, JobSettings? settings)
     {
         try
         {
@@ -158,6 +185,8 @@ internal sealed class CodeShipper : ICodeShipping
         var request = new RegisterJobCode { JobId = _jobId };
         request.Assemblies.AddRange(assemblies);
         request.Serializers.AddRange(serializers);
+        request.Settings = settings;
+        request.MaxCodeBytes = _maxCodeBytes;
         var missing = await _head().RegisterJobCode(request, CancellationToken.None).ConfigureAwait(false);
         foreach (var hash in missing.Hashes)
         {

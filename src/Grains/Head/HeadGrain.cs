@@ -48,6 +48,8 @@ internal sealed class HeadGrain(SiloRuntime silo) : Grain, IHeadGrain
 
     public Task JobFinished(string jobId, CancellationToken cancellationToken) => Head.JobFinishedAsync(jobId);
 
+    public Task ShipLogs(LogBatch batch, CancellationToken cancellationToken) => Head.ShipLogsAsync(batch);
+
     public Task<MissingAssemblies> RegisterJobCode(RegisterJobCode request, CancellationToken cancellationToken) => Head.RegisterJobCodeAsync(request, cancellationToken);
 
     public Task UploadAssembly(UploadAssembly upload, CancellationToken cancellationToken) => Head.UploadAsync(upload, cancellationToken);

@@ -13,13 +13,31 @@ internal sealed class JobCatalog(AssemblyBlobCache blobs, Persistence.IHeadStore
 {
     private readonly Dictionary<string, List<AssemblyRef>> _jobs = new(StringComparer.Ordinal);
     private readonly Dictionary<string, List<string>> _serializers = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, JobSettings> _settings = new(StringComparer.Ordinal);
 
     /// <summary>Adds the job's assemblies and answers which blobs the head still needs uploaded.</summary>
     public async Task<MissingAssemblies> RegisterAsync(RegisterJobCode request, CancellationToken cancellationToken)
     {
         var missing = Register(request);
-        await store.SaveJobAsync(Manifest(request.JobId), cancellationToken).ConfigureAwait(false);
+        await store.SaveJobAsync(WithoutSecrets(Manifest(request.JobId)), cancellationToken).ConfigureAwait(false);
         return missing;
+    }
+
+    /// <summary>
+    /// What the head's store keeps: secrets stay in memory (the client's, the head's, the nodes' that run the
+    /// job), never in Redis. A head restored from Redis serves the job's environment without its secrets.
+    /// </summary>
+    private static JobManifest WithoutSecrets(JobManifest manifest)
+    {
+        if (manifest.Settings is not { Secrets.Count: > 0 } settings)
+        {
+            return manifest;
+        }
+
+        var stored = manifest.Clone();
+        stored.Settings = settings.Clone();
+        stored.Settings.Secrets.Clear();
+        return stored;
     }
 
     public async Task UploadAsync(UploadAssembly upload, CancellationToken cancellationToken)
@@ -41,6 +59,8 @@ internal sealed class JobCatalog(AssemblyBlobCache blobs, Persistence.IHeadStore
             var request = new RegisterJobCode { JobId = job.JobId };
             request.Assemblies.AddRange(job.Assemblies);
             request.Serializers.AddRange(job.Serializers);
+            request.Settings = job.Settings;
+            request.MaxCodeBytes = long.MaxValue;
             Register(request);
         }
     }
@@ -55,19 +75,38 @@ internal sealed class JobCatalog(AssemblyBlobCache blobs, Persistence.IHeadStore
                 _jobs[request.JobId] = list = [];
             }
 
+            var added = new List<AssemblyRef>();
+            foreach (var assembly in request.Assemblies)
+            {
+                var name = new AssemblyName(assembly.Name).Name;
+                if (!list.Concat(added).Any(a => string.Equals(new AssemblyName(a.Name).Name, name, StringComparison.OrdinalIgnoreCase)))
+                {
+                    added.Add(assembly);
+                }
+            }
+
+            var total = list.Sum(a => a.Size) + added.Sum(a => a.Size);
+            var limit = CodeSizeLimit.Effective(request.MaxCodeBytes);
+            if (total > limit)
+            {
+                // The client checks this before it uploads; this is for clients that do not.
+                var largest = list.Concat(added).MaxBy(a => a.Size)!;
+                throw CodeSizeLimit.Exceeded(request.JobId, total, limit, largest.Name, largest.Size);
+            }
+
             if (request.Serializers.Count > 0)
             {
                 _serializers[request.JobId] = [.. request.Serializers];
             }
 
+            if (request.Settings is not null && !_settings.ContainsKey(request.JobId))
+            {
+                _settings[request.JobId] = request.Settings;
+            }
+
+            list.AddRange(added);
             foreach (var assembly in request.Assemblies)
             {
-                var name = new AssemblyName(assembly.Name).Name;
-                if (!list.Any(a => string.Equals(new AssemblyName(a.Name).Name, name, StringComparison.OrdinalIgnoreCase)))
-                {
-                    list.Add(assembly);
-                }
-
                 if (!blobs.Contains(assembly.Hash) && !missing.Hashes.Contains(assembly.Hash))
                 {
                     missing.Hashes.Add(assembly.Hash);
@@ -93,6 +132,11 @@ internal sealed class JobCatalog(AssemblyBlobCache blobs, Persistence.IHeadStore
             if (_serializers.TryGetValue(jobId, out var serializers))
             {
                 manifest.Serializers.AddRange(serializers);
+            }
+
+            if (_settings.TryGetValue(jobId, out var settings))
+            {
+                manifest.Settings = settings;
             }
         }
 

@@ -1,6 +1,7 @@
 using Granary.Grains.Hosting;
 using Granary.Runtime.Code;
 using Granary.Runtime.Grains;
+using Granary.Runtime.Logs;
 using Granary.Runtime.Objects;
 using Granary.Runtime.Serialization;
 using Granary.Runtime.Wire;
@@ -27,6 +28,7 @@ internal sealed class WorkerRuntime : IExecutionHost, IWorkerObserver
     private readonly TaskExecutor _executor;
     private readonly RunningTasks _running = new();
     private ClusterClientHost _cluster = null!;
+    private bool _environmentSet;
 
     public WorkerRuntime(string siloAddress, string workerId, string nodeId, int inlineThresholdBytes)
     {
@@ -37,7 +39,10 @@ internal sealed class WorkerRuntime : IExecutionHost, IWorkerObserver
         Jobs = new JobCodeRegistry(new HeadCodeSource(() => _cluster.Head), new AssemblyBlobCache(), code => new JobObjects(this, code));
         Clients = new InClusterClients(nodeId, () => _cluster.Client, Jobs);
         _executor = new TaskExecutor(this);
+        Logs = new LogShipper(nodeId, (batch, cancellationToken) => _cluster.Head.ShipLogs(batch, cancellationToken));
     }
+
+    public LogShipper Logs { get; }
 
     public InClusterClients Clients { get; }
 
@@ -51,8 +56,10 @@ internal sealed class WorkerRuntime : IExecutionHost, IWorkerObserver
     public async Task RunAsync(string clusterId, int parentPid, ILoggerFactory logging, CancellationToken cancellationToken)
     {
         _cluster = await ClusterClientHost.ConnectAsync(_siloAddress, clusterId, TimeSpan.FromSeconds(30), logging, configure: null, cancellationToken).ConfigureAwait(false);
+        ConsoleCapture.Install();
         await using (_cluster.ConfigureAwait(false))
         await using (Clients.ConfigureAwait(false))
+        await using (Logs.ConfigureAwait(false))
         {
             var self = _cluster.Client.CreateObjectReference<IWorkerObserver>(this);
             await Silo.AttachWorker(_workerId, self, cancellationToken).ConfigureAwait(false);
@@ -65,6 +72,11 @@ internal sealed class WorkerRuntime : IExecutionHost, IWorkerObserver
     public async Task<TaskReply> RunTask(PushTask push, CancellationToken cancellationToken)
     {
         var spec = push.Spec;
+        if (!_environmentSet)
+        {
+            await SetEnvironmentAsync(spec, cancellationToken).ConfigureAwait(false);
+        }
+
         TaskReply reply;
         using (var running = _running.Start(spec.TaskId, cancellationToken))
         {
@@ -86,6 +98,29 @@ internal sealed class WorkerRuntime : IExecutionHost, IWorkerObserver
         }
 
         return reply;
+    }
+
+    /// <summary>
+    /// A worker serves one job for its whole life, so the job's environment variables and secrets go into
+    /// the process's environment before its first task: the task reads them with
+    /// Environment.GetEnvironmentVariable, and processes it starts inherit them.
+    /// </summary>
+    private async Task SetEnvironmentAsync(TaskSpec spec, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var code = await Jobs.GetAsync(spec.JobId, spec.ManifestVersion, cancellationToken).ConfigureAwait(false);
+            foreach (var (name, value) in code.Environment ?? new Dictionary<string, string>())
+            {
+                Environment.SetEnvironmentVariable(name, value);
+            }
+
+            _environmentSet = true;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // The executor loads the code again and reports the same failure as the task's.
+        }
     }
 
     public Task CancelTask(string taskId, bool recursive)

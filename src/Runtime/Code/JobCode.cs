@@ -42,6 +42,12 @@ internal sealed class JobCode
 
     public int ManifestVersion => _bySimpleName.Count;
 
+    /// <summary>The job's settings from its manifest (environment, secrets, log switch); empty until the manifest is here.</summary>
+    public JobSettings Settings { get; private set; } = new();
+
+    /// <summary>The job's environment variables and secrets as one map, made once; null when it has none.</summary>
+    public IReadOnlyDictionary<string, string>? Environment { get; private set; }
+
     /// <summary>Makes sure every assembly the client had registered by <paramref name="version"/> is here.</summary>
     public ValueTask EnsureVersionAsync(int version, CancellationToken cancellationToken) =>
         ManifestVersion >= version ? ValueTask.CompletedTask : new ValueTask(RefreshAsync(version, cancellationToken));
@@ -88,6 +94,13 @@ internal sealed class JobCode
             foreach (var assembly in manifest.Assemblies)
             {
                 map[new AssemblyName(assembly.Name).Name!] = assembly;
+            }
+
+            if (manifest.Settings is { } settings)
+            {
+                Environment = settings.Environment.Count + settings.Secrets.Count == 0 ? null
+                    : settings.Environment.Concat(settings.Secrets).GroupBy(kv => kv.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Last().Value, StringComparer.Ordinal);
+                Settings = settings;
             }
 
             _bySimpleName = map;

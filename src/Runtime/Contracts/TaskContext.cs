@@ -1,4 +1,6 @@
+using Granary.Runtime.Logs;
 using Granary.Runtime.Objects;
+using Microsoft.Extensions.Logging;
 
 namespace Granary;
 
@@ -10,11 +12,35 @@ public sealed class TaskContext
 {
     private static readonly AsyncLocal<TaskContext?> _current = new();
 
+    private static readonly IReadOnlyDictionary<string, string> _noEnvironment = new Dictionary<string, string>();
+
     private readonly ITaskObjects? _objects;
 
+    // Where this work's lines go, when its job ships them (LogToDriver); the job whose client gets them.
+    private readonly LogShipper? _logs;
+    private readonly string? _logJobId;
+    private readonly string? _taskName;
+
+    // Made on first use only: work that writes nothing allocates nothing for it.
+    private TaskOutput? _output;
+    private ILogger? _logger;
+
     internal TaskContext(string nodeId, string jobId, string taskId, string? actorId, int attempt, IReadOnlyList<int> gpuIds, ITaskObjects? objects = null, IClusterAccess? cluster = null)
+        : this(nodeId, jobId, taskId, actorId, attempt, gpuIds, objects, cluster, environment: null, logs: null, logJobId: null, taskName: null)
+    {
+    }
+
+    /// <param name="environment">The job's environment variables and secrets (ClientOptions.Environment, Secrets).</param>
+    /// <param name="logs">This process's shipper when the job ships its lines to its client; null when it does not.</param>
+    /// <param name="logJobId">The job whose client gets the lines: the task's, or for an actor call the actor's owner.</param>
+    /// <param name="taskName">The name lines are prefixed with on the client.</param>
+    internal TaskContext(string nodeId, string jobId, string taskId, string? actorId, int attempt, IReadOnlyList<int> gpuIds, ITaskObjects? objects, IClusterAccess? cluster, IReadOnlyDictionary<string, string>? environment, LogShipper? logs, string? logJobId, string? taskName)
     {
         _objects = objects;
+        _logs = logs;
+        _logJobId = logJobId ?? jobId;
+        _taskName = taskName;
+        Environment = environment ?? _noEnvironment;
         Cluster = cluster;
         NodeId = nodeId;
         JobId = jobId;
@@ -45,6 +71,30 @@ public sealed class TaskContext
 
     /// <summary>The GPU device indexes assigned to this work (empty when it asked for none).</summary>
     public IReadOnlyList<int> GpuIds { get; }
+
+    /// <summary>
+    /// The job's runtime environment: its <c>ClientOptions.Environment</c> and <c>ClientOptions.Secrets</c>
+    /// together (a secret wins over a variable of the same name). Read them here in a task that runs in a
+    /// silo: the silo's process is shared by every job, so its own environment does not hold them. In a
+    /// worker process (<c>Isolation.Process</c>, GPU tasks) they are in the process's environment too.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> Environment { get; }
+
+    /// <summary>One variable of <see cref="Environment"/>, else the process's own; null when neither has it.</summary>
+    public string? GetEnv(string name) => Environment.TryGetValue(name, out var value) ? value : System.Environment.GetEnvironmentVariable(name);
+
+    /// <summary>
+    /// A logger for this task or actor call. Its lines go where the work's Console lines go: back to the
+    /// client that submitted it (prefixed with node and task, <c>ClientOptions.LogToDriver</c>), or to the
+    /// node's own output when the job ships nothing.
+    /// </summary>
+    public ILogger Logger => _logger ?? Interlocked.CompareExchange(ref _logger, new TaskLogger(this), null) ?? _logger;
+
+    /// <summary>Where this work's Console and logger lines go; null when its job does not ship them.</summary>
+    internal TaskOutput? Output => _logs is null ? null : _output ?? Interlocked.CompareExchange(ref _output, new TaskOutput(_logs, _logJobId!, TaskId, _taskName ?? TaskId, ActorId), null) ?? _output;
+
+    /// <summary>The work ended: a last line without its newline is shipped too.</summary>
+    internal void EndOutput() => Volatile.Read(ref _output)?.Flush();
 
     /// <summary>The job's objects in this process (what Put stores into, and what owns refs submitted from here).</summary>
     internal ITaskObjects? Objects => _objects;

@@ -37,6 +37,12 @@ internal interface IHeadGrain : IGrainWithIntegerKey
     /// <summary>The client says goodbye: its job ends now.</summary>
     Task JobFinished(string jobId, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Lines a job's tasks wrote in one process, for the job's client (its observer's <see cref="IJobObserver.Logs"/>).
+    /// Answered once passed on, so a process sends its batches one after another, in order.
+    /// </summary>
+    Task ShipLogs(LogBatch batch, CancellationToken cancellationToken = default);
+
     Task<MissingAssemblies> RegisterJobCode(RegisterJobCode request, CancellationToken cancellationToken = default);
 
     Task UploadAssembly(UploadAssembly upload, CancellationToken cancellationToken = default);
