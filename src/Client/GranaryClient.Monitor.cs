@@ -35,6 +35,11 @@ public sealed partial class GranaryClient
 
             foreach (var node in view?.Nodes ?? [])
             {
+                if (stop.IsCancellationRequested)
+                {
+                    yield break;
+                }
+
                 if (node.State != NodeState.Dead && node.Metrics is { } sample
                     && (!seen.TryGetValue(node.NodeId, out var last) || sample.SampledAtUnixMs > last))
                 {

@@ -177,6 +177,9 @@ public sealed partial class ProcessCluster : IAsyncDisposable
         return new CliResult(run.ExitCode, run.Stdout, run.Stderr);
     }
 
+    /// <summary>How to start `granary ARGS` with this cluster's run directory, for a command the test runs and stops itself (`status --watch`).</summary>
+    public ProcessStartInfo CliStartInfo(params string[] args) => StartInfo(args);
+
     /// <summary>How much each silo process has written so far, for <see cref="AllOutput"/> to start from.</summary>
     public IReadOnlyDictionary<SiloProcess, int> OutputMark()
     {
