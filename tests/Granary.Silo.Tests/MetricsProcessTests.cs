@@ -111,7 +111,7 @@ public sealed partial class MetricsProcessTests(MetricsProcessTests.Cluster clus
             }
         }
 
-        throw new TimeoutException($"no sample of node gpu as wanted within 20 s; the last: {last}");
+        throw new TimeoutException($"no sample of node gpu as wanted within 20 s; the last: {last} with GPUs [{string.Join(", ", last?.Gpus ?? [])}]");
     }
 
     /// <summary>Runs `granary status --watch ARGS` until its output satisfies <paramref name="enough"/>, then sends SIGINT: it must exit 0.</summary>
