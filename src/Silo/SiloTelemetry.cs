@@ -54,12 +54,12 @@ internal sealed class SiloTelemetry : IAsyncDisposable
 
         if (otlp)
         {
-            meters.AddOtlpExporter(o => Configure(o, options.OtlpEndpoint));
+            meters.AddOtlpExporter(o => Configure(o, options.OtlpEndpoint, "v1/metrics"));
         }
 
         var meterProvider = meters.Build();
         var tracer = otlp
-            ? Sdk.CreateTracerProviderBuilder().SetResourceBuilder(resource).AddSource(GranaryTelemetry.ActivitySourceName).AddOtlpExporter(o => Configure(o, options.OtlpEndpoint)).Build()
+            ? Sdk.CreateTracerProviderBuilder().SetResourceBuilder(resource).AddSource(GranaryTelemetry.ActivitySourceName).AddOtlpExporter(o => Configure(o, options.OtlpEndpoint, "v1/traces")).Build()
             : null;
         WebApplication? web = null;
         try
@@ -79,11 +79,17 @@ internal sealed class SiloTelemetry : IAsyncDisposable
         return new SiloTelemetry(meterProvider, tracer, web);
     }
 
-    private static void Configure(OtlpExporterOptions exporter, string? endpoint)
+    /// <summary>
+    /// The exporter takes an endpoint set in code as the whole URL, while OTEL_EXPORTER_OTLP_ENDPOINT is a base
+    /// it adds each signal's path to (over HTTP); --otlp-endpoint is a base like the variable.
+    /// </summary>
+    private static void Configure(OtlpExporterOptions exporter, string? endpoint, string signalPath)
     {
         if (endpoint is not null)
         {
-            exporter.Endpoint = new Uri(endpoint);
+            exporter.Endpoint = exporter.Protocol == OtlpExportProtocol.HttpProtobuf
+                ? new Uri(endpoint.TrimEnd('/') + "/" + signalPath)
+                : new Uri(endpoint);
         }
     }
 

@@ -85,6 +85,39 @@ public sealed partial class MetricsProcessTests(MetricsProcessTests.Cluster clus
     }
 
     [Fact]
+    public async Task A_silo_with_an_otlp_endpoint_sends_its_metrics_and_the_run_span_of_a_traced_task()
+    {
+        var stopped = new ConcurrentQueue<Activity>();
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name == GranaryTelemetry.ActivitySourceName,
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = stopped.Enqueue,
+        };
+        ActivitySource.AddActivityListener(listener);
+
+        var task = Client.Remote(() => ClusterJobs.Where(), new RemoteOptions { Cpus = 1 });
+        Assert.Equal("gpu", await task.WithTimeout());
+        var span = await Task.Run(async () =>
+        {
+            while (!stopped.Any(a => (string?)a.GetTagItem("granary.task.id") == task.Id))
+            {
+                await Task.Delay(20);
+            }
+
+            return stopped.First(a => (string?)a.GetTagItem("granary.task.id") == task.Id);
+        }).WithTimeout();
+
+        // The node's span arrives in the client's trace: the trace id travels in the task, in the id's 16 raw bytes.
+        var traceId = new byte[16];
+        span.TraceId.CopyTo(traceId);
+        var otlp = cluster.Otlp;
+        await Eventually.HoldsAsync(() => otlp.Received("/v1/traces", traceId, "granary.run"u8.ToArray(), System.Text.Encoding.UTF8.GetBytes(task.Id)), TimeSpan.FromSeconds(15), "the worker exported the task's run span in the client's trace", otlp.Summary);
+        await Eventually.HoldsAsync(() => otlp.Received("/v1/metrics", "granary.tasks.finished"u8.ToArray(), "gpu"u8.ToArray()), TimeSpan.FromSeconds(15), "the worker exported Granary's metrics", otlp.Summary);
+        Assert.True(otlp.Received("/v1/metrics", "orleans-"u8.ToArray()) || otlp.Received("/v1/metrics", "orleans."u8.ToArray()), "Orleans' meter is exported too");
+    }
+
+    [Fact]
     public async Task Status_watch_keeps_a_table_on_screen_until_interrupted()
     {
         var lines = await WatchAsync(["--interval", "0.2"], seen => seen.Count(line => line.Contains("Ctrl+C to stop", StringComparison.Ordinal)) >= 2);
@@ -187,6 +220,9 @@ public sealed partial class MetricsProcessTests(MetricsProcessTests.Cluster clus
     {
         public ProcessCluster Processes { get; } = new();
 
+        /// <summary>Where the worker sends its metrics and spans over OTLP/HTTP.</summary>
+        public OtlpReceiver Otlp { get; } = new();
+
         public int HeadMetricsPort { get; } = PortPicker.Pick(IPAddress.Loopback);
 
         public int WorkerMetricsPort { get; } = PortPicker.Pick(IPAddress.Loopback);
@@ -195,9 +231,18 @@ public sealed partial class MetricsProcessTests(MetricsProcessTests.Cluster clus
         {
             // Nothing here kills nodes, so a longer node timeout keeps a starved worker on a busy machine from being declared dead.
             await Processes.StartHeadAsync("--node-timeout", "10", "--metrics-port", $"{HeadMetricsPort}");
-            await Processes.StartWorkerAsync("gpu", "--cpus", "2", "--gpus", "1", "--gpu-type", "T4", "--metrics-port", $"{WorkerMetricsPort}").WithTimeout();
+            await Otlp.StartAsync();
+            // The standard variables choose OTLP over HTTP and export often, so the test need not wait a minute.
+            Processes.Environment["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf";
+            Processes.Environment["OTEL_METRIC_EXPORT_INTERVAL"] = "500";
+            Processes.Environment["OTEL_BSP_SCHEDULE_DELAY"] = "200";
+            await Processes.StartWorkerAsync("gpu", "--cpus", "2", "--gpus", "1", "--gpu-type", "T4", "--metrics-port", $"{WorkerMetricsPort}", "--otlp-endpoint", Otlp.Endpoint).WithTimeout();
         }
 
-        public async Task DisposeAsync() => await Processes.DisposeAsync();
+        public async Task DisposeAsync()
+        {
+            await Processes.DisposeAsync();
+            await Otlp.DisposeAsync();
+        }
     }
 }

@@ -40,6 +40,9 @@ public sealed partial class ProcessCluster : IAsyncDisposable
     /// <summary>The `granary` executable built beside the tests.</summary>
     public static string Apphost => Path.Combine(AppContext.BaseDirectory, "granary");
 
+    /// <summary>Variables every process this cluster starts from now on gets, beside GRANARY_RUN_DIR.</summary>
+    public IDictionary<string, string> Environment { get; } = new Dictionary<string, string>(StringComparer.Ordinal);
+
     /// <summary>This cluster's GRANARY_RUN_DIR (a fresh temp folder).</summary>
     public string RunDirectory { get; }
 
@@ -357,6 +360,11 @@ public sealed partial class ProcessCluster : IAsyncDisposable
         }
 
         start.Environment["GRANARY_RUN_DIR"] = RunDirectory;
+        foreach (var (name, value) in Environment)
+        {
+            start.Environment[name] = value;
+        }
+
         start.Environment.Remove("GRANARY_ADDRESS");
         return start;
     }
