@@ -62,11 +62,11 @@ internal sealed partial class SiloRuntime : IExecutionHost, IAsyncDisposable
             options.ObjectStoreCapacityBytes ?? (long)(GC.GetGCMemoryInfo().TotalAvailableMemoryBytes * 0.3),
             options.SpillDirectory ?? Path.Combine(Path.GetTempPath(), "granary-spill-" + NodeId));
         MemoryReturner = new MemoryReturner(() => Store.FreedBytes, TimeSpan.FromSeconds(1));
-        Monitor = new Metrics.MetricsMonitor(this);
+        MetricsMonitor = new Metrics.MetricsMonitor(this);
     }
 
     /// <summary>Samples this node's resource use for its heartbeats and Granary's meter.</summary>
-    public Metrics.MetricsMonitor Monitor { get; }
+    public Metrics.MetricsMonitor MetricsMonitor { get; }
 
     /// <summary>Returns the pages of freed large objects to the OS (see <see cref="Grains.MemoryReturner"/>).</summary>
     public MemoryReturner MemoryReturner { get; }
@@ -202,7 +202,7 @@ internal sealed partial class SiloRuntime : IExecutionHost, IAsyncDisposable
                 await Task.Delay(Options.HeartbeatInterval, stop).ConfigureAwait(false);
                 var (running, queued) = TaskCounts();
                 var store = new ObjectStoreStats { Objects = Store.Count, MemoryBytes = Store.Bytes, SpilledBytes = Store.SpilledBytes, CapacityBytes = Store.CapacityBytes };
-                var reply = await HeadGrain.Heartbeat(new Heartbeat { NodeId = NodeId, RunningTasks = running, QueuedTasks = queued, Store = store, Metrics = Monitor.Sample() }, stop).ConfigureAwait(false);
+                var reply = await HeadGrain.Heartbeat(new Heartbeat { NodeId = NodeId, RunningTasks = running, QueuedTasks = queued, Store = store, Metrics = MetricsMonitor.Sample() }, stop).ConfigureAwait(false);
                 if (!reply.Known && !stop.IsCancellationRequested)
                 {
                     ForgetWork("the head no longer knew this node (it restarted or declared the node dead)");
@@ -523,7 +523,7 @@ internal sealed partial class SiloRuntime : IExecutionHost, IAsyncDisposable
         MemoryReturner.Dispose();
         Store.Dispose();
         await _heartbeats.ConfigureAwait(false);
-        Monitor.Dispose();
+        MetricsMonitor.Dispose();
         await _membership.ConfigureAwait(false);
         if (Head is not null)
         {
