@@ -121,6 +121,8 @@ public sealed partial class GranaryClient
         spec.Streaming = stream is not null;
         spec.Launch = launch;
         var task = new PendingTask(spec, entry, shape.Key, shape.Request, options.MaxRetries, options.RetryExceptions) { Borrowed = borrowed, Stream = stream };
+        task.Span = Runtime.Telemetry.GranaryTracing.StartTask(spec);
+        Runtime.Telemetry.GranaryMeter.TasksSubmitted.Add(1);
         TaskSubmitter.Track(task);
         if (dependencies is null && orderAfter is null && codeReady.IsCompletedSuccessfully)
         {
@@ -157,6 +159,7 @@ public sealed partial class GranaryClient
         if (!await ArgumentBuilder.WaitAsync(task.Spec, task.Result, name, dependencies, codeReady, orderAfter).ConfigureAwait(false))
         {
             // Its result has failed, which cleared the way to it (ObjectEntry.Producer).
+            TaskSubmitter.EndSpan(task, task.Result.ErrorInfo);
             return;
         }
 

@@ -102,6 +102,19 @@ public sealed class GranarySiloOptions
     /// <summary>Worker processes kept started ahead of need for process isolation.</summary>
     public int PrestartedWorkers { get; set; } = 1;
 
+    /// <summary>
+    /// Port of this silo's Prometheus scrape endpoint (http://Host:port/metrics: Granary's meter and Orleans');
+    /// null serves none. `granary start` serves it (--metrics-port); a silo in your own host exports through
+    /// your OpenTelemetry setup instead (<see cref="GranaryTelemetry"/>).
+    /// </summary>
+    public int? MetricsPort { get; set; }
+
+    /// <summary>
+    /// Where `granary start` sends metrics and spans over OTLP (e.g. http://collector:4317); null uses the
+    /// standard OTEL_EXPORTER_OTLP_ENDPOINT variable when it is set, else sends nothing.
+    /// </summary>
+    public string? OtlpEndpoint { get; set; }
+
     public ILoggerFactory? LoggerFactory { get; set; }
 
     /// <summary>How to start a worker process (the `granary` executable); the host that starts the silo sets it.</summary>
@@ -164,6 +177,16 @@ public sealed class GranarySiloOptions
         if (MaxFrameBytes < 1024)
         {
             throw new ArgumentOutOfRangeException(nameof(MaxFrameBytes), MaxFrameBytes, "MaxFrameBytes must be at least 1024.");
+        }
+
+        if (MetricsPort is < 1 or > 65535)
+        {
+            throw new ArgumentOutOfRangeException(nameof(MetricsPort), MetricsPort, "MetricsPort must be 1-65535 (or null for no scrape endpoint).");
+        }
+
+        if (OtlpEndpoint is not null && !Uri.TryCreate(OtlpEndpoint, UriKind.Absolute, out _))
+        {
+            throw new ArgumentException($"OtlpEndpoint must be an absolute URL such as http://collector:4317, got '{OtlpEndpoint}'.", nameof(OtlpEndpoint));
         }
 
         if (ObjectChunkBytes < 1)

@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using Granary.Runtime.Telemetry;
 using Granary.Runtime.Wire;
 
 namespace Granary.Grains;
@@ -143,6 +144,7 @@ internal sealed class LeaseWorker
             }
 
             TaskReply result;
+            var span = GranaryTracing.StartRun(spec, _silo.NodeId);
             using (var running = _silo.Running.Start(spec.TaskId, _silo.Stopping))
             {
                 // A task cancelled while it was queued here never starts.
@@ -151,6 +153,12 @@ internal sealed class LeaseWorker
                     ? await _silo.Workers.RunAsync(spec, GpuIds, running, _silo.Stopping).ConfigureAwait(false)
                     : await _silo.Executor.RunTaskAsync(spec, GpuIds, running.Token).ConfigureAwait(false);
                 result = running.Outcome(result, spec, _silo.NodeId);
+            }
+
+            (result.Error is null ? GranaryMeter.TasksFinished : GranaryMeter.TasksFailed).Add(1, new KeyValuePair<string, object?>(GranaryMeter.NodeTag, _silo.NodeId));
+            if (span is not null)
+            {
+                GranaryTracing.End(span, result.Error);
             }
 
             if (spec.Streaming)

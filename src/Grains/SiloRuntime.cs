@@ -65,10 +65,14 @@ internal sealed partial class SiloRuntime : IExecutionHost, IAsyncDisposable
             options.SpillDirectory ?? Path.Combine(Path.GetTempPath(), "granary-spill-" + NodeId));
         MemoryReturner = new MemoryReturner(() => Store.FreedBytes, TimeSpan.FromSeconds(1));
         Mailboxes = new RankMailboxes(NodeId);
+        MetricsMonitor = new Metrics.MetricsMonitor(this);
     }
 
     /// <summary>Ring-collective pieces for the ranks of multi-rank launches running here.</summary>
     public RankMailboxes Mailboxes { get; }
+
+    /// <summary>Samples this node's resource use for its heartbeats and Granary's meter.</summary>
+    public Metrics.MetricsMonitor MetricsMonitor { get; }
 
     /// <summary>Returns the pages of freed large objects to the OS (see <see cref="Grains.MemoryReturner"/>).</summary>
     public MemoryReturner MemoryReturner { get; }
@@ -147,6 +151,10 @@ internal sealed partial class SiloRuntime : IExecutionHost, IAsyncDisposable
 
     public IEnumerable<ActorActivation> Actors => _actors.Values;
 
+    public IEnumerable<LeaseWorker> LeaseWorkers => _leases.Values;
+
+    public int LeaseCount => _leases.Count;
+
     /// <summary>The resources this node offers, from its options.</summary>
     public ResourceSet OfferedResources() => Options.OfferedResources(Gpus);
 
@@ -203,7 +211,7 @@ internal sealed partial class SiloRuntime : IExecutionHost, IAsyncDisposable
                 await Task.Delay(Options.HeartbeatInterval, stop).ConfigureAwait(false);
                 var (running, queued) = TaskCounts();
                 var store = new ObjectStoreStats { Objects = Store.Count, MemoryBytes = Store.Bytes, SpilledBytes = Store.SpilledBytes, CapacityBytes = Store.CapacityBytes };
-                var reply = await HeadGrain.Heartbeat(new Heartbeat { NodeId = NodeId, RunningTasks = running, QueuedTasks = queued, Store = store }, stop).ConfigureAwait(false);
+                var reply = await HeadGrain.Heartbeat(new Heartbeat { NodeId = NodeId, RunningTasks = running, QueuedTasks = queued, Store = store, Metrics = MetricsMonitor.Sample() }, stop).ConfigureAwait(false);
                 if (!reply.Known && !stop.IsCancellationRequested)
                 {
                     ForgetWork("the head no longer knew this node (it restarted or declared the node dead)");
@@ -526,6 +534,7 @@ internal sealed partial class SiloRuntime : IExecutionHost, IAsyncDisposable
         MemoryReturner.Dispose();
         Store.Dispose();
         await _heartbeats.ConfigureAwait(false);
+        MetricsMonitor.Dispose();
         await _membership.ConfigureAwait(false);
         if (Head is not null)
         {

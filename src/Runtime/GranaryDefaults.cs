@@ -27,6 +27,9 @@ public static class GranaryDefaults
     /// <summary>How often a client tells the head its job lives; the head ends a job that stays silent past its grace period.</summary>
     public static readonly TimeSpan KeepAliveInterval = TimeSpan.FromSeconds(2);
 
+    /// <summary>How often <c>GranaryClient.MonitorAsync</c> and `granary status --watch` ask for new samples; nodes sample at each heartbeat (1 s by default), so asking more often shows nothing new.</summary>
+    public static readonly TimeSpan MonitorInterval = TimeSpan.FromSeconds(1);
+
     /// <summary>How long a client or a joining silo waits for the cluster before it gives up naming the address.</summary>
     public static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(10);
 

@@ -4,5 +4,5 @@ namespace Granary.Silo;
 /// A port the silo was told to listen on is taken. `granary start` prints only this message (one line), so it
 /// names the port, which of the two it is, and what to do.
 /// </summary>
-internal sealed class PortInUseException(string ports, Exception? inner = null)
-    : InvalidOperationException($"{ports} is in use; pick another with --port or stop what holds it", inner);
+internal sealed class PortInUseException(string ports, Exception? inner = null, string flag = "--port")
+    : InvalidOperationException($"{ports} is in use; pick another with {flag} or stop what holds it", inner);

@@ -27,6 +27,7 @@ public sealed partial class SiloHost : IAsyncDisposable
     private IHost _host = null!;
     private Runtime.Wire.ClusterConfig? _joined;
     private Task _watch = Task.CompletedTask;
+    private SiloTelemetry? _telemetry;
     private int _stopped;
 
     private SiloHost(GranarySiloOptions options, IPAddress ip, int gatewayPort, int siloPort)
@@ -36,6 +37,9 @@ public sealed partial class SiloHost : IAsyncDisposable
         _gatewayPort = gatewayPort;
         _siloPort = siloPort;
     }
+
+    /// <summary>http://host:port/metrics of this silo's Prometheus endpoint; null without <see cref="GranarySiloOptions.MetricsPort"/>.</summary>
+    public string? MetricsUrl => _options.MetricsPort is { } port ? $"http://{FormatHost(_ip)}:{port}{SiloTelemetry.ScrapePath}" : null;
 
     /// <summary>host:port of this silo's gateway, where clients connect.</summary>
     public string Address => Runtime.Address;
@@ -68,6 +72,11 @@ public sealed partial class SiloHost : IAsyncDisposable
             }
 
             EnsureFree(ip, options.SiloPort != 0 ? options.SiloPort : options.Port + 1, SiloPortRole);
+        }
+
+        if (options.MetricsPort is { } metricsPort && !PortPicker.IsFree(ip, metricsPort))
+        {
+            throw new PortInUseException($"port {metricsPort} (the metrics port, --metrics-port)", flag: "--metrics-port");
         }
 
         if (options.IsHead && options.RedisAddress is { } redis && options.HeadStore is null)
@@ -113,19 +122,28 @@ public sealed partial class SiloHost : IAsyncDisposable
                     $"port {gatewayPort} ({(chosen ? GatewayChosenRole : GatewayRole)}) or port {siloPort} ({(chosen ? SiloChosenRole : SiloPortRole)})", ex);
             }
 
-            return silo.Started();
+            silo.Started();
+            try
+            {
+                silo._telemetry = await SiloTelemetry.StartAsync(options, ip, silo.NodeId, cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                await silo.DisposeAsync().ConfigureAwait(false);
+                throw;
+            }
+
+            return silo;
         }
     }
 
-    private SiloHost Started()
+    private void Started()
     {
         Runtime = _host.Services.GetRequiredService<SiloRuntime>();
         if (_joined is { Redis.Length: 0 })
         {
             _watch = WatchHeadAsync();
         }
-
-        return this;
     }
 
     private async Task<IHost> StartHostAsync(CancellationToken cancellationToken)
@@ -252,6 +270,8 @@ public sealed partial class SiloHost : IAsyncDisposable
         }
     }
 
+    private static string FormatHost(IPAddress ip) => ip.AddressFamily == AddressFamily.InterNetworkV6 ? $"[{ip}]" : ip.ToString();
+
     private static IPAddress ResolveHost(string host) =>
         IPAddress.TryParse(host, out var parsed) ? parsed : ClusterClientHost.ParseEndpoint(host + ":1").Address;
 
@@ -291,6 +311,15 @@ public sealed partial class SiloHost : IAsyncDisposable
         await _watch.ConfigureAwait(false);
         Runtime.Killed = true;
         await StopHostAsync(_host, new CancellationToken(canceled: true)).ConfigureAwait(false);
+        await StopTelemetryAsync().ConfigureAwait(false);
+    }
+
+    private async Task StopTelemetryAsync()
+    {
+        if (_telemetry is not null)
+        {
+            await _telemetry.DisposeAsync().ConfigureAwait(false);
+        }
     }
 
     /// <summary>The `granary` executable beside this assembly, run directly or through the dotnet host.</summary>
@@ -323,5 +352,6 @@ public sealed partial class SiloHost : IAsyncDisposable
         await _watch.ConfigureAwait(false);
         using var timeout = new CancellationTokenSource(_options.DrainTimeout + TimeSpan.FromSeconds(10));
         await StopHostAsync(_host, timeout.Token).ConfigureAwait(false);
+        await StopTelemetryAsync().ConfigureAwait(false);
     }
 }

@@ -33,7 +33,9 @@ internal static class StartCommand
         new("--log-dir PATH", "also write this silo's log (what it prints, Orleans' warnings, its worker processes' output) to PATH/NODE-ID.log", "the console only"),
         new("--node-id ID", "this node's id", "node- and 12 random hex digits"),
         new("--node-timeout S", "a silo that stops answering Orleans' probes is declared dead within about S seconds", "3"),
-        new("--heartbeat S", "seconds between this silo's load reports to the head; shorter than --node-timeout", "1"),
+        new("--heartbeat S", "seconds between this silo's load reports (and metrics samples) to the head; shorter than --node-timeout", "1"),
+        new("--metrics-port N", "serve Granary's and Orleans' metrics for Prometheus at http://host:N/metrics (host as --host)", "no endpoint"),
+        new("--otlp-endpoint URL", "send metrics and task spans over OTLP to this collector, e.g. http://localhost:4317", "$OTEL_EXPORTER_OTLP_ENDPOINT, else none"),
     ];
 
     public static string Help => FlagHelp.Format(
@@ -108,6 +110,22 @@ internal static class StartCommand
                 case "--heartbeat":
                     options.HeartbeatInterval = TimeSpan.FromSeconds(Number(flag, Next()));
                     break;
+                case "--metrics-port":
+                    options.MetricsPort = Int(flag, Next());
+                    if (options.MetricsPort is < 1 or > 65535)
+                    {
+                        throw new ArgumentException($"--metrics-port expects a port 1-65535, got {options.MetricsPort}");
+                    }
+
+                    break;
+                case "--otlp-endpoint":
+                    options.OtlpEndpoint = Next();
+                    if (!Uri.TryCreate(options.OtlpEndpoint, UriKind.Absolute, out var otlp) || (otlp.Scheme != Uri.UriSchemeHttp && otlp.Scheme != Uri.UriSchemeHttps))
+                    {
+                        throw new ArgumentException($"--otlp-endpoint expects an http or https URL such as http://localhost:4317, got '{options.OtlpEndpoint}'");
+                    }
+
+                    break;
                 case "--resources":
                     foreach (var pair in Next().Split(',', StringSplitOptions.RemoveEmptyEntries))
                     {
@@ -181,6 +199,10 @@ internal static class StartCommand
         var silo = await SiloHost.StartAsync(options).ConfigureAwait(false);
         var runFile = RunFiles.Write(new RunRecord(Environment.ProcessId, silo.NodeId, silo.Address, silo.IsHead, DateTimeOffset.UtcNow, silo.IsHead ? silo.Address : options.HeadAddress));
         Say($"granary: {(silo.IsHead ? "head" : "worker")} silo {silo.NodeId} listening on {silo.Address}");
+        if (silo.MetricsUrl is { } metrics)
+        {
+            Say($"granary: metrics of silo {silo.NodeId} at {metrics}");
+        }
         try
         {
             var signal = await stop.Task.ConfigureAwait(false);

@@ -11,33 +11,39 @@ using Orleans.Runtime;
 namespace Granary.Silo;
 
 /// <summary>
-/// `granary status [--address head:port] [--json]`: nodes, resources, GPUs, actors and tasks, from the head, and
-/// beside each node Orleans' own membership status of its silo, from Orleans' membership table.
+/// `granary status [--address head:port] [--json] [--watch [--interval S]]`: nodes, resources, GPUs, actors and
+/// tasks, from the head, and beside each node Orleans' own membership status of its silo, from Orleans'
+/// membership table; with --watch, the nodes' live metrics until Ctrl+C (<see cref="StatusWatch"/>).
 /// </summary>
 internal static class StatusCommand
 {
-    public const string Usage = "granary status [--address head:port] [--json]";
+    public const string Usage = "granary status [--address head:port] [--json] [--watch [--interval S]]";
 
     /// <summary>Every flag Parse takes, as `granary status --help` and the README's table list them.</summary>
     public static readonly IReadOnlyList<FlagHelp> Flags =
     [
         new("--address host:port", "the head to ask", "$GRANARY_ADDRESS, else the head of the only cluster with silos on this machine"),
         new("--json", "print one line of JSON instead of text"),
+        new("--watch", "show each node's CPU, memory, GPUs, tasks and store live until Ctrl+C (with --json: one line of JSON per interval)"),
+        new("--interval S", "seconds between refreshes of --watch", "1"),
     ];
 
     public static string Help => FlagHelp.Format(
         Usage,
         "Asks the head for a report and prints the nodes (state, resources in use out of total, GPUs), the live\n" +
         "actors, task and lease counts, and the placement groups; beside each node, Orleans' membership status\n" +
-        "of its silo (orleans:Active, Dead, ...). It connects as an observer and starts no job.\n" +
+        "of its silo (orleans:Active, Dead, ...), and each node's last metrics sample. --watch keeps a live table\n" +
+        "of the samples on screen until Ctrl+C. It connects as an observer and starts no job.\n" +
         "It exits with code 1 when it cannot reach the head.",
         Flags);
 
     /// <summary>The flags, checked; a bad one throws ArgumentException (exit 2).</summary>
-    public static (string? Address, bool Json) Parse(string[] args)
+    public static (string? Address, bool Json, bool Watch, TimeSpan Interval) Parse(string[] args)
     {
         string? address = null;
         var json = false;
+        var watch = false;
+        TimeSpan? interval = null;
         for (var i = 0; i < args.Length; i++)
         {
             switch (args[i])
@@ -49,20 +55,38 @@ internal static class StatusCommand
                 case "--json":
                     json = true;
                     break;
+                case "--watch":
+                    watch = true;
+                    break;
+                case "--interval":
+                    var value = i + 1 < args.Length ? args[++i] : throw new ArgumentException("--interval needs a value");
+                    interval = double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) && seconds > 0 && seconds <= 3600
+                        ? TimeSpan.FromSeconds(seconds)
+                        : throw new ArgumentException($"--interval expects seconds between 0 and 3600, got '{value}'");
+                    break;
                 default:
                     throw new ArgumentException($"unknown flag '{args[i]}' for 'granary status' (`granary status --help` lists them)");
             }
         }
 
-        return (address, json);
+        if (interval is not null && !watch)
+        {
+            throw new ArgumentException("--interval goes with --watch");
+        }
+
+        return (address, json, watch, interval ?? GranaryDefaults.MonitorInterval);
     }
 
     public static async Task<int> RunAsync(string[] args)
     {
-        var (address, json) = Parse(args);
+        var (address, json, watch, interval) = Parse(args);
         address ??= RunCluster.EnvironmentAddress;
         address ??= DefaultHead();
         ClusterClientHost.ParseEndpoint(address);
+        if (watch)
+        {
+            return await StatusWatch.RunAsync(address, json, interval).ConfigureAwait(false);
+        }
 
         var (report, silos) = await FetchWithMembershipAsync(address).ConfigureAwait(false);
         Console.WriteLine(json ? ToJson(report, address, silos).ToJsonString(new JsonSerializerOptions { WriteIndented = false }) : ToText(report, address, silos));
@@ -102,20 +126,24 @@ internal static class StatusCommand
 
     private static async Task<T> WithHeadAsync<T>(string address, string clusterId, Func<ClusterClientHost, CancellationToken, Task<T>> ask)
     {
-        ClusterClientHost cluster;
-        try
-        {
-            cluster = await ClusterClientHost.ConnectAsync(address, clusterId, TimeSpan.FromSeconds(10), logging: null, configure: null, CancellationToken.None).ConfigureAwait(false);
-        }
-        catch (HeadUnreachableException ex)
-        {
-            throw new InvalidOperationException($"cannot reach the head at {address}: {ex.Reason}. Is 'granary start --head' running there?", ex);
-        }
-
+        var cluster = await ConnectAsync(address, clusterId, CancellationToken.None).ConfigureAwait(false);
         await using (cluster.ConfigureAwait(false))
         {
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
             return await ask(cluster, timeout.Token).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>An observer's connection to the head; one that cannot reach it says so in one line.</summary>
+    public static async Task<ClusterClientHost> ConnectAsync(string address, string clusterId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await ClusterClientHost.ConnectAsync(address, clusterId, TimeSpan.FromSeconds(10), logging: null, configure: null, cancellationToken).ConfigureAwait(false);
+        }
+        catch (HeadUnreachableException ex)
+        {
+            throw new InvalidOperationException($"cannot reach the head at {address}: {ex.Reason}. Is 'granary start --head' running there?", ex);
         }
     }
 
@@ -157,6 +185,7 @@ internal static class StatusCommand
                     ["capacityBytes"] = node.Store?.CapacityBytes ?? 0,
                 },
                 ["deathReason"] = node.DeathReason,
+                ["metrics"] = IsDead(node) || node.Metrics is null ? null : MetricsJson(node.Metrics),
                 ["orleans"] = Newest(silos, node.NodeId) is { } silo
                     ? new JsonObject { ["status"] = silo.Status, ["silo"] = silo.SiloAddress }
                     : null,
@@ -198,6 +227,27 @@ internal static class StatusCommand
         };
     }
 
+    /// <summary>A node's last sample, as `--json` and `--watch --json` print it.</summary>
+    public static JsonObject MetricsJson(NodeSample sample) => new()
+    {
+        ["sampledAtUnixMs"] = sample.SampledAtUnixMs,
+        ["cpuPercent"] = Math.Round(sample.CpuPercent, 1),
+        ["processCpuPercent"] = Math.Round(sample.ProcessCpuPercent, 1),
+        ["memoryUsedBytes"] = sample.MemoryUsedBytes,
+        ["memoryTotalBytes"] = sample.MemoryTotalBytes,
+        ["processMemoryBytes"] = sample.ProcessMemoryBytes,
+        ["leases"] = sample.Leases,
+        ["spills"] = sample.Spills,
+        ["gpus"] = new JsonArray([.. sample.Gpus.Select(g => (JsonNode)new JsonObject
+        {
+            ["index"] = g.Index,
+            ["utilizationPercent"] = Math.Round(g.UtilizationPercent, 1),
+            ["memoryUsedBytes"] = g.MemoryUsedBytes,
+            ["memoryTotalBytes"] = g.MemoryTotalBytes,
+            ["simulated"] = g.Simulated,
+        })]),
+    };
+
     public static string ToText(StatusReport report, string address, IReadOnlyList<OrleansSilo>? silos = null)
     {
         var text = new StringBuilder();
@@ -216,6 +266,11 @@ internal static class StatusCommand
             foreach (var gpu in node.Gpus)
             {
                 text.AppendLine(CultureInfo.InvariantCulture, $"      GPU {gpu.Index}: {gpu.Type}, {gpu.MemoryBytes / (1L << 30)} GiB{(node.GpusSimulated ? " (simulated)" : string.Empty)}");
+            }
+
+            if (node.Metrics is { } sample && !IsDead(node))
+            {
+                text.AppendLine(CultureInfo.InvariantCulture, $"      load: CPU {sample.CpuPercent:0}% (silo {sample.ProcessCpuPercent:0.#}%), memory {sample.MemoryUsedBytes / (double)(1L << 30):0.#}/{sample.MemoryTotalBytes / (double)(1L << 30):0.#} GiB (silo {sample.ProcessMemoryBytes / 1048576.0:0} MiB){string.Concat(sample.Gpus.Select(g => $", GPU {g.Index} {g.UtilizationPercent:0}%"))}");
             }
 
             if (node.State == NodeState.Dead && node.DeathReason.Length > 0)

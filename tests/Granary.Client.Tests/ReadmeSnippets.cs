@@ -81,6 +81,16 @@ public static class Snippets
         Check.That(epochs == 5, "TrainEpochs");
     }
 
+    public static async Task MonitorAsync(GranaryClient cluster)
+    {
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        await foreach (NodeMetrics node in cluster.MonitorAsync(TimeSpan.FromSeconds(1), stop.Token))
+        {
+            Console.WriteLine($"{node.NodeId}: CPU {node.CpuPercent:0}%, {node.RunningTasks} running, " +
+                $"store {node.ObjectStoreBytes >> 20} MiB, GPUs {string.Join(" ", node.Gpus.Select(g => $"{g.UtilizationPercent:0}%"))}");
+        }
+    }
+
     public static async Task GetWithTimeoutAsync(GranaryClient cluster)
     {
         var square = cluster.Remote(() => MathJobs.Square(7));

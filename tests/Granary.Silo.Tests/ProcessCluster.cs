@@ -40,6 +40,9 @@ public sealed partial class ProcessCluster : IAsyncDisposable
     /// <summary>The `granary` executable built beside the tests.</summary>
     public static string Apphost => Path.Combine(AppContext.BaseDirectory, "granary");
 
+    /// <summary>Variables every process this cluster starts from now on gets, beside GRANARY_RUN_DIR.</summary>
+    public IDictionary<string, string> Environment { get; } = new Dictionary<string, string>(StringComparer.Ordinal);
+
     /// <summary>This cluster's GRANARY_RUN_DIR (a fresh temp folder).</summary>
     public string RunDirectory { get; }
 
@@ -176,6 +179,9 @@ public sealed partial class ProcessCluster : IAsyncDisposable
         var run = await ProcessRun.RunAsync(StartInfo(args), timeout, "granary " + string.Join(' ', args));
         return new CliResult(run.ExitCode, run.Stdout, run.Stderr);
     }
+
+    /// <summary>How to start `granary ARGS` with this cluster's run directory, for a command the test runs and stops itself (`status --watch`).</summary>
+    public ProcessStartInfo CliStartInfo(params string[] args) => StartInfo(args);
 
     /// <summary>How much each silo process has written so far, for <see cref="AllOutput"/> to start from.</summary>
     public IReadOnlyDictionary<SiloProcess, int> OutputMark()
@@ -354,6 +360,11 @@ public sealed partial class ProcessCluster : IAsyncDisposable
         }
 
         start.Environment["GRANARY_RUN_DIR"] = RunDirectory;
+        foreach (var (name, value) in Environment)
+        {
+            start.Environment[name] = value;
+        }
+
         start.Environment.Remove("GRANARY_ADDRESS");
         return start;
     }

@@ -27,6 +27,18 @@ internal sealed class PendingTask(TaskSpec spec, ObjectEntry result, string sche
     /// <summary>The lease it was pushed on and has not answered yet; null while it waits on the client. Guarded by the submitter's lock.</summary>
     public LeaseSlot? PushedOn { get; set; }
 
+    private System.Diagnostics.Activity? _span;
+
+    /// <summary>The owner's span from submission to completion, when tracing is on; ended once, with the result.</summary>
+    public System.Diagnostics.Activity? Span
+    {
+        get => Volatile.Read(ref _span);
+        set => Volatile.Write(ref _span, value);
+    }
+
+    /// <summary>The span for the one caller that ends it; null for every other (the result may be completed by several paths, once).</summary>
+    public System.Diagnostics.Activity? TakeSpan() => Volatile.Read(ref _span) is null ? null : Interlocked.Exchange(ref _span, null);
+
     /// <summary>The ObjectRef arguments' entries, kept reachable while the task may still read them.</summary>
     public List<Runtime.Objects.ObjectEntry>? Borrowed { get; set; }
 }

@@ -474,10 +474,25 @@ internal sealed partial class TaskSubmitter : IAsyncDisposable
         {
             KeepLineage(task);
         }
+
+        EndSpan(task, reply.Error);
     }
 
-    private static void Fail(PendingTask task, Exception error) =>
-        task.Result.TrySetError(error, ErrorConverter.FromException(error, string.Empty, task.Spec.Method.DisplayName));
+    private static void Fail(PendingTask task, Exception error)
+    {
+        var info = ErrorConverter.FromException(error, string.Empty, task.Spec.Method.DisplayName);
+        task.Result.TrySetError(error, info);
+        EndSpan(task, info);
+    }
+
+    /// <summary>Ends the task's span, if it has one that is still open: a task's result completes once, but several paths may try.</summary>
+    public static void EndSpan(PendingTask task, ErrorInfo? error)
+    {
+        if (task.TakeSpan() is { } span)
+        {
+            Runtime.Telemetry.GranaryTracing.End(span, error);
+        }
+    }
 
     private void ReleaseIdleLeases()
     {

@@ -60,6 +60,9 @@ internal sealed class NodeRecord : Placement.IPlacementNode
 
     public ObjectStoreStats? Store { get; set; }
 
+    /// <summary>The node's last resource sample, from its heartbeats.</summary>
+    public NodeSample? Metrics { get; set; }
+
     /// <summary>When Spread last picked this node, so equals take turns.</summary>
     public long SpreadTurn { get; set; }
 
@@ -83,6 +86,7 @@ internal sealed class NodeRecord : Placement.IPlacementNode
         info.HeartbeatAgeMs = Environment.TickCount64 - LastHeartbeat;
         info.DeathReason = DeathReason;
         info.Store = Store?.Clone();
+        info.Metrics = Metrics?.Clone();
         return info;
     }
 }

@@ -156,6 +156,7 @@ internal sealed partial class ResourceScheduler
             node.RunningTasks = beat.RunningTasks;
             node.QueuedTasks = beat.QueuedTasks;
             node.Store = beat.Store;
+            node.Metrics = beat.Metrics;
             if (node.State == NodeState.Suspect)
             {
                 node.State = NodeState.Alive;

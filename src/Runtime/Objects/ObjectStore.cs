@@ -19,6 +19,7 @@ internal sealed class ObjectStore : IDisposable
     private long _memoryBytes;
     private long _spilledBytes;
     private long _freedBytes;
+    private long _spills;
 
     public ObjectStore(long capacityBytes = long.MaxValue, string? spillDirectory = null)
     {
@@ -46,6 +47,9 @@ internal sealed class ObjectStore : IDisposable
 
     /// <summary>Bytes currently spilled to disk.</summary>
     public long SpilledBytes => Interlocked.Read(ref _spilledBytes);
+
+    /// <summary>Objects spilled to disk since the store opened (each spill counts, also of an object spilled before).</summary>
+    public long Spills => Interlocked.Read(ref _spills);
 
     /// <summary>Bytes of values freed from memory so far (not spills): what a returner of memory watches.</summary>
     public long FreedBytes => Interlocked.Read(ref _freedBytes);
@@ -232,6 +236,7 @@ internal sealed class ObjectStore : IDisposable
             entry.SpillPath = path;
             entry.SpilledSize = value.Length;
             Interlocked.Add(ref _spilledBytes, value.Length);
+            Interlocked.Increment(ref _spills);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
