@@ -4,8 +4,18 @@ using Granary;
 // An embedded cluster: a head and two worker silos in this process, each with two simulated GPUs.
 await using var cluster = await LocalCluster.StartAsync(new LocalClusterOptions { Silos = 2, CpusPerSilo = 2, GpusPerSilo = 2, GpuType = "H100" });
 
-// Four ranks, one per GPU, each in a worker process of its silo with torchrun's environment.
+// Four ranks, one per GPU, each in a worker process of its silo with torchrun's environment; the nodes'
+// metrics samples arrive while they run (the first few of each node are printed).
+var printed = new System.Collections.Concurrent.ConcurrentDictionary<string, int>();
 var results = await cluster.Distributed(new DistributedOptions { Gpus = 4, GpuType = "H100", CpusPerRank = 0.5 })
+    .WithMetrics(sample =>
+    {
+        if (!sample.IsHead && printed.AddOrUpdate(sample.NodeId, 1, (_, n) => n + 1) <= 2)
+        {
+            var gpus = string.Join(" ", sample.Gpus.Select(g => $"gpu{g.Index}={g.UtilizationPercent:0}%"));
+            Console.WriteLine($"metrics {sample.NodeId}: cpu {sample.CpuPercent:0}%, memory {sample.MemoryUsedBytes >> 20} MiB, running {sample.RunningTasks}, {gpus}");
+        }
+    }, TimeSpan.FromMilliseconds(250))
     .RunAsync(ctx => DataParallel.Train(ctx, 4_000, 60));
 
 foreach (var r in results)

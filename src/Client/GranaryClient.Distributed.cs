@@ -1,6 +1,7 @@
 using System.Linq.Expressions;
 using Granary.Client.Calls;
 using Granary.Runtime.Wire;
+using Microsoft.Extensions.Logging;
 
 namespace Granary;
 
@@ -19,19 +20,20 @@ public sealed partial class GranaryClient
     }
 
     /// <summary>Checks the options and the call before anything starts (bad input throws here, not in the task).</summary>
-    internal Task<IReadOnlyList<T>> RunLaunchAsync<T>(DistributedOptions options, LambdaExpression rank, bool driverMode, CancellationToken cancellationToken)
+    internal Task<IReadOnlyList<T>> RunLaunchAsync<T>(DistributedLaunch launch, LambdaExpression rank, bool driverMode, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(rank);
         ThrowIfDisposed();
-        options.Validate();
-        return RunLaunchCoreAsync<T>(options, rank, CallParser.ParseStatic(rank), driverMode, cancellationToken);
+        launch.Options.Validate();
+        return RunLaunchCoreAsync<T>(launch, rank, CallParser.ParseStatic(rank), driverMode, cancellationToken);
     }
 
-    private async Task<IReadOnlyList<T>> RunLaunchCoreAsync<T>(DistributedOptions options, LambdaExpression rank, ParsedCall parsed, bool driverMode, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<T>> RunLaunchCoreAsync<T>(DistributedLaunch launch, LambdaExpression rank, ParsedCall parsed, bool driverMode, CancellationToken cancellationToken)
     {
+        var options = launch.Options;
         if (options.Remote)
         {
-            return await RunRanksAsync<T>(options, options.GpuType, parsed, driverMode, cancellationToken).ConfigureAwait(false);
+            return await WithMetricsAsync(launch, () => RunRanksAsync<T>(options, options.GpuType, parsed, driverMode, cancellationToken), cancellationToken).ConfigureAwait(false);
         }
 
         // torchrun on this machine: a one-node embedded cluster whose GPUs are this machine's (simulated
@@ -49,7 +51,48 @@ public sealed partial class GranaryClient
             cancellationToken).ConfigureAwait(false);
         await using (local.ConfigureAwait(false))
         {
-            return await local.RunRanksAsync<T>(options, options.GpuType, CallParser.ParseStatic(rank), driverMode, cancellationToken).ConfigureAwait(false);
+            return await local.WithMetricsAsync(launch, () => local.RunRanksAsync<T>(options, options.GpuType, CallParser.ParseStatic(rank), driverMode, cancellationToken), cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Runs <paramref name="run"/> with this client's metrics streamed to the launch's callback meanwhile.</summary>
+    private async Task<IReadOnlyList<T>> WithMetricsAsync<T>(DistributedLaunch launch, Func<Task<IReadOnlyList<T>>> run, CancellationToken cancellationToken)
+    {
+        if (launch.OnMetrics is not { } onSample)
+        {
+            return await run().ConfigureAwait(false);
+        }
+
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var stream = StreamMetricsAsync(onSample, launch.MetricsInterval, stop.Token);
+        try
+        {
+            return await run().ConfigureAwait(false);
+        }
+        finally
+        {
+            await stop.CancelAsync().ConfigureAwait(false);
+            await stream.ConfigureAwait(false);
+        }
+    }
+
+    private async Task StreamMetricsAsync(Action<NodeMetrics> onSample, TimeSpan? interval, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await foreach (var sample in MonitorAsync(interval, cancellationToken).ConfigureAwait(false))
+            {
+                onSample(sample);
+            }
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // The callback's or the monitor's failure ends the stream; the launch goes on (WithMetrics says so).
+            LogMetricsStreamEnded(_logger, ex);
+        }
+        catch (OperationCanceledException)
+        {
+            // The run ended.
         }
     }
 
@@ -212,4 +255,7 @@ public sealed partial class GranaryClient
         var colon = address.LastIndexOf(':');
         return colon > 0 ? address[..colon] : address;
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "A launch's metrics stream ended early; the launch goes on")]
+    private static partial void LogMetricsStreamEnded(ILogger logger, Exception exception);
 }

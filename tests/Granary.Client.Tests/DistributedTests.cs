@@ -172,6 +172,23 @@ public sealed class DistributedTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_launch_streams_metrics_samples_while_it_runs()
+    {
+        var samples = new System.Collections.Concurrent.ConcurrentQueue<NodeMetrics>();
+        var launch = _client.Distributed(Four).WithMetrics(samples.Enqueue, TimeSpan.FromMilliseconds(100));
+
+        await launch.RunAsync(ctx => LaunchJobs.HoldAtBarrier(ctx, 2500)).WithTimeout(Bound);
+        var seen = samples.Count;
+
+        var workers = (await _client.GetNodesAsync().WithTimeout()).Where(n => !n.IsHead).Select(n => n.NodeId).ToHashSet();
+        Assert.True(workers.IsSubsetOf(samples.Select(s => s.NodeId)), $"samples came from {string.Join(", ", samples.Select(s => s.NodeId).Distinct())}");
+        // Some sample saw a rank's GPU in use.
+        Assert.Contains(samples, s => s.Gpus.Any(g => g.UtilizationPercent > 0));
+        await Task.Delay(500);
+        Assert.Equal(seen, samples.Count);
+    }
+
+    [Fact]
     public async Task Bad_options_fail_before_anything_runs_naming_the_fix()
     {
         var noType = Assert.Throws<ArgumentException>(() => { _ = _client.Distributed(new DistributedOptions { Gpus = 2 }).RunAsync(ctx => LaunchJobs.Report(ctx)); });

@@ -85,6 +85,14 @@ public static class LaunchJobs
         return string.Join(";", done);
     }
 
+    /// <summary>Every rank holds its GPU for <paramref name="millis"/> ms, then meets the others.</summary>
+    public static async Task<int> HoldAtBarrier(RankContext ctx, int millis)
+    {
+        await Task.Delay(millis);
+        await ctx.BarrierAsync("held");
+        return ctx.Rank;
+    }
+
     public static int FailingDriver(RankContext ctx) => throw new InvalidOperationException($"the driver gave up on rank {ctx.Rank}");
 
     public static string GpuWork() => $"{TaskContext.Current!.NodeId}/{string.Join(',', TaskContext.Current.GpuIds)}";
