@@ -153,6 +153,7 @@ public sealed partial class GranaryClient
             CollectiveTimeoutMs = (long)options.CollectiveTimeout.TotalMilliseconds,
             DriverMode = driverMode,
             GroupId = group.Id,
+            DirectLinks = options.CollectiveTransport == CollectiveTransport.Direct,
         };
         foreach (var bundle in group.Bundles)
         {

@@ -19,10 +19,30 @@ internal static class LaunchJoin
     public static async Task<RankContext> JoinAsync(IGrainFactory grains, string nodeId, TaskSpec spec, IReadOnlyList<int> gpuIds, ValueSerializer serializer, CancellationToken cancellationToken)
     {
         var launch = spec.Launch;
-        var channel = new LaunchChannel(grains, spec.JobId, launch);
-        var payload = launch.Rank == 0 ? BitConverter.GetBytes(FreePort()) : [];
-        var all = await channel.GatherAsync(RendezvousKey, payload, TimeSpan.FromMilliseconds(launch.RendezvousTimeoutMs), cancellationToken).ConfigureAwait(false);
-        var context = new RankContext(launch, BitConverter.ToInt32(all[0]), nodeId, gpuIds, channel, serializer);
+        var link = launch.DirectLinks && launch.WorldSize > 1 ? new RankLink() : null;
+        var channel = new LaunchChannel(grains, spec.JobId, launch, link);
+        RankContext context;
+        try
+        {
+            // Every rank publishes its link's port; rank 0 also the free port it found for MASTER_PORT.
+            var payload = new byte[8];
+            BitConverter.TryWriteBytes(payload, launch.Rank == 0 ? FreePort() : 0);
+            BitConverter.TryWriteBytes(payload.AsSpan(4), link?.Port ?? 0);
+            var all = await channel.GatherAsync(RendezvousKey, payload, TimeSpan.FromMilliseconds(launch.RendezvousTimeoutMs), cancellationToken).ConfigureAwait(false);
+            if (link is not null)
+            {
+                var next = (launch.Rank + 1) % launch.WorldSize;
+                link.Next = (HostOf(launch.Bundles[next].Address), BitConverter.ToInt32(all[next], 4));
+            }
+
+            context = new RankContext(launch, BitConverter.ToInt32(all[0]), nodeId, gpuIds, channel, serializer) { Link = link };
+        }
+        catch
+        {
+            link?.Dispose();
+            throw;
+        }
+
         if (spec.ProcessIsolation)
         {
             // In a silo (a Ray-launch's waiting ranks run there) the process is everyone's: the context has them.
@@ -33,6 +53,12 @@ internal static class LaunchJoin
         }
 
         return context;
+    }
+
+    private static string HostOf(string address)
+    {
+        var colon = address.LastIndexOf(':');
+        return colon > 0 ? address[..colon] : address;
     }
 
     // torchrun's master port: free now on this host. A library that opens its own process group binds it next.

@@ -70,6 +70,7 @@ internal sealed class TaskExecutor(IExecutionHost silo)
             finally
             {
                 context.EndOutput();
+                rank?.Link?.Dispose();
             }
 
             TaskContext.Current = null;

@@ -57,15 +57,17 @@ public sealed class DistributedTests : IAsyncLifetime
     }
 
     [Theory]
-    [InlineData(ReduceOp.Sum)]
-    [InlineData(ReduceOp.Mean)]
-    [InlineData(ReduceOp.Min)]
-    [InlineData(ReduceOp.Max)]
-    public async Task All_reduce_equals_the_local_reduction_on_every_rank(ReduceOp op)
+    [InlineData(ReduceOp.Sum, CollectiveTransport.Direct)]
+    [InlineData(ReduceOp.Mean, CollectiveTransport.Direct)]
+    [InlineData(ReduceOp.Min, CollectiveTransport.Silos)]
+    [InlineData(ReduceOp.Max, CollectiveTransport.Direct)]
+    [InlineData(ReduceOp.Sum, CollectiveTransport.Silos)]
+    public async Task All_reduce_equals_the_local_reduction_on_every_rank(ReduceOp op, CollectiveTransport transport)
     {
-        // 10,001 items: the chunks differ in length, and the tail is not a multiple of a vector.
-        const int length = 10_001;
-        var results = await _client.Distributed(Four).RunAsync(ctx => LaunchJobs.AllReduce(ctx, length, op)).WithTimeout(Bound);
+        // 300,001 items: the chunks differ in length, span several pieces through the silos, and the tail is not a multiple of a vector.
+        const int length = 300_001;
+        var options = new DistributedOptions { Gpus = 4, GpuType = "T4", CpusPerRank = 0.5, CollectiveTransport = transport };
+        var results = await _client.Distributed(options).RunAsync(ctx => LaunchJobs.AllReduce(ctx, length, op)).WithTimeout(Bound);
 
         var inputs = Enumerable.Range(0, 4).Select(r => Enumerable.Range(0, length).Select(i => (double)i * (r + 1)).ToArray()).ToList();
         var expected = Enumerable.Range(0, length).Select(i => op switch
@@ -86,6 +88,10 @@ public sealed class DistributedTests : IAsyncLifetime
         var broadcast = await _client.Distributed(Four).RunAsync(ctx => LaunchJobs.Broadcast(ctx, 786_433, 2)).WithTimeout(Bound);
         var expected = Enumerable.Range(0, 786_433).Select(i => (float)i).ToArray();
         Assert.All(broadcast, b => Assert.Equal(expected, b));
+
+        var throughSilos = new DistributedOptions { Gpus = 4, GpuType = "T4", CpusPerRank = 0.5, CollectiveTransport = CollectiveTransport.Silos };
+        var relayed = await _client.Distributed(throughSilos).RunAsync(ctx => LaunchJobs.Broadcast(ctx, 786_433, 1)).WithTimeout(Bound);
+        Assert.All(relayed, b => Assert.Equal(expected, b));
 
         var gathered = await _client.Distributed(Four).RunAsync(ctx => LaunchJobs.AllGather(ctx)).WithTimeout(Bound);
         Assert.All(gathered, all => Assert.Equal(Enumerable.Range(0, 4).Select(r => Enumerable.Repeat(r, r + 1).ToArray()), all));

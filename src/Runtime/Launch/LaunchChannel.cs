@@ -10,8 +10,11 @@ namespace Granary.Runtime.Launch;
 /// pieces are delivered to the node grain of the receiving rank's node (from a worker process that is a hop
 /// through its own silo, then silo to silo) and taken from this rank's own node. Thread-safe.
 /// </summary>
-internal sealed class LaunchChannel(IGrainFactory grains, string jobId, LaunchRank rank) : ILaunchChannel
+internal sealed class LaunchChannel(IGrainFactory grains, string jobId, LaunchRank rank, RankLink? link = null) : ILaunchChannel
 {
+    /// <summary>The rank's direct link, when its launch uses one (see <see cref="CollectiveTransport.Direct"/>).</summary>
+    public RankLink? Link => link;
+
     private IHeadGrain Head => grains.GetGrain<IHeadGrain>(IHeadGrain.HeadGrainKey);
 
     public async Task<IReadOnlyList<byte[]>> GatherAsync(string key, byte[] payload, TimeSpan timeout, CancellationToken cancellationToken)
@@ -33,6 +36,13 @@ internal sealed class LaunchChannel(IGrainFactory grains, string jobId, LaunchRa
 
     public async Task SendAsync(int toRank, int sequence, int step, ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
     {
+        if (link is not null)
+        {
+            // A ring only ever sends to the next rank, which is where the link goes.
+            await link.SendAsync(sequence, step, data, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
         var node = grains.GetGrain<INodeGrain>(rank.RankNodes[toRank]);
         var pieces = Math.Max(1, (int)((data.Length + RankContext.PieceBytes - 1) / RankContext.PieceBytes));
         var sends = new Task[pieces];
@@ -58,6 +68,11 @@ internal sealed class LaunchChannel(IGrainFactory grains, string jobId, LaunchRa
 
     public async Task<byte[]> ReceiveAsync(int sequence, int step, TimeSpan timeout, CancellationToken cancellationToken)
     {
+        if (link is not null)
+        {
+            return await link.ReceiveAsync(sequence, step, timeout, cancellationToken).ConfigureAwait(false);
+        }
+
         var node = grains.GetGrain<INodeGrain>(rank.RankNodes[rank.Rank]);
         var first = await node.TakePiece(Take(sequence, step, 0, timeout), cancellationToken).ConfigureAwait(false);
         var data = new byte[first.TotalBytes];

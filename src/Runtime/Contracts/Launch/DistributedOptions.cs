@@ -28,6 +28,9 @@ public sealed class DistributedOptions
     /// <summary>How long a barrier or a collective waits for the other ranks (torch.distributed's process-group timeout).</summary>
     public TimeSpan CollectiveTimeout { get; init; } = TimeSpan.FromMinutes(30);
 
+    /// <summary>How ring collectives move data between neighbouring ranks (default: direct TCP links between their processes).</summary>
+    public CollectiveTransport CollectiveTransport { get; init; } = CollectiveTransport.Direct;
+
     internal void Validate()
     {
         if (Gpus < 1)
