@@ -13,7 +13,7 @@ internal interface ILaunchChannel
     Task SendAsync(int toRank, int sequence, int step, ReadOnlyMemory<byte> data, CancellationToken cancellationToken);
 
     /// <summary>This rank's data for that step, sent by the rank before it in the ring.</summary>
-    Task<byte[]> ReceiveAsync(int sequence, int step, TimeSpan timeout, CancellationToken cancellationToken);
+    Task<ReceivedBytes> ReceiveAsync(int sequence, int step, TimeSpan timeout, CancellationToken cancellationToken);
 
     /// <summary>Writes the launch's completion marker (Ray-launch's rank 0).</summary>
     Task CompleteAsync(bool succeeded, string error, CancellationToken cancellationToken);

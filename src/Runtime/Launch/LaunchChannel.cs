@@ -66,7 +66,7 @@ internal sealed class LaunchChannel(IGrainFactory grains, string jobId, LaunchRa
         await Task.WhenAll(sends).ConfigureAwait(false);
     }
 
-    public async Task<byte[]> ReceiveAsync(int sequence, int step, TimeSpan timeout, CancellationToken cancellationToken)
+    public async Task<ReceivedBytes> ReceiveAsync(int sequence, int step, TimeSpan timeout, CancellationToken cancellationToken)
     {
         if (link is not null)
         {
@@ -92,7 +92,7 @@ internal sealed class LaunchChannel(IGrainFactory grains, string jobId, LaunchRa
             }
         }
 
-        return data;
+        return new ReceivedBytes(data, data.Length, pooled: false);
     }
 
     public Task CompleteAsync(bool succeeded, string error, CancellationToken cancellationToken) =>

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.Collections.Concurrent;
 using System.Net;
@@ -14,7 +15,7 @@ namespace Granary.Runtime.Launch;
 internal sealed class RankLink : IDisposable
 {
     private readonly TcpListener _listener;
-    private readonly ConcurrentDictionary<(int Sequence, int Step), TaskCompletionSource<byte[]>> _arrived = new();
+    private readonly ConcurrentDictionary<(int Sequence, int Step), TaskCompletionSource<ReceivedBytes>> _arrived = new();
     private readonly SemaphoreSlim _sendGate = new(1, 1);
     private readonly CancellationTokenSource _closed = new();
     private readonly List<Socket> _inbound = [];
@@ -63,7 +64,7 @@ internal sealed class RankLink : IDisposable
         }
     }
 
-    public async Task<byte[]> ReceiveAsync(int sequence, int step, TimeSpan timeout, CancellationToken cancellationToken)
+    public async Task<ReceivedBytes> ReceiveAsync(int sequence, int step, TimeSpan timeout, CancellationToken cancellationToken)
     {
         if (_broken is { } broken)
         {
@@ -138,14 +139,19 @@ internal sealed class RankLink : IDisposable
             {
                 var sequence = BinaryPrimitives.ReadInt32LittleEndian(header);
                 var step = BinaryPrimitives.ReadInt32LittleEndian(header.AsSpan(4));
-                var data = new byte[checked((int)BinaryPrimitives.ReadInt64LittleEndian(header.AsSpan(8)))];
-                if (!await FillAsync(socket, data).ConfigureAwait(false))
+                var length = checked((int)BinaryPrimitives.ReadInt64LittleEndian(header.AsSpan(8)));
+                // Pooled: a fresh array per step costs page faults on every step of a large collective.
+                var data = ArrayPool<byte>.Shared.Rent(Math.Max(1, length));
+                if (!await FillAsync(socket, data.AsMemory(0, length)).ConfigureAwait(false))
                 {
                     throw new IOException($"The link from the previous rank closed in the middle of step {step} of collective {sequence}.");
                 }
 
                 var slot = _arrived.GetOrAdd((sequence, step), static _ => new(TaskCreationOptions.RunContinuationsAsynchronously));
-                slot.TrySetResult(data);
+                if (!slot.TrySetResult(new ReceivedBytes(data, length, pooled: true)))
+                {
+                    ArrayPool<byte>.Shared.Return(data);
+                }
             }
         }
         catch (Exception ex) when (!_closed.IsCancellationRequested)

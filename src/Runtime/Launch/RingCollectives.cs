@@ -20,10 +20,11 @@ internal static class RingCollectives
             // Reduce-scatter: after step s, chunk (rank - s - 1) holds the sum of s + 2 ranks' parts.
             var (sendStart, sendLength) = Chunk(data.Length, world, Mod(rank - s, world));
             var (receiveStart, receiveLength) = Chunk(data.Length, world, Mod(rank - s - 1, world));
-            var send = channel.SendAsync(next, sequence, s, Bytes(data.AsSpan(sendStart, sendLength)), cancellationToken);
-            var received = await channel.ReceiveAsync(sequence, s, timeout, cancellationToken).ConfigureAwait(false);
+            using var chunk = new ArrayBytes<T>(data, sendStart, sendLength);
+            var send = channel.SendAsync(next, sequence, s, chunk.Memory, cancellationToken);
+            using var received = await channel.ReceiveAsync(sequence, s, timeout, cancellationToken).ConfigureAwait(false);
             await send.ConfigureAwait(false);
-            Reduce(data.AsSpan(receiveStart, receiveLength), Items<T>(received, receiveLength, data.Length, world), op);
+            Reduce(data.AsSpan(receiveStart, receiveLength), Items<T>(received.Span, receiveLength, data.Length, world), op);
         }
 
         for (var s = 0; s < world - 1; s++)
@@ -32,10 +33,11 @@ internal static class RingCollectives
             var step = world - 1 + s;
             var (sendStart, sendLength) = Chunk(data.Length, world, Mod(rank - s + 1, world));
             var (receiveStart, receiveLength) = Chunk(data.Length, world, Mod(rank - s, world));
-            var send = channel.SendAsync(next, sequence, step, Bytes(data.AsSpan(sendStart, sendLength)), cancellationToken);
-            var received = await channel.ReceiveAsync(sequence, step, timeout, cancellationToken).ConfigureAwait(false);
+            using var chunk = new ArrayBytes<T>(data, sendStart, sendLength);
+            var send = channel.SendAsync(next, sequence, step, chunk.Memory, cancellationToken);
+            using var received = await channel.ReceiveAsync(sequence, step, timeout, cancellationToken).ConfigureAwait(false);
             await send.ConfigureAwait(false);
-            Items<T>(received, receiveLength, data.Length, world).CopyTo(data.AsSpan(receiveStart, receiveLength));
+            Items<T>(received.Span, receiveLength, data.Length, world).CopyTo(data.AsSpan(receiveStart, receiveLength));
         }
 
         if (op == ReduceOp.Mean)
@@ -75,28 +77,42 @@ internal static class RingCollectives
             return (T[])data.Clone();
         }
 
-        var header = await channel.ReceiveAsync(sequence, 0, timeout, cancellationToken).ConfigureAwait(false);
-        var result = new T[BitConverter.ToInt64(header)];
-        var forwards = new List<Task>();
-        if (!last)
+        var held = new List<ReceivedBytes>();
+        try
         {
-            forwards.Add(channel.SendAsync(next, sequence, 0, header, cancellationToken));
-        }
-
-        var count = Math.Max(1, (result.Length + segmentItems - 1) / segmentItems);
-        for (var i = 0; i < count; i++)
-        {
-            var segment = await channel.ReceiveAsync(sequence, i + 1, timeout, cancellationToken).ConfigureAwait(false);
+            var header = await channel.ReceiveAsync(sequence, 0, timeout, cancellationToken).ConfigureAwait(false);
+            held.Add(header);
+            var result = new T[BitConverter.ToInt64(header.Span)];
+            var forwards = new List<Task>();
             if (!last)
             {
-                forwards.Add(channel.SendAsync(next, sequence, i + 1, segment, cancellationToken));
+                forwards.Add(channel.SendAsync(next, sequence, 0, header.Memory, cancellationToken));
             }
 
-            MemoryMarshal.Cast<byte, T>(segment).CopyTo(result.AsSpan(i * segmentItems));
-        }
+            var count = Math.Max(1, (result.Length + segmentItems - 1) / segmentItems);
+            for (var i = 0; i < count; i++)
+            {
+                var segment = await channel.ReceiveAsync(sequence, i + 1, timeout, cancellationToken).ConfigureAwait(false);
+                held.Add(segment);
+                if (!last)
+                {
+                    forwards.Add(channel.SendAsync(next, sequence, i + 1, segment.Memory, cancellationToken));
+                }
 
-        await Task.WhenAll(forwards).ConfigureAwait(false);
-        return result;
+                MemoryMarshal.Cast<byte, T>(segment.Span).CopyTo(result.AsSpan(i * segmentItems));
+            }
+
+            await Task.WhenAll(forwards).ConfigureAwait(false);
+            return result;
+        }
+        finally
+        {
+            // Forwarded buffers go back to the pool only once their sends have ended (or failed).
+            foreach (var buffer in held)
+            {
+                buffer.Dispose();
+            }
+        }
     }
 
     public static async Task<T[][]> AllGatherAsync<T>(ILaunchChannel channel, int rank, int world, int sequence, T[] data, TimeSpan timeout, CancellationToken cancellationToken)
@@ -109,9 +125,9 @@ internal static class RingCollectives
         {
             // Step s: pass on the array that came from s ranks back (this rank's own at step 0).
             var send = channel.SendAsync(next, sequence, s, Bytes<T>(all[Mod(rank - s, world)]), cancellationToken);
-            var received = await channel.ReceiveAsync(sequence, s, timeout, cancellationToken).ConfigureAwait(false);
+            using var received = await channel.ReceiveAsync(sequence, s, timeout, cancellationToken).ConfigureAwait(false);
             await send.ConfigureAwait(false);
-            all[Mod(rank - s - 1, world)] = MemoryMarshal.Cast<byte, T>(received).ToArray();
+            all[Mod(rank - s - 1, world)] = MemoryMarshal.Cast<byte, T>(received.Span).ToArray();
         }
 
         return all;
@@ -150,7 +166,7 @@ internal static class RingCollectives
         }
     }
 
-    private static ReadOnlySpan<T> Items<T>(byte[] received, int expected, int length, int world)
+    private static ReadOnlySpan<T> Items<T>(ReadOnlySpan<byte> received, int expected, int length, int world)
         where T : unmanaged
     {
         var items = MemoryMarshal.Cast<byte, T>(received);
