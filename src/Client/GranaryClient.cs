@@ -59,6 +59,8 @@ public sealed partial class GranaryClient : IAsyncDisposable
     // Environment.TickCount64 when the head stopped answering; 0 while it answers.
     private long _headLostAt;
     private readonly ILogger _logger;
+    private static readonly TimeSpan MinKeepAliveAnswer = TimeSpan.FromSeconds(1);
+    private int _keepAliveBusy;
 
     private GranaryClient(string headAddress, string jobId, IClusterClient cluster, IAsyncDisposable? ownedConnection, ValueSerializer serializer, ClientOptions options, ClusterView view)
     {
@@ -110,15 +112,17 @@ public sealed partial class GranaryClient : IAsyncDisposable
     /// </summary>
     private async Task KeepAliveAsync()
     {
-        if (Volatile.Read(ref _disposed) != 0)
+        if (Volatile.Read(ref _disposed) != 0 || Interlocked.Exchange(ref _keepAliveBusy, 1) != 0)
         {
+            // A check still waiting for its answer decides; two in flight could answer out of order and make
+            // the head look lost and back again.
             return;
         }
 
         try
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_disposing.Token);
-            timeout.CancelAfter(_options.KeepAliveInterval);
+            timeout.CancelAfter(KeepAliveAnswerTimeout);
             await Head.JobConnected(JobId, _observer!, timeout.Token).ConfigureAwait(false);
             HeadAnswered(true, error: null);
         }
@@ -130,7 +134,18 @@ public sealed partial class GranaryClient : IAsyncDisposable
                 HeadAnswered(false, ex);
             }
         }
+        finally
+        {
+            Volatile.Write(ref _keepAliveBusy, 0);
+        }
     }
+
+    /// <summary>
+    /// How long a keep-alive waits for its answer: a head that just restarted, or one on a busy machine, can
+    /// take longer than a short interval to answer, which must not read as the head going away. A head that
+    /// is gone fails the call at once (its connection is refused), so this does not slow noticing that.
+    /// </summary>
+    private TimeSpan KeepAliveAnswerTimeout => _options.KeepAliveInterval > MinKeepAliveAnswer ? _options.KeepAliveInterval : MinKeepAliveAnswer;
 
     /// <summary>
     /// Raised when the head stops answering this client's keep-alive, and again when it answers after that:
