@@ -296,8 +296,11 @@ internal sealed partial class TaskSubmitter : IAsyncDisposable
 
                 slot = new LeaseSlot(grant, node);
             }
-            catch (Exception ex) when (TransientErrors.IsTransient(ex) && !_disposed)
+            catch (Exception ex) when ((TransientErrors.IsTransient(ex) || ex is OperationCanceledException) && !_disposed)
             {
+                // The request carries no token of ours, so a cancellation came from the head: it dropped the
+                // request (it took the job for gone while it was busy, or it is stopping). The keep-alive
+                // registers the job again; asking again is right, failing the job's tasks is not.
                 if (grant is not null)
                 {
                     // Granted on a node we cannot reach (it is dying): give the reservation back and ask again.
