@@ -148,7 +148,7 @@ public sealed partial class GranaryClient
         {
             LaunchId = launchId,
             WorldSize = group.Bundles.Count,
-            MasterAddr = HostOf(master),
+            MasterAddr = Granary.Grains.LaunchJoin.HostOf(master),
             RendezvousTimeoutMs = (long)options.RendezvousTimeout.TotalMilliseconds,
             CollectiveTimeoutMs = (long)options.CollectiveTimeout.TotalMilliseconds,
             DriverMode = driverMode,
@@ -249,12 +249,6 @@ public sealed partial class GranaryClient
         {
             // The job's end removes the group and the launch's state at the head.
         }
-    }
-
-    private static string HostOf(string address)
-    {
-        var colon = address.LastIndexOf(':');
-        return colon > 0 ? address[..colon] : address;
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "A launch's metrics stream ended early; the launch goes on")]

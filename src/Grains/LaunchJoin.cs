@@ -55,7 +55,8 @@ internal static class LaunchJoin
         return context;
     }
 
-    private static string HostOf(string address)
+    /// <summary>The host part of a node's "host:port" address (MASTER_ADDR, and where a rank's link connects).</summary>
+    public static string HostOf(string address)
     {
         var colon = address.LastIndexOf(':');
         return colon > 0 ? address[..colon] : address;
