@@ -86,6 +86,10 @@ internal sealed class JobLoadContext : AssemblyLoadContext
         return HostCopy(assemblyName, bytes) ?? LoadFromStream(new MemoryStream(bytes, writable: false));
     }
 
+    /// <summary>A native library a shipped assembly asks for, from this node's own folders (see <see cref="NativeLibraryProbe"/>).</summary>
+    protected override IntPtr LoadUnmanagedDll(string unmanagedDllName) =>
+        NativeLibraryProbe.Find(unmanagedDllName) is { } path ? LoadUnmanagedDllFromPath(path) : IntPtr.Zero;
+
     private static bool IsClient(AssemblyName name) => string.Equals(name.Name, "Granary.Client", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>
