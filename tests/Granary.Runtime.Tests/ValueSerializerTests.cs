@@ -44,6 +44,20 @@ public sealed class ValueSerializerTests
     }
 
     [Fact]
+    public void A_custom_serializer_also_writes_its_types_inside_records_and_arrays()
+    {
+        var writer = new ValueSerializer([new UpperSerializer()]);
+        var value = writer.Serialize(new Sample("quiet", 2), typeof(Sample));
+        Assert.Equal(ValueFormat.MessagePack, value.Format);
+
+        // The reader has the serializer in its list, as a node has it from the job's manifest.
+        var reader = new ValueSerializer([new UpperSerializer()]);
+        Assert.Equal(new Sample("QUIET", 2), reader.Deserialize<Sample>(value));
+        Assert.Equal(["A", "B"], reader.Deserialize<List<string>>(writer.Serialize(new List<string> { "a", "b" }, typeof(List<string>))));
+        Assert.Null(reader.Deserialize<Sample>(writer.Serialize(new Sample(null!, 1), typeof(Sample))).Name);
+    }
+
+    [Fact]
     public void A_custom_serializer_is_tried_first_and_found_by_name()
     {
         var writer = new ValueSerializer([new UpperSerializer()]);

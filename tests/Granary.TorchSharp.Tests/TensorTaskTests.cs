@@ -32,4 +32,41 @@ public sealed class TensorTaskTests(TorchClusterFixture fixture)
         Assert.NotEqual(Environment.ProcessId, worker);
         Assert.Equal(new float[] { 64, 64 }, (await Client.Remote(() => TensorJobs.MatMul(64), options).WithTimeout())[..2]);
     }
+
+    [Fact]
+    public async Task Tensors_inside_records_and_arrays_travel_too()
+    {
+        using var values = torch.tensor(new[] { 1.5, 2.5 });
+        var relabelled = await Client.Remote(() => TensorJobs.Relabel(new LabelledTensor("x", values))).WithTimeout();
+        Assert.Equal("x!", relabelled.Label);
+        Assert.Equal(ScalarType.Float64, relabelled.Values.dtype);
+        Assert.Equal(new[] { 2.5, 3.5 }, relabelled.Values.data<double>().ToArray());
+
+        using var ramp = torch.arange(0, 6, dtype: ScalarType.Int64);
+        var parts = await Client.Remote(() => TensorJobs.Split(ramp, 3)).WithTimeout();
+        Assert.Equal(3, parts.Length);
+        Assert.Equal(new long[] { 4, 5 }, parts[2].data<long>().ToArray());
+    }
+
+    [Fact]
+    public async Task A_put_tensor_is_read_by_a_task_on_another_silo_and_by_get()
+    {
+        // 4 MB: past the inline threshold, so the value is stored and pulled by the silo that runs the task.
+        using var big = torch.ones(1024, 1024, dtype: ScalarType.Float32);
+        var stored = Client.Put(big);
+        var options = new RemoteOptions { Isolation = Isolation.Process };
+        Assert.Equal(1024f * 1024f, await Client.Remote(() => TensorJobs.Sum(stored), options).WithTimeout());
+
+        var doubled = Client.Remote(() => TensorJobs.Double(stored), options);
+        using var back = await doubled.WithTimeout();
+        Assert.Equal(new long[] { 1024, 1024 }, back.shape);
+        Assert.Equal(2f, back[1023, 1023].item<float>());
+    }
+
+    [Fact]
+    public async Task A_task_without_a_gpu_computes_on_the_cpu()
+    {
+        Assert.Equal("cpu", await Client.Remote(() => TensorJobs.Device()).WithTimeout());
+        Assert.Equal("cpu", await Client.Remote(() => TensorJobs.Device(), new RemoteOptions { Isolation = Isolation.Process }).WithTimeout());
+    }
 }

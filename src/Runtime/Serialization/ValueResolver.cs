@@ -15,9 +15,10 @@ namespace Granary.Runtime.Serialization;
 /// (<see cref="ContractlessFormatter{T}"/>). It leaves out the resolvers of that chain that emit code at run
 /// time (dynamic object, contractless object and union resolvers; see <see cref="ContractlessFormatter{T}"/>
 /// for why), and its ExpandoObject support.
+/// Types a registered <see cref="ISerializer"/> takes are written by it (<see cref="CustomValueFormatter{T}"/>).
 /// One per <see cref="ValueSerializer"/>, so what it caches about a job's types dies with the job. Thread-safe.
 /// </summary>
-internal sealed class ValueResolver(Func<IObjectOwner> owner) : IFormatterResolver
+internal sealed class ValueResolver(Func<IObjectOwner> owner, Func<Type, ISerializer?>? findCustom = null, Func<string, ISerializer>? findByName = null) : IFormatterResolver
 {
     private static readonly IFormatterResolver[] _standard =
     [
@@ -51,6 +52,12 @@ internal sealed class ValueResolver(Func<IObjectOwner> owner) : IFormatterResolv
         if (type == typeof(object))
         {
             return new BoxedFormatter(this);
+        }
+
+        // A registered serializer's type inside a value (a tensor in a record) travels as that serializer writes it.
+        if (findCustom?.Invoke(type) is { } custom && findByName is not null)
+        {
+            return new CustomValueFormatter<T>(custom, findByName);
         }
 
         if (type.IsClass && type.GetInterfaces().Any(i => i.IsGenericType && i.GetGenericTypeDefinition() == typeof(IActorHandleValue<>)))

@@ -36,7 +36,7 @@ internal sealed class ValueSerializer
             _byName[SerializerName(serializer)] = serializer;
         }
 
-        _resolver = new ValueResolver(() => Owner ?? DetachedObjects.Instance);
+        _resolver = new ValueResolver(() => Owner ?? DetachedObjects.Instance, FindCustom, FindByName);
 
         // No LZ4: values are mostly small and cross loopback or a LAN, where compressing costs more than it
         // saves. Trusted data (values come from the cluster's own processes), but nesting is bounded both ways:
