@@ -26,6 +26,21 @@ public sealed class NamedActorTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task Get_or_create_keeps_the_placement_it_was_given()
+    {
+        // One server per node (the Spark + Triton pattern) relies on this: each name pinned to its own node.
+        var workers = (await Client.GetNodesAsync().WithTimeout()).Where(n => !n.IsHead).Select(n => n.NodeId).ToList();
+        Assert.Equal(2, workers.Count);
+        foreach (var node in workers)
+        {
+            var pinned = await Client.GetOrCreateActorAsync("pinned-" + Guid.NewGuid().ToString("N"), () => new Counter(0),
+                new ActorOptions { Placement = new NodeAffinityPlacement(node) }).WithTimeout();
+            Assert.Equal(node, pinned.NodeId);
+            await pinned.KillAsync().WithTimeout();
+        }
+    }
+
+    [Fact]
     public async Task Looking_up_a_missing_name_throws_ActorNotFound()
     {
         var error = await Assert.ThrowsAsync<ActorNotFoundException>(() => Client.GetActorAsync<Counter>("nobody-" + Guid.NewGuid().ToString("N"))).WithTimeout();
