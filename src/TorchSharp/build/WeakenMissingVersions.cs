@@ -1,3 +1,5 @@
+// Compiled by MSBuild as an inline task (netstandard, no nullable context) and by the tests as a class: one nullable setting for both.
+#nullable disable
 using System;
 using System.Collections.Generic;
 using System.IO;
@@ -12,7 +14,7 @@ using Microsoft.Build.Utilities;
 /// its bound symbols needs those versions. Returns the copies as items carrying the originals' metadata;
 /// returns nothing when the system already has every version (then nothing needs to change).
 /// </summary>
-public sealed class GranaryWeakenMissingLibStdCxxVersions : Task
+public sealed class GranaryWeakenMissingLibStdCxxVersions : Microsoft.Build.Utilities.Task
 {
     private const uint VersionNeededSection = 0x6ffffffe; // SHT_GNU_verneed
     private const ushort WeakFlag = 2;                    // VER_FLG_WEAK
@@ -23,12 +25,15 @@ public sealed class GranaryWeakenMissingLibStdCxxVersions : Task
     [Required]
     public string OutputDirectory { get; set; } = string.Empty;
 
+    /// <summary>The libstdc++ to compare with; empty means the one this process has loaded (what the app will load).</summary>
+    public string SystemLibrary { get; set; } = string.Empty;
+
     [Output]
     public ITaskItem[] Replaced { get; set; } = Array.Empty<ITaskItem>();
 
     public override bool Execute()
     {
-        var system = FindSystemLibStdCxx();
+        var system = string.IsNullOrEmpty(SystemLibrary) ? FindSystemLibStdCxx() : SystemLibrary;
         if (system is null)
         {
             Log.LogMessage(MessageImportance.Normal, "Granary: no libstdc++ is mapped in this process; libLibTorchSharp.so is left as the package ships it.");
@@ -132,9 +137,35 @@ public sealed class GranaryWeakenMissingLibStdCxxVersions : Task
     private static List<string> Weaken(byte[] elf, Func<string, bool> missing)
     {
         var names = new List<string>();
+        VisitLibStdCxxRequirements(elf, (name, flagsAt) =>
+        {
+            if (missing(name))
+            {
+                var flags = (ushort)(BitConverter.ToUInt16(elf, flagsAt) | WeakFlag);
+                BitConverter.GetBytes(flags).CopyTo(elf, flagsAt);
+                names.Add(name);
+            }
+        });
+        return names;
+    }
+
+    /// <summary>The libstdc++ versions an ELF library asks for, and whether each is weak (for tests and diagnosis).</summary>
+    public static List<KeyValuePair<string, bool>> LibStdCxxRequirements(byte[] elf)
+    {
+        var found = new List<KeyValuePair<string, bool>>();
+        VisitLibStdCxxRequirements(elf, (name, flagsAt) => found.Add(new KeyValuePair<string, bool>(name, (BitConverter.ToUInt16(elf, flagsAt) & WeakFlag) != 0)));
+        return found;
+    }
+
+    /// <summary>
+    /// Walks .gnu.version_r (Elf64_Verneed entries, each with its Elf64_Vernaux list) and calls
+    /// <paramref name="visit"/> with each version libstdc++ must provide and the offset of its vna_flags.
+    /// </summary>
+    private static void VisitLibStdCxxRequirements(byte[] elf, Action<string, int> visit)
+    {
         if (elf.Length < 64 || elf[0] != 0x7f || elf[1] != (byte)'E' || elf[2] != (byte)'L' || elf[3] != (byte)'F' || elf[4] != 2 || elf[5] != 1)
         {
-            return names; // only 64-bit little-endian ELF, what linux-x64 ships
+            return; // only 64-bit little-endian ELF, what linux-x64 ships
         }
 
         var sectionsAt = (long)BitConverter.ToUInt64(elf, 0x28);
@@ -161,12 +192,9 @@ public sealed class GranaryWeakenMissingLibStdCxxVersions : Task
                 var aux = need + BitConverter.ToUInt32(elf, (int)need + 8);
                 for (var a = 0; a < auxCount; a++)
                 {
-                    var name = ReadString(elf, strings + BitConverter.ToUInt32(elf, (int)aux + 8));
-                    if (file.StartsWith("libstdc++.so", StringComparison.Ordinal) && missing(name))
+                    if (file.StartsWith("libstdc++.so", StringComparison.Ordinal))
                     {
-                        var flags = (ushort)(BitConverter.ToUInt16(elf, (int)aux + 4) | WeakFlag);
-                        BitConverter.GetBytes(flags).CopyTo(elf, (int)aux + 4);
-                        names.Add(name);
+                        visit(ReadString(elf, strings + BitConverter.ToUInt32(elf, (int)aux + 8)), (int)aux + 4);
                     }
 
                     aux += BitConverter.ToUInt32(elf, (int)aux + 12);
@@ -175,8 +203,6 @@ public sealed class GranaryWeakenMissingLibStdCxxVersions : Task
                 need += BitConverter.ToUInt32(elf, (int)need + 12);
             }
         }
-
-        return names;
     }
 
     private static string ReadString(byte[] elf, long at)
