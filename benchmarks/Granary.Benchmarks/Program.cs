@@ -141,6 +141,18 @@ catch (Exception ex)
     Say($"{"collective rows",-50} failed: {Why(ex)}");
 }
 
+try
+{
+    foreach (var (name, value) in await TorchRows.RunAsync(only, quick, stop.Token).WaitAsync(rowLimit * 2))
+    {
+        Report(name, value, "ms", null, null);
+    }
+}
+catch (Exception ex)
+{
+    Say($"{"TorchSharp rows",-50} failed: {Why(ex)}");
+}
+
 Say(string.Empty);
 Say("Floors: loopback round trips " + floors["loopback"].ToString("N0", CultureInfo.InvariantCulture) + "/s, memcpy " + floors["memcpy"].ToString("0.00", CultureInfo.InvariantCulture) + " GB/s (into fresh memory " + floors["fresh"].ToString("0.00", CultureInfo.InvariantCulture) + " GB/s), loopback TCP stream " + floors["tcp"].ToString("0.00", CultureInfo.InvariantCulture) + " GB/s. " + daskNote + ".");
 

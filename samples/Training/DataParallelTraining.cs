@@ -24,6 +24,13 @@ public static class DataParallelTraining
             throw new ArgumentException($"{config.Samples} samples do not split evenly over {ctx.WorldSize} ranks; use a multiple of {ctx.WorldSize}.", nameof(config));
         }
 
+        // As torchrun does (OMP_NUM_THREADS=1 for each of several ranks): ranks sharing a host's cores each
+        // use one intra-op thread rather than all of them at once, which would oversubscribe the cores.
+        if (ctx.WorldSize > 1)
+        {
+            torch.set_num_threads(1);
+        }
+
         var device = ctx.TorchDevice();
         var shard = config.Samples / ctx.WorldSize;
         var (x, y) = SyntheticData.Rows(config, (long)ctx.Rank * shard, shard);

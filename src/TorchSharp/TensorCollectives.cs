@@ -12,55 +12,17 @@ namespace Granary.TorchSharp;
 public static class TensorCollectives
 {
     /// <summary>Replaces <paramref name="tensor"/>'s values by the element-wise reduction over all ranks (same shape everywhere); returns it.</summary>
-    public static async Task<Tensor> AllReduceAsync(this RankContext context, Tensor tensor, ReduceOp op = ReduceOp.Sum, CancellationToken cancellationToken = default)
+    public static Task<Tensor> AllReduceAsync(this RankContext context, Tensor tensor, ReduceOp op = ReduceOp.Sum, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(context);
-        ArgumentNullException.ThrowIfNull(tensor);
-        switch (tensor.dtype)
-        {
-            case ScalarType.Float32:
-                Fill(tensor, await context.AllReduceAsync(Flat<float>(tensor), op, cancellationToken).ConfigureAwait(false));
-                break;
-            case ScalarType.Float64:
-                Fill(tensor, await context.AllReduceAsync(Flat<double>(tensor), op, cancellationToken).ConfigureAwait(false));
-                break;
-            case ScalarType.Int32:
-                Fill(tensor, await context.AllReduceAsync(Flat<int>(tensor), op, cancellationToken).ConfigureAwait(false));
-                break;
-            case ScalarType.Int64:
-                Fill(tensor, await context.AllReduceAsync(Flat<long>(tensor), op, cancellationToken).ConfigureAwait(false));
-                break;
-            default:
-                throw Unsupported(tensor.dtype);
-        }
-
-        return tensor;
+        return InPlaceAsync(tensor, new AllReduce(context, op, cancellationToken));
     }
 
     /// <summary>Replaces <paramref name="tensor"/>'s values by <paramref name="root"/>'s (same shape on every rank); returns it.</summary>
-    public static async Task<Tensor> BroadcastAsync(this RankContext context, Tensor tensor, int root = 0, CancellationToken cancellationToken = default)
+    public static Task<Tensor> BroadcastAsync(this RankContext context, Tensor tensor, int root = 0, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(context);
-        ArgumentNullException.ThrowIfNull(tensor);
-        switch (tensor.dtype)
-        {
-            case ScalarType.Float32:
-                Fill(tensor, await context.BroadcastAsync(Flat<float>(tensor), root, cancellationToken).ConfigureAwait(false));
-                break;
-            case ScalarType.Float64:
-                Fill(tensor, await context.BroadcastAsync(Flat<double>(tensor), root, cancellationToken).ConfigureAwait(false));
-                break;
-            case ScalarType.Int32:
-                Fill(tensor, await context.BroadcastAsync(Flat<int>(tensor), root, cancellationToken).ConfigureAwait(false));
-                break;
-            case ScalarType.Int64:
-                Fill(tensor, await context.BroadcastAsync(Flat<long>(tensor), root, cancellationToken).ConfigureAwait(false));
-                break;
-            default:
-                throw Unsupported(tensor.dtype);
-        }
-
-        return tensor;
+        return InPlaceAsync(tensor, new Broadcast(context, root, cancellationToken));
     }
 
     /// <summary>Every rank's tensor, in rank order, as new tensors on <paramref name="tensor"/>'s device (shapes may differ in their first dimension only if the other dimensions agree).</summary>
@@ -76,6 +38,51 @@ public static class TensorCollectives
             ScalarType.Int64 => Shape(tensor, await context.AllGatherAsync(Flat<long>(tensor), cancellationToken).ConfigureAwait(false)),
             _ => throw Unsupported(tensor.dtype),
         };
+    }
+
+    /// <summary>Runs <paramref name="collective"/> over the tensor's values as a flat array of its dtype and writes the answer back into it.</summary>
+    private static async Task<Tensor> InPlaceAsync<TCollective>(Tensor tensor, TCollective collective)
+        where TCollective : IArrayCollective
+    {
+        ArgumentNullException.ThrowIfNull(tensor);
+        switch (tensor.dtype)
+        {
+            case ScalarType.Float32:
+                Fill(tensor, await collective.RunAsync(Flat<float>(tensor)).ConfigureAwait(false));
+                break;
+            case ScalarType.Float64:
+                Fill(tensor, await collective.RunAsync(Flat<double>(tensor)).ConfigureAwait(false));
+                break;
+            case ScalarType.Int32:
+                Fill(tensor, await collective.RunAsync(Flat<int>(tensor)).ConfigureAwait(false));
+                break;
+            case ScalarType.Int64:
+                Fill(tensor, await collective.RunAsync(Flat<long>(tensor)).ConfigureAwait(false));
+                break;
+            default:
+                throw Unsupported(tensor.dtype);
+        }
+
+        return tensor;
+    }
+
+    /// <summary>An array collective that is generic in the element type, so one dtype switch serves all-reduce and broadcast.</summary>
+    private interface IArrayCollective
+    {
+        Task<T[]> RunAsync<T>(T[] data)
+            where T : unmanaged, System.Numerics.INumber<T>;
+    }
+
+    private readonly record struct AllReduce(RankContext Context, ReduceOp Op, CancellationToken CancellationToken) : IArrayCollective
+    {
+        public Task<T[]> RunAsync<T>(T[] data)
+            where T : unmanaged, System.Numerics.INumber<T> => Context.AllReduceAsync(data, Op, CancellationToken);
+    }
+
+    private readonly record struct Broadcast(RankContext Context, int Root, CancellationToken CancellationToken) : IArrayCollective
+    {
+        public Task<T[]> RunAsync<T>(T[] data)
+            where T : unmanaged, System.Numerics.INumber<T> => Context.BroadcastAsync(data, Root, CancellationToken);
     }
 
     private static T[] Flat<T>(Tensor tensor)
