@@ -57,26 +57,31 @@ public sealed class MapBatchesTests(ClusterFixture fixture)
         var pool = new ActorPoolOptions { Min = 2, MaxBatchesInFlightPerReplica = 2 };
         var source = new CountingSource(1_000, batchSize);
         var results = Client.MapBatches(source.Rows(), batchSize, pool, () => new BatchModel(path), (m, rows) => m.HoldFirst(rows, batchSize)).GetAsyncEnumerator();
-        await using var dispose = results.DisposeWithin();
         var first = results.MoveNextAsync().AsTask();
-
-        // Batch 0 holds its replica (and the batch queued behind it there); the other replica finishes its two.
-        await Eventually.HoldsAsync(() => source.Read == window * batchSize && Directory.GetFiles(path, "finished.*").Length >= 2, Bounded.Default, "the reader reached the window and the other replica's batches finished", () => $"{source.Read} rows read");
-        Assert.False(first.IsCompleted);
-        Assert.Equal(window * batchSize, source.Read);
-
-        BatchModel.Mark(path, "release");
-        Assert.True(await first.WithTimeout());
-        var rows = new List<int>(results.Current.Rows);
-        source.Consumed = 1;
-        while (await results.MoveNextAsync().AsTask().WithTimeout())
+        try
         {
-            rows.AddRange(results.Current.Rows);
-            source.Consumed++;
-        }
+            // Batch 0 holds its replica (and the batch queued behind it there); the other replica finishes its two.
+            await Eventually.HoldsAsync(() => source.Read >= window * batchSize && Directory.GetFiles(path, "finished.*").Length >= 2, Bounded.Default, "the reader reached the window and the other replica's batches finished", () => $"{source.Read} rows read");
+            Assert.False(first.IsCompleted);
+            Assert.Equal(window * batchSize, source.Read);
 
-        Assert.Equal(Enumerable.Range(0, 1_000), rows);
-        Assert.Equal(window * batchSize, source.MostAhead);
+            BatchModel.Mark(path, "release");
+            Assert.True(await first.WithTimeout());
+            var rows = new List<int>(results.Current.Rows);
+            source.Consumed = 1;
+            while (await results.MoveNextAsync().AsTask().WithTimeout())
+            {
+                rows.AddRange(results.Current.Rows);
+                source.Consumed++;
+            }
+
+            Assert.Equal(Enumerable.Range(0, 1_000), rows);
+            Assert.Equal(window * batchSize, source.MostAhead);
+        }
+        finally
+        {
+            await ReleaseAndDisposeAsync(path, results, first);
+        }
     }
 
     [Fact]
@@ -177,24 +182,30 @@ public sealed class MapBatchesTests(ClusterFixture fixture)
         // kills the actor. Batch 0 ends where it ran; every later batch fails there with ActorDied.
         var pool = new ActorPoolOptions { Min = 1, MaxBatchesInFlightPerReplica = 2, MaxBatchRetries = 1 };
         var results = Client.MapBatches(Enumerable.Range(0, 6), 1, pool, () => new BatchModel(path), (m, rows) => m.HoldOnce(rows)).GetAsyncEnumerator();
-        await using var dispose = results.DisposeWithin();
         var first = results.MoveNextAsync().AsTask();
-        string? held = null;
-        await Eventually.HoldsAsync(() => (held = Directory.GetFiles(path, "holding.*").SingleOrDefault()?.Split("holding.")[1]) is not null, Bounded.Default, "batch 0 is running");
-        await Client.Head.KillActor(held!).WithTimeout();
-        BatchModel.Mark(path, "release");
-
-        Assert.True(await first.WithTimeout());
-        var runs = new List<BatchRun> { results.Current };
-        while (await results.MoveNextAsync().AsTask().WithTimeout())
+        try
         {
-            runs.Add(results.Current);
-        }
+            string? held = null;
+            await Eventually.HoldsAsync(() => (held = Directory.GetFiles(path, "holding.*").SingleOrDefault()?.Split("holding.")[1]) is not null, Bounded.Default, "batch 0 is running");
+            await Client.Head.KillActor(held!).WithTimeout();
+            BatchModel.Mark(path, "release");
 
-        Assert.Equal(Enumerable.Range(0, 6), runs.Select(r => r.Rows.Single()));
-        var replacement = Assert.Single(BatchModel.Made(path), id => id != held);
-        Assert.All(runs.Skip(1), r => Assert.Equal(replacement, r.ActorId));
-        Assert.Equal(2, BatchModel.Made(path).Count);
+            Assert.True(await first.WithTimeout());
+            var runs = new List<BatchRun> { results.Current };
+            while (await results.MoveNextAsync().AsTask().WithTimeout())
+            {
+                runs.Add(results.Current);
+            }
+
+            Assert.Equal(Enumerable.Range(0, 6), runs.Select(r => r.Rows.Single()));
+            var replacement = Assert.Single(BatchModel.Made(path), id => id != held);
+            Assert.All(runs.Skip(1), r => Assert.Equal(replacement, r.ActorId));
+            Assert.Equal(2, BatchModel.Made(path).Count);
+        }
+        finally
+        {
+            await ReleaseAndDisposeAsync(path, results, first);
+        }
     }
 
     [Fact]
@@ -257,6 +268,17 @@ public sealed class MapBatchesTests(ClusterFixture fixture)
         error = Assert.ThrowsAny<ArgumentException>(() => Client.MapBatches(rows, 2, new ActorPoolOptions(), () => new BatchModel("unused"), (m, r) => r.Length));
         Assert.Equal("predict", error.ParamName);
         Assert.Contains("(model, rows) => model.Predict(rows)", error.Message);
+    }
+
+    /// <summary>
+    /// Lets a held batch go and ends the enumeration, also when the test failed part way: an async iterator
+    /// cannot be disposed while a MoveNextAsync is under way, so the first one is waited for (whatever its outcome).
+    /// </summary>
+    private static async Task ReleaseAndDisposeAsync<T>(string folder, IAsyncEnumerator<T> results, Task<bool> first)
+    {
+        BatchModel.Mark(folder, "release");
+        await Task.WhenAny(first).WithTimeout();
+        await results.DisposeAsync().WithTimeout();
     }
 
     /// <summary>Waits until every replica this folder's models were made as is dead in the head's directory.</summary>
