@@ -134,13 +134,29 @@ public sealed class BatchModel
         return rows.Contains(bad) ? throw new NotSupportedException($"row {bad} is not supported") : new BatchRun(rows, Me);
     }
 
-    /// <summary>The first run of row 0's batch marks "holding.ACTOR" and waits for "release".</summary>
-    public BatchRun HoldOnce(int[] rows)
+    /// <summary>
+    /// The first run of row 0's batch marks "holding.ACTOR" and waits for "release". Once the test has marked
+    /// "killed", every other batch waits until <paramref name="replicas"/> replicas have been made.
+    /// </summary>
+    public BatchRun HoldOnceThenAwaitReplicas(int[] rows, int replicas)
     {
         if (rows[0] == 0 && Claim(_folder, "claimed.0"))
         {
             Mark(_folder, "holding." + Me);
             Until("release");
+        }
+        else if (Exists(_folder, "killed"))
+        {
+            var until = Environment.TickCount64 + (long)Bound.TotalMilliseconds;
+            while (Made(_folder).Count < replicas)
+            {
+                if (Environment.TickCount64 > until)
+                {
+                    throw new TimeoutException($"only {Made(_folder).Count} of {replicas} replicas were ever made");
+                }
+
+                Thread.Sleep(5);
+            }
         }
 
         return new BatchRun(rows, Me);

@@ -203,6 +203,8 @@ internal sealed class ActorPoolMap<TRow, TModel, TResult>
             return;
         }
 
+        // The map is being cancelled: that is no failure of the batch, to count and retry.
+        _stop.ThrowIfCancellationRequested();
         if (error is ActorDiedException died && died.ActorId == replica.Id)
         {
             // Its other batches fail the same way and come back here as retries.
