@@ -22,6 +22,9 @@ public sealed class BatchModel
 
     private static string Me => TaskContext.Current!.ActorId!;
 
+    /// <summary>A factory whose every replica fails to start.</summary>
+    public static BatchModel Refusing(string folder) => throw new ArgumentException($"no model in {folder}");
+
     /// <summary>The actors this folder's models were made as, by their constructors.</summary>
     public static IReadOnlyList<string> Made(string folder) =>
         [.. Directory.GetFiles(folder, "made.*").Select(f => Path.GetFileName(f)["made.".Length..])];

@@ -137,6 +137,44 @@ public sealed class MapBatchesTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task A_replica_that_cannot_be_placed_waits_in_the_background_while_the_others_work()
+    {
+        using var folder = new ModelFolder();
+        var path = folder.Path;
+
+        // Each worker has one "slot": two replicas fit, a third waits for one. The first two batches run until two
+        // replicas run one at once, so the pool grows to two, and then asks for a third while both are busy.
+        var pool = new ActorPoolOptions { Min = 1, Max = 3, MaxBatchesInFlightPerReplica = 1, MaxBatchRetries = 0, Resources = { ["slot"] = 1 } };
+        var runs = await CollectAsync(Client.MapBatches(Enumerable.Range(0, 6), 1, pool, () => new BatchModel(path), (m, rows) => m.Together(rows, 2))).WithTimeout();
+
+        Assert.Equal(Enumerable.Range(0, 6), runs.Select(r => r.Rows.Single()));
+        Assert.Equal(2, BatchModel.Made(path).Count);
+        await AllDeadAsync(path);
+
+        // The third replica's request was dropped with the map: both slots are free for others again.
+        var slots = new ActorOptions { Resources = { ["slot"] = 1 } };
+        var one = await Client.CreateActorAsync(() => new Counter(0), slots).WithTimeout();
+        var two = await Client.CreateActorAsync(() => new Counter(0), slots).WithTimeout();
+        await one.KillAsync().WithTimeout();
+        await two.KillAsync().WithTimeout();
+    }
+
+    [Fact]
+    public async Task A_pool_none_of_whose_replicas_can_start_fails_the_map_with_the_reason()
+    {
+        using var folder = new ModelFolder();
+        var path = folder.Path;
+
+        var refused = await Assert.ThrowsAsync<ArgumentException>(async () =>
+            await CollectAsync(Client.MapBatches(Enumerable.Range(0, 10), 2, new ActorPoolOptions { Min = 2 }, () => BatchModel.Refusing(path), (m, rows) => m.Sum(rows))).WithTimeout());
+        Assert.Contains("no model in", refused.Message);
+
+        var infeasible = await Assert.ThrowsAsync<InfeasibleResourcesException>(async () =>
+            await CollectAsync(Client.MapBatches(Enumerable.Range(0, 10), 2, new ActorPoolOptions { Cpus = 64 }, () => new BatchModel(path), (m, rows) => m.Sum(rows))).WithTimeout());
+        Assert.Contains("CPU", infeasible.Message);
+    }
+
+    [Fact]
     public async Task A_failed_batch_is_retried_on_another_replica()
     {
         using var folder = new ModelFolder();
