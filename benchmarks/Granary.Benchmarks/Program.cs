@@ -109,6 +109,7 @@ Say("Engine-floor rows skipped: this build's silos have no engine-floor grain.")
 await AddAsync("task and actor rows", () => new Rows(client, others, scale).CreateAsync());
 await AddAsync("object rows", () => new ObjectRows(client, storeClient, scale).CreateAsync());
 await AddAsync("placement-group rows", () => Task.FromResult(new PlacementGroupRows(client, scale).Create()));
+await AddAsync("map-batches rows", () => Task.FromResult(new MapBatchesRows(client, scale).Create()));
 var measured = new Dictionary<string, double>(StringComparer.Ordinal);
 foreach (var row in rows.Where(r => only is null || only.Contains(r.Name)))
 {

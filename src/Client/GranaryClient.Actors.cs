@@ -74,7 +74,8 @@ public sealed partial class GranaryClient
 
     internal ActorCallQueue NewCallQueue(ActorInfo actor) => new(actor, _actorRoutes);
 
-    private async Task<ActorHandle<T>> CreateActorCoreAsync<T>(LambdaExpression factory, ActorOptions options, bool getIfExists, CancellationToken cancellationToken)
+    /// <param name="actorId">The new actor's id, when the caller must know it before the head answers (MapBatches kills by it); null picks one.</param>
+    private async Task<ActorHandle<T>> CreateActorCoreAsync<T>(LambdaExpression factory, ActorOptions options, bool getIfExists, CancellationToken cancellationToken, string? actorId = null)
         where T : class
     {
         ArgumentNullException.ThrowIfNull(factory);
@@ -83,7 +84,7 @@ public sealed partial class GranaryClient
         var parsed = CallParser.ParseFactory(factory);
         var spec = new ActorSpec
         {
-            ActorId = NewId("a-"),
+            ActorId = actorId ?? NewId("a-"),
             JobId = JobId,
             Name = options.Name ?? string.Empty,
             Lifetime = options.Lifetime == ActorLifetime.Detached ? ActorLifetimeKind.ActorLifetimeDetached : ActorLifetimeKind.ActorLifetimeOwned,

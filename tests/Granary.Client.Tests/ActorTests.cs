@@ -106,6 +106,30 @@ public sealed class ActorTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task An_actor_whose_creation_is_cancelled_while_its_constructor_runs_does_not_live_on()
+    {
+        // MapBatches cancels the creations of replicas it no longer needs; none may stay behind, unknown to the head.
+        var folder = Directory.CreateDirectory(Path.Combine(Path.GetTempPath(), "granary-slowstart-" + Guid.NewGuid().ToString("N")[..12])).FullName;
+        try
+        {
+            using var cancel = new CancellationTokenSource();
+            var creating = Client.CreateActorAsync(() => new SlowStart(folder), cancellationToken: cancel.Token);
+            await Eventually.HoldsAsync(() => Directory.GetFiles(folder, "started.*").Length == 1, Bounded.Default, "the constructor runs");
+            await cancel.CancelAsync();
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => creating.WithTimeout());
+
+            File.WriteAllText(Path.Combine(folder, "release"), string.Empty);
+            await Eventually.HoldsAsync(() => File.Exists(Path.Combine(folder, "disposed")), Bounded.Default, "the actor whose creation was cancelled died");
+            var id = Path.GetFileName(Directory.GetFiles(folder, "started.*").Single())["started.".Length..];
+            Assert.DoesNotContain((await Client.Head.ListActors().WithTimeout()).Actors, a => a.ActorId == id && a.State != Runtime.Wire.ActorState.Dead);
+        }
+        finally
+        {
+            File.WriteAllText(Path.Combine(folder, "release"), string.Empty);
+        }
+    }
+
+    [Fact]
     public async Task A_killed_actor_fails_later_calls_with_ActorDied()
     {
         var counter = await Client.CreateActorAsync(() => new Counter(0)).WithTimeout();

@@ -76,6 +76,9 @@ public sealed class ReadmeSnippetTests(ClusterFixture fixture)
     public Task Actor_restarts() => Snippets.ActorRestartsAsync(_cluster).WaitAsync(Bound);
 
     [Fact]
+    public Task Batch_inference_with_MapBatches() => Snippets.MapBatchesAsync(_cluster).WaitAsync(Bound);
+
+    [Fact]
     public Task Errors() => Snippets.ErrorsAsync(_cluster).WaitAsync(Bound);
 
     [Fact]

@@ -207,6 +207,29 @@ public static class Snippets
         Check.That(service.Id == same.Id, "one activation per name");
     }
 
+    public static async Task MapBatchesAsync(GranaryClient cluster)
+    {
+        float[][] images = [.. Enumerable.Range(0, 1_000).Select(i => new float[] { i, 0.5f })];
+
+        var pool = new ActorPoolOptions
+        {
+            Min = 2,                          // replicas at the start, and kept
+            Max = 4,                          // grown to, one at a time, while every replica is busy (default: Min)
+            Cpus = 1,                         // each replica's resources, as for an actor (Gpus, Resources, placement)
+            MaxBatchesInFlightPerReplica = 2, // the default
+            MaxBatchRetries = 3,              // the default: a failed batch goes again, to another replica
+        };
+        var scores = new List<float>();
+        await foreach (float[] batchScores in cluster.MapBatches(images, 256, pool,
+            () => new Classifier("model.onnx"),             // loaded once per replica
+            (model, batch) => model.Predict(batch)))        // one actor call per batch of 256 rows
+        {
+            scores.AddRange(batchScores);                   // one result per batch, in input order
+        }
+
+        Check.That(scores.SequenceEqual(images.Select(i => i.Sum())), "one score per row, in input order");
+    }
+
     public static async Task ActorRestartsAsync(GranaryClient cluster)
     {
         var counter = await cluster.CreateActorAsync(() => new Counter(0), new ActorOptions
@@ -443,6 +466,14 @@ public static class Tree
 
     // An actor handle is a value: this task calls the caller's actor.
     public static async Task Bump(ActorHandle<Counter> counter, int amount) => await counter.Call(c => c.Add(amount));
+}
+
+/// <summary>The README's model for MapBatches: stands for one that loads its weights in the constructor.</summary>
+public sealed class Classifier(string path)
+{
+    public string Path => path;
+
+    public float[] Predict(float[][] batch) => [.. batch.Select(row => row.Sum())];
 }
 
 public static class Shards

@@ -144,3 +144,24 @@ public sealed class Gate
         return 3;
     }
 }
+
+/// <summary>An actor whose constructor runs until its folder has "release", and that marks its start and its disposal there.</summary>
+public sealed class SlowStart : IDisposable
+{
+    private readonly string _folder;
+
+    public SlowStart(string folder)
+    {
+        _folder = folder;
+        File.WriteAllText(Path.Combine(folder, "started." + TaskContext.Current!.ActorId), string.Empty);
+        var until = Environment.TickCount64 + 20_000;
+        while (!File.Exists(Path.Combine(folder, "release")) && Environment.TickCount64 < until)
+        {
+            Thread.Sleep(5);
+        }
+    }
+
+    public int Ping() => 1;
+
+    public void Dispose() => File.WriteAllText(Path.Combine(_folder, "disposed"), string.Empty);
+}

@@ -244,7 +244,12 @@ internal sealed partial class ActorDirectory(SiloRuntime silo, ResourceScheduler
         {
             var activate = new ActivateActor { Spec = spec, LeaseId = grant.LeaseId, NodeId = grant.NodeId };
             activate.GpuIds.AddRange(grant.GpuIds);
-            await ActivateOnAsync(activate, cancellationToken).ConfigureAwait(false);
+
+            // Once placed, the activation runs to its end even if the creator gives up: cutting the grain call
+            // short would not stop the constructor on the node, and would leave there an actor nobody knows of
+            // (MapBatches cancels the creations of replicas it no longer needs). A creator that gave up gets
+            // its actor killed below instead.
+            await ActivateOnAsync(activate, silo.Stopping).ConfigureAwait(false);
         }
         catch
         {
@@ -276,7 +281,21 @@ internal sealed partial class ActorDirectory(SiloRuntime silo, ResourceScheduler
             }
         }
 
-        await SaveAsync(info, spec.Resources?.Amounts, grant.GpuIds, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await SaveAsync(info, spec.Resources?.Amounts, grant.GpuIds, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Killed below, which forgets it in the store too.
+        }
+
+        if (cancellationToken.IsCancellationRequested)
+        {
+            await KillAsync(spec.ActorId, "its creation was cancelled", silo.Stopping);
+            cancellationToken.ThrowIfCancellationRequested();
+        }
+
         return info;
     }
 
