@@ -146,7 +146,7 @@ try
 {
     foreach (var (name, value) in await TorchRows.RunAsync(only, quick, stop.Token).WaitAsync(rowLimit * 2))
     {
-        Report(name, value, "ms", null, null);
+        Report(name, value, name.EndsWith("_ms", StringComparison.Ordinal) ? "ms" : "rows/s", null, null);
     }
 }
 catch (Exception ex)
