@@ -130,6 +130,29 @@ public sealed class ActorTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task An_actor_killed_while_its_constructor_runs_dies_once_it_has_started()
+    {
+        // Its id is known before the head has recorded it (MapBatches picks its replicas' ids): the kill must not be lost.
+        var folder = Directory.CreateDirectory(Path.Combine(Path.GetTempPath(), "granary-slowstart-" + Guid.NewGuid().ToString("N")[..12])).FullName;
+        try
+        {
+            var creating = Client.CreateActorAsync(() => new SlowStart(folder));
+            await Eventually.HoldsAsync(() => Directory.GetFiles(folder, "started.*").Length == 1, Bounded.Default, "the constructor runs");
+            var id = Path.GetFileName(Directory.GetFiles(folder, "started.*").Single())["started.".Length..];
+            await Client.Head.KillActor(id).WithTimeout();
+
+            File.WriteAllText(Path.Combine(folder, "release"), string.Empty);
+            await Assert.ThrowsAsync<ActorDiedException>(() => creating.WithTimeout());
+            await Eventually.HoldsAsync(() => File.Exists(Path.Combine(folder, "disposed")), Bounded.Default, "the actor killed while it started died");
+            Assert.DoesNotContain((await Client.Head.ListActors().WithTimeout()).Actors, a => a.ActorId == id && a.State != Runtime.Wire.ActorState.Dead);
+        }
+        finally
+        {
+            File.WriteAllText(Path.Combine(folder, "release"), string.Empty);
+        }
+    }
+
+    [Fact]
     public async Task A_killed_actor_fails_later_calls_with_ActorDied()
     {
         var counter = await Client.CreateActorAsync(() => new Counter(0)).WithTimeout();

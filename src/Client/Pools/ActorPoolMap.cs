@@ -223,7 +223,15 @@ internal sealed class ActorPoolMap<TRow, TModel, TResult>
 
     private void Lost(Replica<TModel> replica)
     {
-        if (_replicas.Remove(replica) && _replicas.Count + _creating.Count < _min)
+        if (!_replicas.Remove(replica))
+        {
+            return;
+        }
+
+        // Dead as far as its calls can tell (an unreachable node reads the same): make sure, since the map no
+        // longer holds it and would not kill it at the end.
+        _ = KillQuietlyAsync(replica.Id);
+        if (_replicas.Count + _creating.Count < _min)
         {
             StartReplica();
         }

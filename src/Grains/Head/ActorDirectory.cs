@@ -23,6 +23,11 @@ internal sealed partial class ActorDirectory(SiloRuntime silo, ResourceScheduler
     private readonly Queue<ActorInfo> _dead = new();
     private const int DeadKept = 1000;
 
+    // Ids killed while unknown here: a creation of one still under way ends in its death (see KillAsync).
+    private readonly HashSet<string> _killedEarly = new(StringComparer.Ordinal);
+    private readonly Queue<string> _killedEarlyOrder = new();
+    private const int KilledEarlyKept = 1000;
+
     // With a growing pause, about 6 s in all: an activation that is leaving takes one Orleans turn to go.
     private const int ActivationAttempts = 25;
 
@@ -132,6 +137,10 @@ internal sealed partial class ActorDirectory(SiloRuntime silo, ResourceScheduler
         {
             if (!_actors.Remove(actorId, out info))
             {
+                // Perhaps still being created: its creator picked the id and may kill it before the head has
+                // recorded it (MapBatches kills the replicas it no longer needs by id, whether or not their
+                // creation has returned). That creation then ends in the actor's death.
+                RememberEarlyKillLocked(actorId);
                 return;
             }
 
@@ -211,6 +220,30 @@ internal sealed partial class ActorDirectory(SiloRuntime silo, ResourceScheduler
         return Task.WhenAll(inGroup.Select(id => KillAsync(id, $"its placement group {groupId} was removed", cancellationToken)));
     }
 
+    private void RememberEarlyKillLocked(string actorId)
+    {
+        if (!_killedEarly.Add(actorId))
+        {
+            return;
+        }
+
+        _killedEarlyOrder.Enqueue(actorId);
+        while (_killedEarlyOrder.Count > KilledEarlyKept)
+        {
+            _killedEarly.Remove(_killedEarlyOrder.Dequeue());
+        }
+    }
+
+    /// <summary>True, once, when the actor was killed before the head recorded it.</summary>
+    private bool TakeEarlyKill(string actorId)
+    {
+        lock (_gate)
+        {
+            // Its id stays in the order queue until evicted; removing it from the set is what counts.
+            return _killedEarly.Remove(actorId);
+        }
+    }
+
     private void RememberDeadLocked(ActorInfo info, string reason)
     {
         var dead = info.Clone();
@@ -240,6 +273,12 @@ internal sealed partial class ActorDirectory(SiloRuntime silo, ResourceScheduler
         // A detached actor's reservation must outlive its creator's job, so it is not booked under the job.
         var holder = Holder(spec.Lifetime, spec.JobId, spec.ActorId);
         var grant = await scheduler.RequestAsync(holder, ResourceSet.FromWire(spec.Resources?.Amounts), spec.Resources?.Placement ?? new Runtime.Wire.Placement(), cancellationToken).ConfigureAwait(false);
+        if (TakeEarlyKill(spec.ActorId))
+        {
+            scheduler.Return(grant.LeaseId);
+            throw KilledWhileCreated(spec.ActorId);
+        }
+
         try
         {
             var activate = new ActivateActor { Spec = spec, LeaseId = grant.LeaseId, NodeId = grant.NodeId };
@@ -272,6 +311,7 @@ internal sealed partial class ActorDirectory(SiloRuntime silo, ResourceScheduler
             MaxRestarts = spec.MaxRestarts,
             MaxTaskRetries = spec.MaxTaskRetries,
         };
+        bool killedEarly;
         lock (_gate)
         {
             _actors[spec.ActorId] = info;
@@ -279,6 +319,8 @@ internal sealed partial class ActorDirectory(SiloRuntime silo, ResourceScheduler
             {
                 _specs[spec.ActorId] = spec;
             }
+
+            killedEarly = _killedEarly.Remove(spec.ActorId);
         }
 
         try
@@ -290,6 +332,13 @@ internal sealed partial class ActorDirectory(SiloRuntime silo, ResourceScheduler
             // Killed below, which forgets it in the store too.
         }
 
+        // A creator that gave up, or killed the actor while it started, never gets to use it: it must not live on.
+        if (killedEarly)
+        {
+            await KillAsync(spec.ActorId, "killed while it was being created", silo.Stopping);
+            throw KilledWhileCreated(spec.ActorId);
+        }
+
         if (cancellationToken.IsCancellationRequested)
         {
             await KillAsync(spec.ActorId, "its creation was cancelled", silo.Stopping);
@@ -298,6 +347,9 @@ internal sealed partial class ActorDirectory(SiloRuntime silo, ResourceScheduler
 
         return info;
     }
+
+    private static ActorDiedException KilledWhileCreated(string actorId) =>
+        new(actorId, $"Actor {actorId} was killed while it was being created.");
 
     /// <summary>
     /// Activates the actor's grain on the leased node: the node rides in the request context for the
