@@ -115,19 +115,12 @@ public sealed partial class GranaryClient
     }
 
     /// <summary>Every setting of <paramref name="source"/>, so naming a copy changes nothing else (placement included).</summary>
-    private static ActorOptions Copy(ActorOptions source) => new()
+    private static ActorOptions Copy(ActorOptions source) => source.CopyResourcesTo(new ActorOptions
     {
-        Cpus = source.Cpus,
-        Gpus = source.Gpus,
-        MemoryBytes = source.MemoryBytes,
-        Resources = new Dictionary<string, double>(source.Resources),
-        Placement = source.Placement,
-        PlacementGroup = source.PlacementGroup,
-        BundleIndex = source.BundleIndex,
         Name = source.Name,
         Lifetime = source.Lifetime,
         MaxConcurrency = source.MaxConcurrency,
         MaxRestarts = source.MaxRestarts,
         MaxTaskRetries = source.MaxTaskRetries,
-    };
+    });
 }

@@ -133,16 +133,7 @@ public sealed partial class GranaryClient
         pool.Validate();
         CallParser.ParseFactory(factory);
         BatchCall.Check<TRow>(predict);
-        var replica = new ActorOptions
-        {
-            Cpus = pool.Cpus,
-            Gpus = pool.Gpus,
-            MemoryBytes = pool.MemoryBytes,
-            Resources = new Dictionary<string, double>(pool.Resources),
-            Placement = pool.Placement,
-            PlacementGroup = pool.PlacementGroup,
-            BundleIndex = pool.BundleIndex,
-        };
+        var replica = pool.CopyResourcesTo(new ActorOptions());
         var (min, max, perReplica, retries) = (pool.Min, pool.MaxReplicas, pool.MaxBatchesInFlightPerReplica, pool.MaxBatchRetries);
         return () => new ActorPoolMap<TRow, TModel, TResult>(
             min,

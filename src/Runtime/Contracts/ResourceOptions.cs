@@ -24,6 +24,23 @@ public abstract class ResourceOptions
     /// <summary>Which bundle of <see cref="PlacementGroup"/>; null lets the scheduler pick any bundle with room.</summary>
     public int? BundleIndex { get; set; }
 
+    /// <summary>
+    /// Gives <paramref name="target"/> every setting of this class (resources and placement), so an options
+    /// object made from another (a named copy, a pool's replica) cannot leave one out; returns it.
+    /// </summary>
+    internal T CopyResourcesTo<T>(T target)
+        where T : ResourceOptions
+    {
+        target.Cpus = Cpus;
+        target.Gpus = Gpus;
+        target.MemoryBytes = MemoryBytes;
+        target.Resources = new Dictionary<string, double>(Resources);
+        target.Placement = Placement;
+        target.PlacementGroup = PlacementGroup;
+        target.BundleIndex = BundleIndex;
+        return target;
+    }
+
     internal virtual void Validate()
     {
         if (Cpus is < 0)
