@@ -54,12 +54,7 @@ internal static class TorchRows
 
         using var local = new ScoringModel(BatchInferenceDemo.Features, BatchInferenceDemo.Seed);
         var here = Stopwatch.StartNew();
-        var count = 0L;
-        foreach (var chunk in RowSource.Rows(rows, BatchInferenceDemo.Features).Chunk(batchSize))
-        {
-            count += local.Score(chunk).Scores.Length;
-        }
-
+        var count = BatchInferenceDemo.ScoreInProcess(local, rows, batchSize);
         figures[BatchInferenceOneProcess] = count / here.Elapsed.TotalSeconds;
         return figures;
     }

@@ -45,15 +45,23 @@ public static class BatchInferenceDemo
         output.WriteLine($"MapBatches: {scored:N0} rows in {batch} batches, {replicas.Count} replicas, {distributed:N0} rows/s");
 
         clock.Restart();
-        var here = 0L;
-        foreach (var chunk in RowSource.Rows(rows, Features).Chunk(batchSize))
-        {
-            here += local.Score(chunk).Scores.Length;
-        }
-
+        var here = ScoreInProcess(local, rows, batchSize);
         output.WriteLine($"one process: {here:N0} rows, {here / clock.Elapsed.TotalSeconds:N0} rows/s");
         var ok = scored == rows && mismatches == 0 && replicas.Count is >= 1 and <= 4;
         output.WriteLine(ok ? "Every row was scored once, in input order, with the same scores as the model run here." : $"{mismatches} scores differ, {scored:N0} of {rows:N0} rows scored!");
         return ok;
+    }
+
+    /// <summary>The comparison: the same rows scored batch by batch by <paramref name="model"/> in this process; returns the rows scored.</summary>
+    public static long ScoreInProcess(ScoringModel model, long rows, int batchSize)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var scored = 0L;
+        foreach (var chunk in RowSource.Rows(rows, Features).Chunk(batchSize))
+        {
+            scored += model.Score(chunk).Scores.Length;
+        }
+
+        return scored;
     }
 }

@@ -1,3 +1,4 @@
+using Granary.TorchSharp;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -16,19 +17,9 @@ public sealed class ScoringModel : IDisposable
     public ScoringModel(int features, int seed)
     {
         _features = features;
-        _model = nn.Sequential(("hidden", nn.Linear(features, 64)), ("relu", nn.ReLU()), ("out", nn.Linear(64, 1)));
 
         // A generator of its own: replicas made at once in one process must not share torch's global one.
-        using var generator = new Generator((ulong)seed);
-        using (torch.no_grad())
-        {
-            foreach (var parameter in _model.parameters())
-            {
-                using var drawn = (torch.rand(parameter.shape, generator: generator) - 0.5) * 0.5;
-                parameter.copy_(drawn);
-            }
-        }
-
+        _model = nn.Sequential(("hidden", nn.Linear(features, 64)), ("relu", nn.ReLU()), ("out", nn.Linear(64, 1))).InitializeFromSeed(seed);
         _model.eval();
 
         // Batches are scored one at a time per replica; more replicas, not more threads, use more cores.

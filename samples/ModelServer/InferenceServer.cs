@@ -1,4 +1,5 @@
 using Granary;
+using Granary.TorchSharp;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -19,20 +20,10 @@ public sealed class InferenceServer : IDisposable
     public InferenceServer(int features, int seed)
     {
         _features = features;
-        _model = nn.Sequential(("hidden", nn.Linear(features, 32)), ("relu", nn.ReLU()), ("out", nn.Linear(32, 1)));
 
-        // Its own generator, not torch.manual_seed: servers made at once in one process (an embedded cluster)
-        // would otherwise draw from the same global generator in turn and end up with different weights.
-        using var generator = new Generator((ulong)seed);
-        using (torch.no_grad())
-        {
-            foreach (var parameter in _model.parameters())
-            {
-                using var drawn = torch.rand(parameter.shape, generator: generator) - 0.5;
-                parameter.copy_(drawn);
-            }
-        }
-
+        // A generator of its own, not torch.manual_seed: servers made at once in one process (an embedded
+        // cluster) would otherwise draw from the same global generator in turn and end up with different weights.
+        _model = nn.Sequential(("hidden", nn.Linear(features, 32)), ("relu", nn.ReLU()), ("out", nn.Linear(32, 1))).InitializeFromSeed(seed);
         _model.eval();
     }
 

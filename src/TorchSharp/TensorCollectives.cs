@@ -85,11 +85,13 @@ public static class TensorCollectives
             where T : unmanaged, System.Numerics.INumber<T> => Context.BroadcastAsync(data, Root, CancellationToken);
     }
 
+    /// <summary>The tensor's values as a new array (one copy of the bytes, as <see cref="FromArray"/> writes them back).</summary>
     private static T[] Flat<T>(Tensor tensor)
         where T : unmanaged
     {
-        using var cpu = tensor.detach().cpu().contiguous();
-        return cpu.data<T>().ToArray();
+        using var scope = torch.NewDisposeScope();
+        var cpu = tensor.device_type == DeviceType.CPU && tensor.is_contiguous() ? tensor : tensor.detach().cpu().contiguous();
+        return System.Runtime.InteropServices.MemoryMarshal.Cast<byte, T>(cpu.bytes).ToArray();
     }
 
     private static void Fill<T>(Tensor tensor, T[] values)
