@@ -107,6 +107,11 @@ public sealed partial class GranaryClient
         // exactly its devices, whatever its isolation: every GPU task sees its own GPUs there (Ray's promise).
         var isolated = options.Isolation == Isolation.Process || options.Gpus > 0;
         var spec = new TaskSpec { TaskId = taskId, JobId = JobId, Method = call.Reference, Name = options.Name ?? string.Empty, ProcessIsolation = isolated };
+        if (shape.Request.GpuMemory is not null)
+        {
+            spec.GpuProfileStandIn = GpuJobTypes.StandInFor(call.Method);
+        }
+
         if (_taskObjects is not null && TaskContext.Current is { } parent)
         {
             spec.ParentTaskId = parent.TaskId;
@@ -145,7 +150,7 @@ public sealed partial class GranaryClient
         }
 
         var declared = (method.GetCustomAttribute<PlacementAttribute>() ?? method.DeclaringType?.GetCustomAttribute<PlacementAttribute>())?.Strategy;
-        var shape = ResourceShape.For(options, defaultCpus: 1, declared, _options.LocalNodeId);
+        var shape = ResourceShape.For(options, defaultCpus: 1, declared, _options.LocalNodeId, GpuJobTypes.RequestFor(options, method));
         if (ReferenceEquals(options, RemoteOptions.Default) && options.Placement is null)
         {
             _defaultShapes.TryAdd(method, shape);

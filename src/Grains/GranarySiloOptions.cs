@@ -60,6 +60,12 @@ public sealed class GranarySiloOptions
     public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>
+    /// On the head: what packing by GPU memory adds to a measured profile, as a share of it (0.1 = 10 %;
+    /// <c>granary start --gpu-memory-margin</c>).
+    /// </summary>
+    public double GpuMemoryMargin { get; set; } = GranaryDefaults.GpuMemoryMargin;
+
+    /// <summary>
     /// A silo that stops answering Orleans' probes is declared dead within about this long; Granary then
     /// fails or retries its work in flight at once. It also bounds how long the head waits for restored
     /// nodes and for clients that lost the cluster.
@@ -144,6 +150,11 @@ public sealed class GranarySiloOptions
 
     public void Validate()
     {
+        if (!double.IsFinite(GpuMemoryMargin) || GpuMemoryMargin < 0 || GpuMemoryMargin > 10)
+        {
+            throw new ArgumentOutOfRangeException(nameof(GpuMemoryMargin), GpuMemoryMargin, "GpuMemoryMargin is a share of a profile between 0 and 10 (0.1 adds 10 %).");
+        }
+
         if (Port is < 0 or > 65535)
         {
             throw new ArgumentOutOfRangeException(nameof(Port), Port, "Port must be 0 (pick a free port) or 1-65535.");

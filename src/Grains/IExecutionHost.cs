@@ -17,6 +17,9 @@ internal interface IExecutionHost
     /// <summary>Ships what the jobs' tasks write to their clients (for jobs with ClientOptions.LogToDriver).</summary>
     Runtime.Logs.LogShipper Logs { get; }
 
+    /// <summary>Where tasks here report their use of simulated GPUs (TaskContext.ReportSimulatedGpuMemoryAsync).</summary>
+    Runtime.Gpus.IGpuMemoryReporter GpuMemory { get; }
+
     /// <summary>Values up to this size put by a task travel inside their refs; larger ones are stored.</summary>
     int InlineThresholdBytes { get; }
 

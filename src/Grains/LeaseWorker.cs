@@ -38,6 +38,9 @@ internal sealed class LeaseWorker
 
     public bool Running { get; private set; }
 
+    /// <summary>The lease's GPU memory grant (from its push), when it packs by memory: runs are measured and reported.</summary>
+    public GpuMemoryGrant? GpuMemory { get; set; }
+
     public int Queued => Volatile.Read(ref _queued);
 
     public string LeaseId { get; }
@@ -148,10 +151,28 @@ internal sealed class LeaseWorker
             using (var running = _silo.Running.Start(spec.TaskId, _silo.Stopping))
             {
                 // A task cancelled while it was queued here never starts.
-                result = running.Cancelled ? RunningTask.CancelledReply(spec, _silo.NodeId)
-                    : spec.ProcessIsolation
-                    ? await _silo.Workers.RunAsync(spec, GpuIds, running, _silo.Stopping).ConfigureAwait(false)
-                    : await _silo.Executor.RunTaskAsync(spec, GpuIds, running.Token).ConfigureAwait(false);
+                var handle = running;
+                Func<TaskSpec, Task<TaskReply>> run = one => one.ProcessIsolation
+                    ? _silo.Workers.RunAsync(one, GpuIds, handle, _silo.Stopping)
+                    : _silo.Executor.RunTaskAsync(one, GpuIds, handle.Token);
+                if (running.Cancelled)
+                {
+                    result = RunningTask.CancelledReply(spec, _silo.NodeId);
+                }
+                else if (GpuMemory is { } grant)
+                {
+                    result = await Gpus.GpuRuns.RunAsync(_silo, LeaseId, grant, spec, GpuIds, async one => running.Outcome(await run(one).ConfigureAwait(false), one, _silo.NodeId)).ConfigureAwait(false);
+                }
+                else
+                {
+                    result = await run(spec).ConfigureAwait(false);
+                    if (GpuIds.Length > 0)
+                    {
+                        // What the task reported using of a simulated GPU goes with its run.
+                        _silo.SimulatedGpus.End(spec.TaskId);
+                    }
+                }
+
                 result = running.Outcome(result, spec, _silo.NodeId);
             }
 

@@ -35,7 +35,20 @@ internal sealed class NodeGrain(SiloRuntime silo) : Grain, INodeGrain
             return Task.FromResult(Stopped(push.Spec, stopped));
         }
 
-        return silo.LeaseFor(push.LeaseId, push.Spec.JobId, push.GpuIds).Enqueue(push.Spec);
+        var lease = silo.LeaseFor(push.LeaseId, push.Spec.JobId, push.GpuIds);
+        if (push.GpuMemory is { } grant)
+        {
+            // A GPU memory lease carries one task; the node measures it and tells the head (LeaseWorker).
+            lease.GpuMemory ??= grant;
+        }
+
+        return lease.Enqueue(push.Spec);
+    }
+
+    public Task ReportSimulatedGpuMemory(string taskId, int device, long bytes, CancellationToken cancellationToken)
+    {
+        silo.SimulatedGpus.Report(taskId, device, bytes);
+        return Task.CompletedTask;
     }
 
     public Task<TaskReplies> PushTasks(PushTasks push, CancellationToken cancellationToken)

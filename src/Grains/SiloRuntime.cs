@@ -65,8 +65,21 @@ internal sealed partial class SiloRuntime : IExecutionHost, IAsyncDisposable
             options.SpillDirectory ?? Path.Combine(Path.GetTempPath(), "granary-spill-" + NodeId));
         MemoryReturner = new MemoryReturner(() => Store.FreedBytes, TimeSpan.FromSeconds(1));
         Mailboxes = new RankMailboxes(NodeId);
+        SimulatedGpus = new Gpus.SimulatedGpuMemory(Gpus);
+        Nvml = new Gpus.SharedNvml([.. Gpus.Devices.Select(d => d.Index)]);
         MetricsMonitor = new Metrics.MetricsMonitor(this);
     }
+
+    /// <summary>What tasks report using of this node's simulated GPUs (nothing on real ones).</summary>
+    public Gpus.SimulatedGpuMemory SimulatedGpus { get; }
+
+    Runtime.Gpus.IGpuMemoryReporter IExecutionHost.GpuMemory => SimulatedGpus;
+
+    /// <summary>The log of GPU memory profiling and packing on this node.</summary>
+    public ILogger GpuLogger => LoggerFactory.CreateLogger("Granary.Gpus");
+
+    /// <summary>NVML for the GPU meters of real devices, opened on first use.</summary>
+    public Gpus.SharedNvml Nvml { get; }
 
     /// <summary>Ring-collective pieces for the ranks of multi-rank launches running here.</summary>
     public RankMailboxes Mailboxes { get; }
@@ -535,6 +548,7 @@ internal sealed partial class SiloRuntime : IExecutionHost, IAsyncDisposable
         Store.Dispose();
         await _heartbeats.ConfigureAwait(false);
         MetricsMonitor.Dispose();
+        Nvml.Dispose();
         await _membership.ConfigureAwait(false);
         if (Head is not null)
         {

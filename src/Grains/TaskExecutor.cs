@@ -121,7 +121,7 @@ internal sealed class TaskExecutor(IExecutionHost silo)
     /// (an actor call's to the actor's creator, as in Ray), and only when that job ships them.
     /// </summary>
     private TaskContext NewContext(TaskSpec spec, JobCode code, string? actorId, IReadOnlyList<int> gpuIds) =>
-        new(silo.NodeId, spec.JobId, spec.TaskId, actorId, spec.Attempt, gpuIds, code.Objects, silo.Clients, code.Environment, code.Settings.LogToDriver ? silo.Logs : null, code.JobId, TaskName(spec));
+        new(silo.NodeId, spec.JobId, spec.TaskId, actorId, spec.Attempt, gpuIds, code.Objects, silo.Clients, code.Environment, code.Settings.LogToDriver ? silo.Logs : null, code.JobId, TaskName(spec)) { GpuMemoryReporter = silo.GpuMemory };
 
     /// <summary>
     /// Ray's streaming generator: reads what the method returned item by item, handing each to the node as an

@@ -10,9 +10,13 @@ internal sealed class PendingTask(TaskSpec spec, ObjectEntry result, string sche
 
     public ObjectEntry Result { get; } = result;
 
-    public string SchedulingKey { get; } = schedulingKey;
+    /// <summary>The queue it waits in; changes once, when a task packed by GPU memory ran out of it and is retried alone.</summary>
+    public string SchedulingKey { get; set; } = schedulingKey;
 
-    public ResourceRequest Request { get; } = request;
+    public ResourceRequest Request { get; set; } = request;
+
+    /// <summary>It ran out of GPU memory on a shared device and was sent to run alone (once).</summary>
+    public bool RetriedAlone { get; set; }
 
     public int RetriesLeft { get; set; } = retriesLeft;
 

@@ -8,7 +8,7 @@ namespace Granary.Client.Submission;
 /// <summary>Turns resource options into the wire request and a key that groups tasks of the same shape.</summary>
 internal static class ResourceShape
 {
-    public static (string Key, ResourceRequest Request) For(ResourceOptions options, double defaultCpus, PlacementStrategy? declared = null, string? localNodeId = null)
+    public static (string Key, ResourceRequest Request) For(ResourceOptions options, double defaultCpus, PlacementStrategy? declared = null, string? localNodeId = null, GpuMemoryRequest? gpuMemory = null)
     {
         var amounts = new SortedDictionary<string, double>(StringComparer.Ordinal);
         var cpus = options.Cpus ?? defaultCpus;
@@ -60,6 +60,13 @@ internal static class ResourceShape
 
         // Work with another placement must not share leases with this shape.
         key.Append('|').Append(placement);
+        if (gpuMemory is not null)
+        {
+            // Each job type is placed by its own profile, so it has a queue of its own.
+            request.GpuMemory = gpuMemory;
+            key.Append("|gpu-memory=").Append(gpuMemory.JobType).Append(gpuMemory.Alone ? "|alone" : string.Empty);
+        }
+
         return (key.ToString(), request);
     }
 }

@@ -171,7 +171,7 @@ internal sealed partial class TaskSubmitter : IAsyncDisposable
             LeaseSlot? best = null;
             foreach (var slot in queue.Leases)
             {
-                if (slot.InFlight < depth && !slot.Node.IsDead && (best is null || slot.InFlight < best.InFlight))
+                if (slot.InFlight < depth && !slot.Node.IsDead && (slot.Grant.GpuMemory is null || slot.Pushed == 0) && (best is null || slot.InFlight < best.InFlight))
                 {
                     best = slot;
                 }
@@ -252,7 +252,7 @@ internal sealed partial class TaskSubmitter : IAsyncDisposable
 
     private void PushOne(PendingTask task, LeaseSlot slot)
     {
-        var push = new PushTask { LeaseId = slot.Grant.LeaseId, Spec = task.Spec };
+        var push = new PushTask { LeaseId = slot.Grant.LeaseId, Spec = task.Spec, GpuMemory = slot.Grant.GpuMemory };
         push.GpuIds.AddRange(slot.Grant.GpuIds);
         task.Stream?.Pushed(slot.Node);
         slot.Node.Grain.PushTask(push, slot.Node.Died).ContinueWith(static (completed, state) =>
@@ -379,6 +379,9 @@ internal sealed partial class TaskSubmitter : IAsyncDisposable
 
         List<(PendingTask Task, TaskReply? Reply)> finished = new(tasks.Count);
         List<PendingTask>? rebuildInputs = null;
+        List<LeaseSlot>? spent = null;
+        List<SchedulingQueue>? aloneQueues = null;
+        List<SchedulingQueue>? aloneNeedsLease = null;
         lock (_gate)
         {
             _queues.TryGetValue(tasks[0].SchedulingKey, out var queue);
@@ -401,6 +404,14 @@ internal sealed partial class TaskSubmitter : IAsyncDisposable
                 {
                     queue.Saturated = false;
                 }
+            }
+
+            if (slot.Grant.GpuMemory is not null && !slot.Dead)
+            {
+                // A GPU memory lease carries one task: the next is placed by the profile as it stands then.
+                slot.Dead = true;
+                queue?.Leases.Remove(slot);
+                (spent ??= []).Add(slot);
             }
 
             if (!slot.Dead && (systemFailure is NodeDiedException || replies?.Any(r => r.Error is { Kind: ErrorKind.PlacementGroupRemoved }) == true))
@@ -429,6 +440,14 @@ internal sealed partial class TaskSubmitter : IAsyncDisposable
                     continue;
                 }
 
+                if (reply?.Error is { Kind: ErrorKind.GpuOutOfMemory } && task.Request.GpuMemory is { Alone: false } && !task.RetriedAlone && !task.Cancelled && !_disposed)
+                {
+                    // Out of GPU memory beside other tasks: the node told the head, which raised the profile;
+                    // this run goes again on a device of its own (its own budget, not MaxRetries).
+                    (aloneQueues ??= []).Add(RetryAloneLocked(task));
+                    continue;
+                }
+
                 var retryable = systemFailure is NodeDiedException
                     || reply?.Error is { Kind: ErrorKind.WorkerCrashed or ErrorKind.NodeDied }
                     || (reply?.Error is { Kind: ErrorKind.User } && task.RetryExceptions);
@@ -450,6 +469,24 @@ internal sealed partial class TaskSubmitter : IAsyncDisposable
             {
                 needsLease = PumpLocked(queue, ref sends);
             }
+
+            foreach (var alone in aloneQueues ?? [])
+            {
+                if (PumpLocked(alone, ref sends) is { } other)
+                {
+                    (aloneNeedsLease ??= []).Add(other);
+                }
+            }
+        }
+
+        foreach (var used in spent ?? [])
+        {
+            used.Release();
+        }
+
+        foreach (var alone in aloneNeedsLease ?? [])
+        {
+            _ = RequestLeaseAsync(alone);
         }
 
         foreach (var (task, reply) in finished)
@@ -463,6 +500,26 @@ internal sealed partial class TaskSubmitter : IAsyncDisposable
         }
 
         Dispatch(sends, needsLease);
+    }
+
+    /// <summary>Moves a task that ran out of GPU memory on a shared device to the queue that asks for a device of its own.</summary>
+    private SchedulingQueue RetryAloneLocked(PendingTask task)
+    {
+        task.RetriedAlone = true;
+        var request = task.Request.Clone();
+        request.GpuMemory.Alone = true;
+        task.Request = request;
+        task.SchedulingKey += "|alone";
+        var spec = task.Spec.Clone();
+        spec.Attempt++;
+        task.Spec = spec;
+        if (!_queues.TryGetValue(task.SchedulingKey, out var queue))
+        {
+            _queues[task.SchedulingKey] = queue = new SchedulingQueue(task.SchedulingKey, request);
+        }
+
+        queue.Waiting.Enqueue(task);
+        return queue;
     }
 
     private void Complete(PendingTask task, TaskReply? reply, Exception? systemFailure)

@@ -60,6 +60,12 @@ internal sealed class HeadGrain(SiloRuntime silo) : Grain, IHeadGrain
 
     public Task<LeaseGrant> RequestLease(RequestLease request, CancellationToken cancellationToken) => Head.GrantAsync(request, cancellationToken);
 
+    public Task ReportGpuUse(GpuUseReport report, CancellationToken cancellationToken)
+    {
+        Head.ReportGpuUse(report);
+        return Task.CompletedTask;
+    }
+
     public Task ReturnLease(string leaseId)
     {
         Head.ReturnLease(leaseId);

@@ -28,7 +28,7 @@ internal sealed partial class HeadService : IAsyncDisposable
         _silo = silo;
         _store = store;
         _logger = silo.LoggerFactory.CreateLogger("Granary.Head");
-        Scheduler = new ResourceScheduler(workerGrace: (2 * silo.Options.NodeDeadTimeout) + TimeSpan.FromSeconds(5));
+        Scheduler = new ResourceScheduler(workerGrace: (2 * silo.Options.NodeDeadTimeout) + TimeSpan.FromSeconds(5)) { GpuMemoryMargin = silo.Options.GpuMemoryMargin };
         Catalog = new JobCatalog(silo.Blobs, store);
         Actors = new ActorDirectory(silo, Scheduler, store);
         var period = TimeSpan.FromMilliseconds(Math.Clamp(silo.Options.NodeDeadTimeout.TotalMilliseconds / 8, 50, 1000));
@@ -189,6 +189,8 @@ internal sealed partial class HeadService : IAsyncDisposable
         };
         report.Actors.AddRange(Actors.List().Actors);
         report.PlacementGroups.AddRange(Scheduler.Groups());
+        report.GpuProfiles.AddRange(Scheduler.GpuProfilesSnapshot());
+        report.GpuReservations.AddRange(Scheduler.GpuReservations());
         return report;
     }
 
@@ -252,8 +254,10 @@ internal sealed partial class HeadService : IAsyncDisposable
     {
         await Restored.ConfigureAwait(false);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _silo.Stopping);
-        return await Scheduler.RequestAsync(request.JobId, ResourceSet.FromWire(request.Request.Amounts), request.Request.Placement ?? new Runtime.Wire.Placement(), linked.Token).ConfigureAwait(false);
+        return await Scheduler.RequestAsync(request.JobId, ResourceSet.FromWire(request.Request.Amounts), request.Request.Placement ?? new Runtime.Wire.Placement(), request.Request.GpuMemory, linked.Token).ConfigureAwait(false);
     }
+
+    public void ReportGpuUse(GpuUseReport report) => Scheduler.ReportGpuUse(report);
 
     public void ReturnLease(string leaseId) => Scheduler.Return(leaseId);
 

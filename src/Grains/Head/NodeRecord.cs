@@ -23,7 +23,7 @@ internal sealed class NodeRecord : Placement.IPlacementNode
         Order = order;
         Total = ResourceSet.FromWire(info.Total);
         Available = Total.Clone();
-        Gpus = new GpuAllocator((int)Math.Round(Total[ResourceSet.Gpu]));
+        Gpus = new GpuAllocator((int)Math.Round(Total[ResourceSet.Gpu]), [.. info.Gpus.Select(g => g.MemoryBytes)]);
         LastHeartbeat = Environment.TickCount64;
     }
 

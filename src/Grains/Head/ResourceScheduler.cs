@@ -157,6 +157,7 @@ internal sealed partial class ResourceScheduler
             node.QueuedTasks = beat.QueuedTasks;
             node.Store = beat.Store;
             node.Metrics = beat.Metrics;
+            MeasuredGpuUseLocked(node, beat.Metrics);
             if (node.State == NodeState.Suspect)
             {
                 node.State = NodeState.Alive;
@@ -228,23 +229,27 @@ internal sealed partial class ResourceScheduler
     }
 
     /// <summary>Reserves <paramref name="request"/> on a node; completes when granted, fails at once when infeasible.</summary>
-    public Task<LeaseGrant> RequestAsync(string holder, ResourceSet request, Runtime.Wire.Placement placement, CancellationToken cancellationToken)
+    public Task<LeaseGrant> RequestAsync(string holder, ResourceSet request, Runtime.Wire.Placement placement, CancellationToken cancellationToken) =>
+        RequestAsync(holder, request, placement, gpuMemory: null, cancellationToken);
+
+    /// <summary>As above; <paramref name="gpuMemory"/> set packs the request onto one GPU by memory (see <see cref="GpuProfiles"/>).</summary>
+    public Task<LeaseGrant> RequestAsync(string holder, ResourceSet request, Runtime.Wire.Placement placement, GpuMemoryRequest? gpuMemory, CancellationToken cancellationToken)
     {
         lock (_gate)
         {
-            var infeasible = InfeasibleReasonLocked(request, placement);
+            var infeasible = InfeasibleReasonLocked(request, placement) ?? GpuMemoryInfeasibleLocked(request, placement, gpuMemory);
             if (infeasible is not null)
             {
                 return Task.FromException<LeaseGrant>(infeasible);
             }
 
-            var grant = TryGrantLocked(holder, request, placement);
+            var grant = TryGrantLocked(holder, request, placement, gpuMemory);
             if (grant is not null)
             {
                 return Task.FromResult(grant);
             }
 
-            var pending = new PendingLease(holder, request, placement, new TaskCompletionSource<LeaseGrant>(TaskCreationOptions.RunContinuationsAsynchronously));
+            var pending = new PendingLease(holder, request, placement, new TaskCompletionSource<LeaseGrant>(TaskCreationOptions.RunContinuationsAsynchronously)) { GpuMemory = gpuMemory };
             var entry = _pending.AddLast(pending);
             if (cancellationToken.CanBeCanceled)
             {
@@ -331,8 +336,13 @@ internal sealed partial class ResourceScheduler
         }
     }
 
-    private LeaseGrant? TryGrantLocked(string holder, ResourceSet request, Runtime.Wire.Placement placement)
+    private LeaseGrant? TryGrantLocked(string holder, ResourceSet request, Runtime.Wire.Placement placement, GpuMemoryRequest? gpuMemory = null)
     {
+        if (gpuMemory is not null)
+        {
+            return TryGrantGpuMemoryLocked(holder, request, placement, gpuMemory);
+        }
+
         if (placement.PlacementGroupId.Length > 0)
         {
             return TryGrantInGroupLocked(holder, request, placement);
@@ -351,11 +361,11 @@ internal sealed partial class ResourceScheduler
         return RecordLeaseLocked(holder, node, request, gpuIds, bundle: null);
     }
 
-    private LeaseGrant RecordLeaseLocked(string holder, NodeRecord node, ResourceSet request, int[] gpuIds, BundleState? bundle)
+    private LeaseGrant RecordLeaseLocked(string holder, NodeRecord node, ResourceSet request, int[] gpuIds, BundleState? bundle, GpuMemoryGrant? gpuMemory = null)
     {
         // The epoch keeps lease ids unique across head restarts, when reservations are restored from Redis.
         var id = $"lease-{_epoch}-{Interlocked.Increment(ref _nextLease)}";
-        _leases[id] = new LeaseState(id, holder, node, request, gpuIds, bundle);
+        _leases[id] = new LeaseState(id, holder, node, request, gpuIds, bundle) { GpuMemory = gpuMemory };
         var grant = new LeaseGrant { LeaseId = id, NodeId = node.NodeId, Address = node.Address, Spare = bundle is null ? SpareLocked(request) : 0 };
         grant.GpuIds.AddRange(gpuIds);
         return grant;
@@ -363,6 +373,7 @@ internal sealed partial class ResourceScheduler
 
     private void FreeLocked(LeaseState lease)
     {
+        GpuLeaseEndedLocked(lease);
         if (lease.Bundle is { } bundle)
         {
             bundle.ActiveLeases--;
@@ -385,6 +396,7 @@ internal sealed partial class ResourceScheduler
         foreach (var lease in _leases.Values.Where(l => l.Node == node).ToList())
         {
             _leases.Remove(lease.Id);
+            GpuLeaseEndedLocked(lease);
         }
 
         foreach (var group in _groups.Values)
@@ -433,7 +445,7 @@ internal sealed partial class ResourceScheduler
         {
             var next = entry.Next;
             var pending = entry.Value;
-            var grant = TryGrantLocked(pending.Holder, pending.Request, pending.Placement);
+            var grant = TryGrantLocked(pending.Holder, pending.Request, pending.Placement, pending.GpuMemory);
             if (grant is not null)
             {
                 _pending.Remove(entry);
@@ -456,7 +468,7 @@ internal sealed partial class ResourceScheduler
         {
             var next = entry.Next;
             var pending = entry.Value;
-            var reason = InfeasibleReasonLocked(pending.Request, pending.Placement);
+            var reason = InfeasibleReasonLocked(pending.Request, pending.Placement) ?? GpuMemoryInfeasibleLocked(pending.Request, pending.Placement, pending.GpuMemory);
             if (reason is not null)
             {
                 _pending.Remove(entry);

@@ -6,7 +6,8 @@ namespace Granary.Grains.Metrics;
 
 /// <summary>
 /// Samples one silo's resource use for its heartbeats: host and process CPU and memory
-/// (<see cref="HostProbe"/>), each GPU (NVML on real devices; on simulated ones, what Granary put there),
+/// (<see cref="HostProbe"/>), each GPU (NVML on real devices; on simulated ones, what its tasks report using,
+/// else what Granary put there),
 /// leases and spills. The head keeps each node's latest sample, which clients stream
 /// (<c>GranaryClient.MonitorAsync</c>) and `granary status` shows. Every monitor in the process also feeds
 /// the observable instruments of Granary's meter (<see cref="SiloInstruments"/>). Thread-safe; one caller
@@ -108,12 +109,16 @@ internal sealed class MetricsMonitor : IDisposable
             {
                 Index = device.Index,
                 UtilizationPercent = busy.Contains(device.Index) ? 100 : 0,
-                MemoryUsedBytes = held.Contains(device.Index) ? device.MemoryBytes : 0,
+                // What its tasks report using, when they report (packing by memory); else all of it while held.
+                MemoryUsedBytes = Silo.SimulatedGpus.Used(device.Index) ?? (held.Contains(device.Index) && !HeldByMemory(device.Index) ? device.MemoryBytes : 0),
                 MemoryTotalBytes = device.MemoryBytes,
                 Simulated = true,
             });
         }
     }
+
+    /// <summary>True when the leases on the device pack by memory: it is shared, so holding it says nothing of its use.</summary>
+    private bool HeldByMemory(int device) => Silo.LeaseWorkers.Any(l => l.GpuMemory is not null && l.GpuIds.Contains(device));
 
     public void Dispose()
     {

@@ -52,6 +52,15 @@ internal sealed class WorkerRuntime : IExecutionHost, IWorkerObserver
 
     private INodeGrain Silo => _cluster.Client.GetGrain<INodeGrain>(NodeId);
 
+    Runtime.Gpus.IGpuMemoryReporter IExecutionHost.GpuMemory => new SiloGpuMemory(this);
+
+    /// <summary>The silo keeps the node's book of simulated GPUs; a worker's tasks report there.</summary>
+    private sealed class SiloGpuMemory(WorkerRuntime worker) : Runtime.Gpus.IGpuMemoryReporter
+    {
+        public async ValueTask ReportAsync(string taskId, int device, long bytes, CancellationToken cancellationToken) =>
+            await worker.Silo.ReportSimulatedGpuMemory(taskId, device, bytes, cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>Connects, attaches to the silo, and serves until the silo's process (<paramref name="parentPid"/>) is gone.</summary>
     public async Task RunAsync(string clusterId, int parentPid, ILoggerFactory logging, CancellationToken cancellationToken)
     {

@@ -96,6 +96,29 @@ public sealed class TaskContext
     /// <summary>The work ended: a last line without its newline is shipped too.</summary>
     internal void EndOutput() => Volatile.Read(ref _output)?.Flush();
 
+    /// <summary>Where <see cref="ReportSimulatedGpuMemoryAsync"/> reports; null where no node is behind this context.</summary>
+    internal Runtime.Gpus.IGpuMemoryReporter? GpuMemoryReporter { get; init; }
+
+    /// <summary>
+    /// For simulated GPUs (silos started with <c>--gpus N</c> where NVML finds none): says how much of its
+    /// GPU's memory this task uses now, in bytes (an absolute figure: report 0 to free it all). The node keeps
+    /// each task's peak, which is what profiling measures (<see cref="GpuMemory.Profiled"/>), and frees the
+    /// task's use when it ends. Throws <see cref="GpuOutOfMemoryException"/> when the device has no room for
+    /// it, as CUDA refuses an allocation; the previous figure then stays. On real GPUs it does nothing (NVML
+    /// measures them), so the same code runs on both. Throws <see cref="InvalidOperationException"/> when the
+    /// task was given no GPU.
+    /// </summary>
+    public ValueTask ReportSimulatedGpuMemoryAsync(long bytes, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(bytes);
+        if (GpuIds.Count == 0)
+        {
+            throw new InvalidOperationException($"Task {TaskId} was given no GPU, so it has no GPU memory to report: submit it with RemoteOptions.GpuMemory (or Gpus).");
+        }
+
+        return GpuMemoryReporter?.ReportAsync(TaskId, GpuIds[0], bytes, cancellationToken) ?? ValueTask.CompletedTask;
+    }
+
     /// <summary>The job's objects in this process (what Put stores into, and what owns refs submitted from here).</summary>
     internal ITaskObjects? Objects => _objects;
 

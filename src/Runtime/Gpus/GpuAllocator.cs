@@ -13,12 +13,117 @@ internal sealed class GpuAllocator
     private const int UnitsPerDevice = 10_000;
 
     private readonly int[] _freeUnits;
+    private readonly long[] _memoryBytes;
+    private readonly long[] _measuredUsedBytes;
 
     public GpuAllocator(int deviceCount)
+        : this(deviceCount, memoryBytes: null)
+    {
+    }
+
+    /// <param name="memoryBytes">Each device's memory, for packing by bytes (<see cref="TryAllocateBytes"/>); null when unknown.</param>
+    public GpuAllocator(int deviceCount, IReadOnlyList<long>? memoryBytes)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(deviceCount);
         _freeUnits = new int[deviceCount];
         Array.Fill(_freeUnits, UnitsPerDevice);
+        _memoryBytes = new long[deviceCount];
+        _measuredUsedBytes = new long[deviceCount];
+        for (var id = 0; id < deviceCount; id++)
+        {
+            _memoryBytes[id] = memoryBytes is not null && id < memoryBytes.Count ? memoryBytes[id] : 0;
+        }
+    }
+
+    /// <summary>Device <paramref name="deviceId"/>'s memory in bytes; 0 when unknown.</summary>
+    public long MemoryOf(int deviceId) => _memoryBytes[deviceId];
+
+    /// <summary>The share of device <paramref name="deviceId"/> taken, in devices (0.25 = a quarter).</summary>
+    public double TakenOn(int deviceId) => (UnitsPerDevice - _freeUnits[deviceId]) / (double)UnitsPerDevice;
+
+    /// <summary>
+    /// What the device's own counters say is in use (NVML, from the node's heartbeats), which may be more
+    /// than Granary reserved there (another process, a task that outgrew its profile). Packing by bytes
+    /// never counts on memory that is in use, whoever reserved it.
+    /// </summary>
+    public void SetMeasuredUse(int deviceId, long usedBytes)
+    {
+        if (deviceId >= 0 && deviceId < _measuredUsedBytes.Length)
+        {
+            _measuredUsedBytes[deviceId] = Math.Max(0, usedBytes);
+        }
+    }
+
+    /// <summary>
+    /// The device that <paramref name="bytes"/> of memory would fill best (the least room left after it,
+    /// lowest index on ties: packing keeps other devices free), with the room it would leave in bytes; null
+    /// when none has room. A device's room is its memory not reserved, less what its counters show in use beyond
+    /// the reservations.
+    /// </summary>
+    public (int Device, long LeftBytes)? BestFitBytes(long bytes)
+    {
+        (int Device, long LeftBytes)? best = null;
+        for (var id = 0; id < _freeUnits.Length; id++)
+        {
+            var room = RoomBytes(id);
+            if (_memoryBytes[id] <= 0 || _freeUnits[id] < UnitsFor(id, bytes) || room < bytes)
+            {
+                continue;
+            }
+
+            var left = room - bytes;
+            if (best is null || left < best.Value.LeftBytes)
+            {
+                best = (id, left);
+            }
+        }
+
+        return best;
+    }
+
+    /// <summary>
+    /// Takes <paramref name="bytes"/> of device <paramref name="deviceId"/>'s memory (as a share of the device,
+    /// so fractional and whole requests see it taken); returns the share in devices, which
+    /// <see cref="Release"/> takes back, or null when it does not fit there.
+    /// </summary>
+    public double? TryAllocateBytes(int deviceId, long bytes)
+    {
+        var units = UnitsFor(deviceId, bytes);
+        if (_freeUnits[deviceId] < units || RoomBytes(deviceId) < bytes)
+        {
+            return null;
+        }
+
+        _freeUnits[deviceId] -= units;
+        return units / (double)UnitsPerDevice;
+    }
+
+    /// <summary>True when some device has at least <paramref name="bytes"/> of memory in all.</summary>
+    public bool CanEverFitBytes(long bytes) => _memoryBytes.Any(memory => memory >= bytes);
+
+    /// <summary>The largest device's memory; 0 with none.</summary>
+    public long LargestMemory => _memoryBytes.Length == 0 ? 0 : _memoryBytes.Max();
+
+    /// <summary>True when device <paramref name="deviceId"/> has nothing reserved on it.</summary>
+    public bool IsFree(int deviceId) => _freeUnits[deviceId] == UnitsPerDevice;
+
+    private long RoomBytes(int deviceId)
+    {
+        var memory = _memoryBytes[deviceId];
+        var reserved = (long)Math.Ceiling((UnitsPerDevice - _freeUnits[deviceId]) / (double)UnitsPerDevice * memory);
+        return memory - Math.Max(reserved, _measuredUsedBytes[deviceId]);
+    }
+
+    // Rounded up, and at least one unit, so a reservation by bytes always shows as taken.
+    private int UnitsFor(int deviceId, long bytes)
+    {
+        var memory = _memoryBytes[deviceId];
+        if (memory <= 0)
+        {
+            return UnitsPerDevice + 1;
+        }
+
+        return (int)Math.Clamp(Math.Ceiling(bytes * (double)UnitsPerDevice / memory), 1, UnitsPerDevice);
     }
 
     public int DeviceCount => _freeUnits.Length;

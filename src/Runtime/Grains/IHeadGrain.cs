@@ -57,6 +57,9 @@ internal interface IHeadGrain : IGrainWithIntegerKey
     [OneWay]
     Task ReturnLease(string leaseId);
 
+    /// <summary>A node measured a run on a GPU memory lease: the head keeps, raises or drops its job type's profile.</summary>
+    Task ReportGpuUse(GpuUseReport report, CancellationToken cancellationToken = default);
+
     [ResponseTimeout(GrainTimeouts.Unbounded)]
     Task<PlacementGroupInfo> CreatePlacementGroup(CreatePlacementGroup request, CancellationToken cancellationToken = default);
 

@@ -76,6 +76,12 @@ internal interface INodeGrain : IGrainWithStringKey
     /// <summary>The head takes a lease back (its placement group was removed): its tasks fail with the stop's error.</summary>
     Task StopLease(StopLease stop, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// A worker process of this node reports a task's use of a simulated GPU (TaskContext.ReportSimulatedGpuMemoryAsync):
+    /// fails with GpuOutOfMemoryException when the device has no room for it.
+    /// </summary>
+    Task ReportSimulatedGpuMemory(string taskId, int device, long bytes, CancellationToken cancellationToken = default);
+
     /// <summary>A piece of a ring collective for a rank running on this node (sent by the rank before it).</summary>
     Task DeliverPiece(CollectivePiece piece, CancellationToken cancellationToken = default);
 

@@ -37,7 +37,9 @@ internal static class ErrorConverter
             TaskCancelledException => new ErrorInfo { Kind = ErrorKind.TaskCancelled },
             PlacementGroupRemovedException => new ErrorInfo { Kind = ErrorKind.PlacementGroupRemoved },
             RendezvousTimeoutException => new ErrorInfo { Kind = ErrorKind.RendezvousTimeout },
+            GpuOutOfMemoryException => new ErrorInfo { Kind = ErrorKind.GpuOutOfMemory },
             GranaryException => new ErrorInfo { Kind = ErrorKind.System },
+            _ when IsCudaOutOfMemory(exception) => new ErrorInfo { Kind = ErrorKind.GpuOutOfMemory },
             _ => new ErrorInfo { Kind = ErrorKind.User },
         };
 
@@ -88,6 +90,7 @@ internal static class ErrorConverter
             ErrorKind.TaskCancelled => new TaskCancelledException(string.Empty, info.TaskName, info.Message, cause),
             ErrorKind.PlacementGroupRemoved => new PlacementGroupRemovedException(info.Message, cause),
             ErrorKind.RendezvousTimeout => new RendezvousTimeoutException(info.Message, cause),
+            ErrorKind.GpuOutOfMemory => new GpuOutOfMemoryException(info.Message, cause),
             _ => new GranaryException(info.Message, cause),
         };
     }
@@ -128,6 +131,25 @@ internal static class ErrorConverter
         {
             return null;
         }
+    }
+
+    /// <summary>
+    /// CUDA's out-of-memory failure as the libraries report it (TorchSharp and libtorch: "CUDA out of memory.
+    /// Tried to allocate ..."; the runtime: "CUDA error: out of memory"), anywhere in the exception's chain.
+    /// </summary>
+    internal static bool IsCudaOutOfMemory(Exception exception)
+    {
+        for (var current = exception; current is not null; current = current.InnerException)
+        {
+            if (current.Message.Contains("CUDA out of memory", StringComparison.OrdinalIgnoreCase)
+                || current.Message.Contains("CUDA error: out of memory", StringComparison.OrdinalIgnoreCase)
+                || current.Message.Contains("CUDA_ERROR_OUT_OF_MEMORY", StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>A failure that came from elsewhere in the cluster: rebuilt from the wire, or one of Granary's own.</summary>
