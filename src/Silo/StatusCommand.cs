@@ -11,8 +11,8 @@ using Orleans.Runtime;
 namespace Granary.Silo;
 
 /// <summary>
-/// `granary status [--address head:port] [--json] [--watch [--interval S]]`: nodes, resources, GPUs, actors and
-/// tasks, from the head, and beside each node Orleans' own membership status of its silo, from Orleans'
+/// `granary status [--address head:port] [--json] [--watch [--interval S]]`: nodes, resources, GPUs (with
+/// their measured and reserved memory, and the head's GPU memory profiles), actors and tasks, from the head, and beside each node Orleans' own membership status of its silo, from Orleans'
 /// membership table; with --watch, the nodes' live metrics until Ctrl+C (<see cref="StatusWatch"/>).
 /// </summary>
 internal static class StatusCommand
@@ -30,8 +30,9 @@ internal static class StatusCommand
 
     public static string Help => FlagHelp.Format(
         Usage,
-        "Asks the head for a report and prints the nodes (state, resources in use out of total, GPUs), the live\n" +
-        "actors, task and lease counts, and the placement groups; beside each node, Orleans' membership status\n" +
+        "Asks the head for a report and prints the nodes (state, resources in use out of total, GPUs with their\n" +
+        "memory measured and reserved, and the job types on each), the live actors, task and lease counts, the\n" +
+        "placement groups, and the head's GPU memory profiles; beside each node, Orleans' membership status\n" +
         "of its silo (orleans:Active, Dead, ...), and each node's last metrics sample. --watch keeps a live table\n" +
         "of the samples on screen until Ctrl+C. It connects as an observer and starts no job.\n" +
         "It exits with code 1 when it cannot reach the head.",
@@ -174,7 +175,7 @@ internal static class StatusCommand
                 ["detail"] = State(node.State),
                 ["isHead"] = node.IsHead,
                 ["resources"] = new JsonObject { ["total"] = Map(node.Total), ["available"] = available, ["inUse"] = inUse },
-                ["gpus"] = new JsonArray([.. node.Gpus.Select(g => (JsonNode)new JsonObject { ["index"] = g.Index, ["type"] = g.Type, ["memoryBytes"] = g.MemoryBytes })]),
+                ["gpus"] = new JsonArray([.. node.Gpus.Select(g => (JsonNode)GpuJson(report, node, g))]),
                 ["gpusSimulated"] = node.GpusSimulated,
                 ["tasks"] = new JsonObject { ["running"] = Running(node), ["queued"] = Queued(node) },
                 ["store"] = new JsonObject
@@ -224,7 +225,16 @@ internal static class StatusCommand
                 ["strategy"] = g.Strategy.ToString(),
                 ["bundles"] = new JsonArray([.. g.Bundles.Select(b => (JsonNode)new JsonObject { ["index"] = b.Index, ["nodeId"] = b.NodeId, ["resources"] = Map(b.Resources) })]),
             })]),
+            ["gpuProfiles"] = StatusGpus.ProfilesJson(report),
         };
+    }
+
+    /// <summary>One GPU of a node: what it is, then what is measured and reserved on it (<see cref="StatusGpus"/>).</summary>
+    private static JsonObject GpuJson(StatusReport report, NodeInfo node, GpuInfo gpu)
+    {
+        var json = new JsonObject { ["index"] = gpu.Index, ["type"] = gpu.Type, ["memoryBytes"] = gpu.MemoryBytes };
+        StatusGpus.AddTo(json, report, node, gpu.Index);
+        return json;
     }
 
     /// <summary>A node's last sample, as `--json` and `--watch --json` print it.</summary>
@@ -265,7 +275,7 @@ internal static class StatusCommand
 
             foreach (var gpu in node.Gpus)
             {
-                text.AppendLine(CultureInfo.InvariantCulture, $"      GPU {gpu.Index}: {gpu.Type}, {gpu.MemoryBytes / (1L << 30)} GiB{(node.GpusSimulated ? " (simulated)" : string.Empty)}");
+                text.AppendLine(CultureInfo.InvariantCulture, $"      GPU {gpu.Index}: {gpu.Type}, {gpu.MemoryBytes / (1L << 30)} GiB{(node.GpusSimulated ? " (simulated)" : string.Empty)}{StatusGpus.TextSuffix(report, node, gpu)}");
             }
 
             if (node.Metrics is { } sample && !IsDead(node))
@@ -290,6 +300,8 @@ internal static class StatusCommand
         {
             text.AppendLine(CultureInfo.InvariantCulture, $"Placement groups: {report.PlacementGroups.Count}");
         }
+
+        StatusGpus.AppendProfiles(text, report);
 
         return text.ToString().TrimEnd();
     }

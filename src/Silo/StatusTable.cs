@@ -5,7 +5,10 @@ using Spectre.Console.Rendering;
 
 namespace Granary.Silo;
 
-/// <summary>The table `granary status --watch` keeps on screen: one row per node, from the head's report and each node's last sample.</summary>
+/// <summary>
+/// The table `granary status --watch` keeps on screen: one row per node, from the head's report and each node's
+/// last sample, and under it the head's GPU memory profiles when it has any.
+/// </summary>
 internal static class StatusTable
 {
     public static IRenderable Build(StatusReport? report, string address, string? problem, DateTimeOffset at)
@@ -29,7 +32,33 @@ internal static class StatusTable
                 sample is null ? "-" : sample.Leases.ToString(CultureInfo.InvariantCulture),
                 dead || node.Store is not { } store ? "-" : $"{Mib(store.MemoryBytes)} MiB, {Mib(store.SpilledBytes)} MiB spilled",
                 sample is null || sample.Gpus.Count == 0 ? "-" : string.Join("\n", sample.Gpus.Select(g =>
-                    $"{g.Index}: {Percent(g.UtilizationPercent)} {Gib(g.MemoryUsedBytes)}/{Gib(g.MemoryTotalBytes)} GiB{(g.Simulated ? " (sim)" : string.Empty)}")));
+                    $"{g.Index}: {Percent(g.UtilizationPercent)} {Gib(g.MemoryUsedBytes)}/{Gib(g.MemoryTotalBytes)} GiB{(g.Simulated ? " (sim)" : string.Empty)}{Reserved(report!, node, g.Index)}")));
+        }
+
+        return report is { GpuProfiles.Count: > 0 } ? new Rows(table, Profiles(report)) : table;
+    }
+
+    /// <summary>", 3.3 GB reserved" where the head reserved memory on the device for tasks packed by memory.</summary>
+    private static string Reserved(StatusReport report, NodeInfo node, int index) =>
+        StatusGpus.Reserved(report, node.NodeId, index) is { ReservedBytes: > 0 } reserved ? $", {StatusGpus.Gb(reserved.ReservedBytes)} reserved" : string.Empty;
+
+    /// <summary>The head's GPU memory profiles, one row per job type, under the nodes.</summary>
+    private static Table Profiles(StatusReport report)
+    {
+        var table = new Table().Border(TableBorder.Rounded)
+            .AddColumns("job type", "state", "peak", "runs", "failures", "out of memory", "outgrown", "last error");
+        table.Title = new TableTitle("GPU memory profiles");
+        foreach (var profile in report.GpuProfiles)
+        {
+            table.AddRow(
+                Markup.Escape(profile.JobType),
+                Markup.Escape(profile.State),
+                StatusGpus.Peak(profile),
+                profile.Runs.ToString(CultureInfo.InvariantCulture),
+                profile.Failures.ToString(CultureInfo.InvariantCulture),
+                profile.OutOfMemory.ToString(CultureInfo.InvariantCulture),
+                profile.Outgrown.ToString(CultureInfo.InvariantCulture),
+                profile.LastError.Length == 0 ? "-" : Markup.Escape(profile.LastError));
         }
 
         return table;

@@ -80,6 +80,69 @@ public sealed class StatusCommandTests
         Assert.Contains("orleans:-", Assert.Single(lines, l => l.TrimStart().StartsWith("head ", StringComparison.Ordinal)));
     }
 
+    [Fact]
+    public void Each_gpu_shows_measured_and_reserved_memory_and_the_head_lists_its_profiles_in_json_and_text()
+    {
+        var report = Report();
+        var w1 = report.View.Nodes.Single(n => n.NodeId == "w1");
+        w1.Gpus.Add(new GpuInfo { Index = 0, Type = "H100", MemoryBytes = 80 * GpuMemory.GB });
+        w1.Gpus.Add(new GpuInfo { Index = 1, Type = "H100", MemoryBytes = 80 * GpuMemory.GB });
+        w1.Metrics = new NodeSample();
+        w1.Metrics.Gpus.Add(new GpuSample { Index = 0, MemoryUsedBytes = 30 * GpuMemory.GB, MemoryTotalBytes = 80 * GpuMemory.GB });
+        var busy = new GpuReservation { NodeId = "w1", Index = 0, ReservedBytes = 33 * GpuMemory.GB, ReservedShare = 0.4125, MemoryBytes = 80 * GpuMemory.GB };
+        busy.JobTypes.Add("app::Jobs.Train(Int32)");
+        report.GpuReservations.Add(busy);
+        report.GpuReservations.Add(new GpuReservation { NodeId = "w1", Index = 1, MemoryBytes = 80 * GpuMemory.GB });
+        // The dead node's last reservation must not show: nothing runs there any more.
+        report.GpuReservations.Add(new GpuReservation { NodeId = "w2", Index = 0, ReservedBytes = 1 << 30, ReservedShare = 0.0625, MemoryBytes = 16L << 30 });
+        report.GpuProfiles.Add(new GpuProfileInfo { JobType = "app::Jobs.Train(Int32)", State = "known", PeakBytes = 30 * GpuMemory.GB, Runs = 4, OutOfMemory = 1, Outgrown = 2 });
+        report.GpuProfiles.Add(new GpuProfileInfo { JobType = "app::Jobs.Broken()", State = "unknown", Failures = 2, LastError = "InvalidOperationException: no data" });
+
+        var json = StatusCommand.ToJson(report, Head);
+        var gpus = json["nodes"]!.AsArray().Single(n => (string?)n!["id"] == "w1")!["gpus"]!.AsArray();
+        Assert.Equal("H100", (string?)gpus[0]!["type"]);
+        Assert.Equal(80 * GpuMemory.GB, (long)gpus[0]!["memoryBytes"]!);
+        Assert.Equal(30 * GpuMemory.GB, (long)gpus[0]!["measuredBytes"]!);
+        Assert.Equal(33 * GpuMemory.GB, (long)gpus[0]!["reservedBytes"]!);
+        Assert.Equal(0.4125, (double)gpus[0]!["reservedShare"]!);
+        Assert.Equal(["app::Jobs.Train(Int32)"], gpus[0]!["jobTypes"]!.AsArray().Select(t => (string?)t));
+        Assert.Null(gpus[1]!["measuredBytes"]);
+        Assert.Equal(0, (long)gpus[1]!["reservedBytes"]!);
+        Assert.Empty(gpus[1]!["jobTypes"]!.AsArray());
+        var dead = json["nodes"]!.AsArray().Single(n => (string?)n!["id"] == "w2")!["gpus"]![0]!;
+        Assert.Equal(0, (long)dead["reservedBytes"]!);
+        Assert.Null(dead["measuredBytes"]);
+
+        var profiles = json["gpuProfiles"]!.AsArray();
+        Assert.Equal(["app::Jobs.Train(Int32)", "app::Jobs.Broken()"], profiles.Select(p => (string?)p!["jobType"]));
+        Assert.Equal("known", (string?)profiles[0]!["state"]);
+        Assert.Equal(30 * GpuMemory.GB, (long)profiles[0]!["peakBytes"]!);
+        Assert.Equal(4, (int)profiles[0]!["runs"]!);
+        Assert.Equal(1, (int)profiles[0]!["outOfMemory"]!);
+        Assert.Equal(2, (int)profiles[0]!["outgrown"]!);
+        Assert.Equal(2, (int)profiles[1]!["failures"]!);
+        Assert.Equal("InvalidOperationException: no data", (string?)profiles[1]!["lastError"]);
+
+        var lines = StatusCommand.ToText(report, Head).Split('\n').Select(l => l.TrimEnd()).ToList();
+        Assert.Contains("      GPU 0: H100, 74 GiB; measured 30 GB, reserved 33 GB (41%) of 80 GB: app::Jobs.Train(Int32)", lines);
+        Assert.Contains("      GPU 1: H100, 74 GiB; measured -, reserved 0 GB (0%) of 80 GB", lines);
+        Assert.Contains("      GPU 0: A100, 16 GiB", lines);
+        Assert.Contains("GPU profiles: 2", lines);
+        var known = Assert.Single(lines, l => l.EndsWith("  app::Jobs.Train(Int32)", StringComparison.Ordinal) && l.StartsWith("  known", StringComparison.Ordinal));
+        Assert.Equal(["known", "30", "GB", "4", "0", "1", "2", "app::Jobs.Train(Int32)"], known.Split(' ', StringSplitOptions.RemoveEmptyEntries));
+        var broken = lines.FindIndex(l => l.EndsWith("  app::Jobs.Broken()", StringComparison.Ordinal));
+        Assert.Equal(["unknown", "-", "0", "2", "0", "0", "app::Jobs.Broken()"], lines[broken].Split(' ', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Equal("      last error: InvalidOperationException: no data", lines[broken + 1]);
+    }
+
+    [Fact]
+    public void A_report_without_gpu_memory_work_adds_an_empty_profile_list_and_no_profile_table()
+    {
+        var json = StatusCommand.ToJson(Report(), Head);
+        Assert.Empty(json["gpuProfiles"]!.AsArray());
+        Assert.DoesNotContain("GPU profiles", StatusCommand.ToText(Report(), Head));
+    }
+
     private static void AssertAllZero(JsonNode map, params string[] names)
     {
         Assert.Equal(names, map.AsObject().Select(p => p.Key).Order());

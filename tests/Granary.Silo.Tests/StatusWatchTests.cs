@@ -52,6 +52,26 @@ public sealed class StatusWatchTests
         Assert.Contains("the head did not answer: gone", unreachable);
     }
 
+    [Fact]
+    public void The_table_shows_what_the_head_reserved_on_each_gpu_and_its_profiles()
+    {
+        var report = new StatusReport { ClusterId = "c1", View = new ClusterView() };
+        var worker = new NodeInfo { NodeId = "w1", State = NodeState.Alive, Metrics = new NodeSample() };
+        worker.Metrics.Gpus.Add(new GpuSample { Index = 0, MemoryUsedBytes = 3L << 30, MemoryTotalBytes = 16L << 30, Simulated = true });
+        report.View.Nodes.Add(worker);
+        report.GpuReservations.Add(new GpuReservation { NodeId = "w1", Index = 0, ReservedBytes = 3_300_000_000, ReservedShare = 0.19, MemoryBytes = 16L << 30 });
+        report.GpuProfiles.Add(new GpuProfileInfo { JobType = "app::Jobs.Train(Int32)", State = "known", PeakBytes = 3_000_000_000, Runs = 2, LastError = "GpuOutOfMemoryException: full" });
+
+        var text = Render(StatusTable.Build(report, "127.0.0.1:6380", problem: null, DateTimeOffset.Now));
+        Assert.Contains("0: 0% 3/16 GiB (sim), 3.3 GB reserved", text);
+        Assert.Contains("GPU memory profiles", text);
+        Assert.Contains("app::Jobs.Train(Int32)", text);
+        Assert.Contains("GpuOutOfMemoryException: full", text);
+
+        // Without profiles the watch shows the node table alone, as before.
+        Assert.DoesNotContain("GPU memory profiles", Render(StatusTable.Build(new StatusReport { View = new ClusterView() }, "127.0.0.1:6380", problem: null, DateTimeOffset.Now)));
+    }
+
     private static string Render(Spectre.Console.Rendering.IRenderable table)
     {
         var writer = new StringWriter();
