@@ -25,7 +25,7 @@ internal sealed class JobCodeRegistry(ICodeSource source, AssemblyBlobCache blob
     public ValueTask<JobCode> GetAsync(string jobId, int manifestVersion, CancellationToken cancellationToken, bool detachedActor = false)
     {
         // The common case, every call after a job's first: its code is here and current; no allocation.
-        if (_jobs.TryGetValue(jobId, out var known) && known.ManifestVersion >= manifestVersion)
+        if (_jobs.TryGetValue(jobId, out var known) && known.Covers(manifestVersion))
         {
             return new ValueTask<JobCode>(known);
         }

@@ -86,7 +86,9 @@ internal sealed class CodeShipper : ICodeShipping
             }
 
             _covered.TryAdd(method, 0);
-            if (_refused is not null || fresh.Count == 0)
+            // A job whose code is all Granary's own (`granary run`'s task) ships nothing, but its settings
+            // (environment, secrets, log switch) must still reach the head once, or its nodes never see them.
+            if (_refused is not null || (fresh.Count == 0 && _settings is null))
             {
                 return (_chain, _registeredNames.Count);
             }
@@ -105,7 +107,7 @@ internal sealed class CodeShipper : ICodeShipping
                 return (_chain, _registeredNames.Count);
             }
 
-            // The serializers' names and the job's settings go with the first registration that carries assemblies.
+            // The serializers' names and the job's settings go with the first registration.
             var serializers = _serializerTypes.Select(t => t.AssemblyQualifiedName!).ToList();
             _serializerTypes = [];
             var settings = _settings;

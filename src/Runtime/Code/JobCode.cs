@@ -20,6 +20,10 @@ internal sealed class JobCode
     private volatile Dictionary<string, AssemblyRef> _bySimpleName = new(StringComparer.OrdinalIgnoreCase);
     private JobLoadContext? _context;
 
+    // Set once the manifest was fetched: a job that ships no code stays at version 0, and still needs its
+    // settings from the manifest.
+    private volatile bool _fetched;
+
     /// <param name="objects">Creates the job's objects in this process (task puts, refs read from values); none for tests.</param>
     public JobCode(string jobId, ICodeSource source, AssemblyBlobCache blobs, Func<JobCode, ITaskObjects>? objects = null)
     {
@@ -42,6 +46,9 @@ internal sealed class JobCode
 
     public int ManifestVersion => _bySimpleName.Count;
 
+    /// <summary>True when the manifest is here and covers every assembly the client had registered by <paramref name="version"/>.</summary>
+    public bool Covers(int version) => _fetched && ManifestVersion >= version;
+
     /// <summary>The job's settings from its manifest (environment, secrets, log switch); empty until the manifest is here.</summary>
     public JobSettings Settings { get; private set; } = new();
 
@@ -50,7 +57,7 @@ internal sealed class JobCode
 
     /// <summary>Makes sure every assembly the client had registered by <paramref name="version"/> is here.</summary>
     public ValueTask EnsureVersionAsync(int version, CancellationToken cancellationToken) =>
-        ManifestVersion >= version ? ValueTask.CompletedTask : new ValueTask(RefreshAsync(version, cancellationToken));
+        Covers(version) ? ValueTask.CompletedTask : new ValueTask(RefreshAsync(version, cancellationToken));
 
     public InvokableMethod Resolve(MethodRef reference)
     {
@@ -76,7 +83,7 @@ internal sealed class JobCode
         await _refresh.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            if (ManifestVersion >= version)
+            if (Covers(version))
             {
                 return;
             }
@@ -104,6 +111,7 @@ internal sealed class JobCode
             }
 
             _bySimpleName = map;
+            _fetched = true;
             if (manifest.Serializers.Count > 0 && _context is not null)
             {
                 // Encode results with the client's own serializers, created inside the job's code.
