@@ -1,7 +1,7 @@
 namespace Granary.Silo;
 
 /// <summary>
-/// The `granary` command line: start, status, stop (and the hidden `worker` used for process isolation).
+/// The `granary` command line: start, status, stop, run (and the hidden `worker` used for process isolation).
 /// `--help` (or `-h`) anywhere after a command prints that command's flags and exits 0; a bad flag exits 2,
 /// a failure 1, each with a one-line reason on stderr.
 /// </summary>
@@ -14,6 +14,7 @@ internal static class GranaryCommand
         "  start    run a silo in the foreground: the head (--head) or a worker that joins it (--address head:port)\n" +
         "  status   show the cluster's nodes, resources, actors and tasks, from the head\n" +
         "  stop     stop the silos `granary start` runs on this machine, for one cluster or --all\n" +
+        "  run      run shell commands as tasks on the cluster, packed onto GPUs by their measured memory\n" +
         "\n" +
         "`granary <command> --help` lists a command's flags, each with its meaning and default.";
 
@@ -48,8 +49,9 @@ internal static class GranaryCommand
                 "start" => await StartCommand.RunAsync(StartCommand.Parse(args[1..])).ConfigureAwait(false),
                 "status" => await StatusCommand.RunAsync(args[1..]).ConfigureAwait(false),
                 "stop" => await StopCommand.RunAsync(args[1..]).ConfigureAwait(false),
+                "run" => await RunCommand.RunAsync(args[1..]).ConfigureAwait(false),
                 "worker" => await WorkerCommand.RunAsync(args[1..]).ConfigureAwait(false),
-                _ => throw new ArgumentException($"unknown command '{args[0]}'; the commands are start, status and stop (`granary --help`)"),
+                _ => throw new ArgumentException($"unknown command '{args[0]}'; the commands are start, status, stop and run (`granary --help`)"),
             };
         }
         catch (Exception ex) when (ex is ArgumentException or FormatException)
@@ -70,6 +72,7 @@ internal static class GranaryCommand
         "start" => StartCommand.Help,
         "status" => StatusCommand.Help,
         "stop" => StopCommand.Help,
+        "run" => RunCommand.Help,
         _ => null,
     };
 }

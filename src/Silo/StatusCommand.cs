@@ -82,7 +82,7 @@ internal static class StatusCommand
     {
         var (address, json, watch, interval) = Parse(args);
         address ??= RunCluster.EnvironmentAddress;
-        address ??= DefaultHead();
+        address ??= DefaultHead("granary status --address head:port");
         ClusterClientHost.ParseEndpoint(address);
         if (watch)
         {
@@ -94,15 +94,15 @@ internal static class StatusCommand
         return 0;
     }
 
-    /// <summary>The head of the only cluster with silos on this machine; with several it refuses to guess, naming them.</summary>
-    private static string DefaultHead()
+    /// <summary>The head of the only cluster with silos on this machine; with several it refuses to guess, naming them and <paramref name="choose"/>.</summary>
+    public static string DefaultHead(string choose)
     {
         var clusters = RunCluster.Of(RunFiles.Live()).Where(c => c.Head != RunCluster.Unknown).ToList();
         return clusters.Count switch
         {
             0 => throw new ArgumentException("no head address: pass --address head:port (or set GRANARY_ADDRESS); no head or worker started on this machine is running"),
             1 => clusters[0].Head,
-            _ => throw RunCluster.Ambiguous(clusters, "Choose one with `granary status --address head:port`."),
+            _ => throw RunCluster.Ambiguous(clusters, $"Choose one with `{choose}`."),
         };
     }
 

@@ -12,6 +12,11 @@ public sealed class CommandLineTests
     [InlineData("start", "--head", "--redis", "127.0.0.1:notaport")]
     [InlineData("start", "--address", "127.0.0.1:1", "--redis", "127.0.0.1:6379")]
     [InlineData("launch")]
+    [InlineData("run")]
+    [InlineData("run", "--bogus", "echo hi")]
+    [InlineData("run", "--timeout", "0", "echo hi")]
+    [InlineData("run", "--retries", "-1", "echo hi")]
+    [InlineData("run", "--address", "nowhere", "echo hi")]
     public async Task Bad_flags_exit_non_zero_with_a_one_line_reason(params string[] args)
     {
         var (code, error) = await RunAsync(args);
@@ -72,6 +77,9 @@ public sealed class CommandLineTests
     [InlineData("stop", "--help")]
     [InlineData("stop", "-h")]
     [InlineData("help", "stop")]
+    [InlineData("run", "--help")]
+    [InlineData("run", "echo hi", "-h")]
+    [InlineData("help", "run")]
     public async Task A_command_with_help_prints_its_usage_and_every_flag_and_exits_0(params string[] args)
     {
         var (code, output, error) = await RunWithOutputAsync(args);
@@ -102,7 +110,7 @@ public sealed class CommandLineTests
         Assert.Equal(0, code);
         Assert.Empty(error);
         Assert.StartsWith("usage: granary <command>", output);
-        Assert.All(new[] { "start", "status", "stop" }, c => Assert.Contains($"  {c} ", output));
+        Assert.All(new[] { "start", "status", "stop", "run" }, c => Assert.Contains($"  {c} ", output));
     }
 
     [Fact]
@@ -118,6 +126,7 @@ public sealed class CommandLineTests
     [InlineData("start", "### `granary start`")]
     [InlineData("status", "### `granary status`")]
     [InlineData("stop", "### `granary stop`")]
+    [InlineData("run", "### `granary run`")]
     public void The_help_lists_the_flags_and_defaults_of_the_README_table(string command, string heading)
     {
         var table = RepoFiles.TableAfter(RepoFiles.Read("README.md"), heading);
@@ -129,6 +138,7 @@ public sealed class CommandLineTests
     [InlineData("start")]
     [InlineData("status")]
     [InlineData("stop")]
+    [InlineData("run")]
     public void Every_flag_in_the_help_is_one_the_command_takes(string command)
     {
         foreach (var flag in FlagsOf(command))
@@ -139,6 +149,7 @@ public sealed class CommandLineTests
             {
                 "start" => () => StartCommand.Parse(["--head", .. args]),
                 "status" => () => StatusCommand.Parse(args),
+                "run" => () => RunCommand.Parse([.. args, "echo hi"]),
                 _ => () => StopCommand.Parse(args),
             };
             var error = Record.Exception(parse);
@@ -188,6 +199,7 @@ public sealed class CommandLineTests
         "start" => StartCommand.Flags,
         "status" => StatusCommand.Flags,
         "stop" => StopCommand.Flags,
+        "run" => RunCommand.Flags,
         _ => throw new ArgumentException(command),
     };
 
