@@ -47,6 +47,41 @@ public sealed class RunCommandProcessTests(ITestOutputHelper output) : OwnCluste
     }
 
     [Fact]
+    public async Task A_command_is_profiled_alone_once_then_its_runs_are_packed_onto_one_gpu_by_that_profile()
+    {
+        await Cluster.StartHeadAsync("--gpus", "2");
+        // Each run uses 3 GB and waits until as many runs as the file "want" says have started: with 4 it
+        // passes only when four run at once, which two GPUs allow only when they share one by memory.
+        var folder = Directory.CreateDirectory(Path.Combine(Cluster.RunDirectory, "runs")).FullName;
+        var command = $"echo 3000000000 > $GRANARY_SIMULATED_GPU_MEMORY_FILE; touch {folder}/started.$$; i=0; " +
+            $"while [ $(ls {folder} | grep -c started) -lt $(cat {folder}/want) ]; do i=$((i+1)); [ $i -gt 300 ] && exit 7; sleep 0.1; done";
+
+        File.WriteAllText(Path.Combine(folder, "want"), "1");
+        var profiled = await Cluster.RunCliAsync(TimeSpan.FromSeconds(60), "run", "--address", Cluster.HeadAddress, command);
+        Assert.True(profiled.ExitCode == 0, profiled.ToString());
+
+        foreach (var started in Directory.GetFiles(folder, "started.*"))
+        {
+            File.Delete(started);
+        }
+
+        File.WriteAllText(Path.Combine(folder, "want"), "4");
+        var packed = await Cluster.RunCliAsync(TimeSpan.FromSeconds(60), "run", "--address", Cluster.HeadAddress, command, command, command, command);
+        Output.WriteLine(packed.ToString());
+        Assert.True(packed.ExitCode == 0, packed.ToString());
+        var gpus = packed.Stdout.Split('\n').Where(l => l.StartsWith("granary run: [", StringComparison.Ordinal)).Select(l => l.Split(" GPU ")[1][..1]).ToList();
+        Assert.Equal(4, gpus.Count);
+        Assert.Single(gpus.Distinct());
+
+        var status = await Cluster.RunCliAsync("status", "--json");
+        var profile = Assert.Single(JsonNode.Parse(status.Stdout)!["gpuProfiles"]!.AsArray(), p => ((string)p!["jobType"]!).EndsWith("#" + command, StringComparison.Ordinal))!;
+        Assert.Equal("known", (string?)profile["state"]);
+        Assert.Equal(3_000_000_000, (long)profile["peakBytes"]!);
+        Assert.Equal(5, (int)profile["runs"]!);
+        Assert.Equal(0, (int)profile["outgrown"]!);
+    }
+
+    [Fact]
     public async Task A_failing_command_a_command_out_of_gpu_memory_and_one_past_its_timeout_give_a_non_zero_exit()
     {
         await Cluster.StartHeadAsync("--gpus", "2");
