@@ -57,7 +57,7 @@ internal sealed partial class SiloRuntime : IExecutionHost, IAsyncDisposable
 
         Jobs = new JobCodeRegistry(new HeadCodeSource(() => HeadGrain), Blobs, code => new JobObjects(this, code));
         Clients = new InClusterClients(NodeId, () => ClusterClient ?? throw new InvalidOperationException("This silo has not started yet; tasks cannot submit work before it has."), Jobs);
-        Gpus = gpus ?? GpuInventory.Detect(options.Gpus, options.GpuType, options.GpuMemoryBytes);
+        Gpus = gpus ?? GpuInventory.Detect(options.Gpus, options.GpuType, options.GpuMemoryBytes, options.CudaVisibleDevices);
         ReserveThreadsForBlockingWork(OfferedResources()[ResourceSet.Cpu]);
         Workers = new Workers.WorkerPool(this);
         Store = new ObjectStore(
