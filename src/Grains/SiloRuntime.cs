@@ -315,9 +315,14 @@ internal sealed partial class SiloRuntime : IExecutionHost, IAsyncDisposable
         }
     }
 
-    public LeaseWorker LeaseFor(string leaseId, string jobId, IReadOnlyList<int> gpuIds)
+    /// <summary>
+    /// The lease's worker, opened on its first push. <paramref name="gpuSlots"/> are the head's numbers for
+    /// this node's GPUs (0..count-1); the worker holds the devices they stand for (<see cref="GpuInventory.DeviceIndexes"/>),
+    /// which is what its tasks see.
+    /// </summary>
+    public LeaseWorker LeaseFor(string leaseId, string jobId, IReadOnlyList<int> gpuSlots)
     {
-        var worker = _leases.GetOrAdd(leaseId, static (id, state) => new LeaseWorker(id, state.jobId, state.gpuIds, state.self), (jobId, gpuIds, self: this));
+        var worker = _leases.GetOrAdd(leaseId, static (id, state) => new LeaseWorker(id, state.jobId, state.self.Gpus.DeviceIndexes(state.gpuSlots), state.self), (jobId, gpuSlots, self: this));
         if (_earlyReleases.TryRemove(leaseId, out var pushed))
         {
             worker.Release(pushed);
