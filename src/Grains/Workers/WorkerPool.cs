@@ -230,7 +230,8 @@ internal sealed partial class WorkerPool : IAsyncDisposable
             start.ArgumentList.Add(argument);
         }
 
-        // Exactly the task's devices; an empty value hides every GPU from CUDA.
+        // Exactly the task's devices, by their index on the node (the silo turned the head's slots into
+        // devices), so a node restricted to 2,3 starts its first GPU's worker with 2; empty hides every GPU.
         start.Environment["CUDA_VISIBLE_DEVICES"] = string.Join(',', gpuIds);
         start.UseShellExecute = false;
         start.RedirectStandardOutput = true;
