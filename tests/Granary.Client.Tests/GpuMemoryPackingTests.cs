@@ -102,6 +102,29 @@ public sealed class GpuMemoryPackingTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_run_that_outgrows_its_profile_is_recorded_and_its_type_profiled_again()
+    {
+        var name = "outgrows-" + Guid.NewGuid().ToString("N")[..6];
+        var options = new RemoteOptions { GpuMemory = GpuMemory.ProfiledAs(name), MaxRetries = 0 };
+        await _client.Remote(() => GpuJobs.GrowsAfterFirst(name, 10 * GB, 15 * GB, 20), options).GetAsync().WithTimeout(Bound);
+        Assert.Equal(10 * GB, Profile(await _client.GetGpuProfilesAsync(), name).PeakBytes);
+
+        // Packed at 11 GB, it uses 15 GB (with room beside it, so it does not run out).
+        await _client.Remote(() => GpuJobs.GrowsAfterFirst(name, 10 * GB, 15 * GB, 20), options).GetAsync().WithTimeout(Bound);
+        var outgrown = Profile(await _client.GetGpuProfilesAsync(), name);
+        Assert.Equal(1, outgrown.Outgrown);
+        Assert.Equal("reprofile", outgrown.State);
+        Assert.Equal(15 * GB, outgrown.PeakBytes);
+
+        // The next run measures it again alone, and the type is known at its new size.
+        await _client.Remote(() => GpuJobs.GrowsAfterFirst(name, 10 * GB, 15 * GB, 20), options).GetAsync().WithTimeout(Bound);
+        var again = Profile(await _client.GetGpuProfilesAsync(), name);
+        Assert.Equal("known", again.State);
+        Assert.Equal(15 * GB, again.PeakBytes);
+        Assert.Equal(0, again.OutOfMemory);
+    }
+
+    [Fact]
     public async Task Declared_bytes_pack_without_profiling()
     {
         var name = "declared-" + Guid.NewGuid().ToString("N")[..6];
@@ -171,6 +194,9 @@ public sealed class GpuMemoryPackingTests : IAsyncLifetime
         await _client.Remote(() => GpuJobs.Attributed(name, 7 * GB)).GetAsync().WithTimeout(Bound);
         Assert.Contains(await _client.GetGpuProfilesAsync(), p => p.JobType.Contains("GpuJobs.Attributed", StringComparison.Ordinal) && p.PeakBytes == 7 * GB);
     }
+
+    private static GpuProfile Profile(IEnumerable<GpuProfile> profiles, string key) =>
+        Assert.Single(profiles, p => p.JobType.EndsWith("#" + key, StringComparison.Ordinal));
 
     private async Task<string> FirstWorkerAsync() => (await _client.GetNodesAsync()).First(n => !n.IsHead).NodeId;
 
