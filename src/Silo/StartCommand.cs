@@ -33,6 +33,7 @@ internal static class StartCommand
         new("--log-dir PATH", "also write this silo's log (what it prints, Orleans' warnings, its worker processes' output) to PATH/NODE-ID.log", "the console only"),
         new("--node-id ID", "this node's id", "node- and 12 random hex digits"),
         new("--node-timeout S", "a silo that stops answering Orleans' probes is declared dead within about S seconds", "3"),
+        new("--gpu-memory-margin F", "head only: what packing by GPU memory (RemoteOptions.GpuMemory) adds to a measured profile, as a share of it (0.1 = 10 %)", "0.1"),
         new("--heartbeat S", "seconds between this silo's load reports (and metrics samples) to the head; shorter than --node-timeout", "1"),
         new("--metrics-port N", "serve Granary's and Orleans' metrics for Prometheus at http://host:N/metrics (host as --host)", "no endpoint"),
         new("--otlp-endpoint URL", "send metrics and task spans over OTLP to this collector, e.g. http://localhost:4317", "$OTEL_EXPORTER_OTLP_ENDPOINT, else none"),
@@ -108,6 +109,14 @@ internal static class StartCommand
                     break;
                 case "--node-timeout":
                     options.NodeDeadTimeout = TimeSpan.FromSeconds(Number(flag, Next()));
+                    break;
+                case "--gpu-memory-margin":
+                    options.GpuMemoryMargin = Number(flag, Next());
+                    if (options.GpuMemoryMargin is < 0 or > 10)
+                    {
+                        throw new ArgumentException($"--gpu-memory-margin expects a share between 0 and 10 (0.1 adds 10 %), got {options.GpuMemoryMargin}");
+                    }
+
                     break;
                 case "--heartbeat":
                     options.HeartbeatInterval = TimeSpan.FromSeconds(Number(flag, Next()));
