@@ -85,7 +85,7 @@ internal static class GpuPackingRows
         var succeeded = 0;
         await Task.WhenAll(jobs.Select(async job =>
         {
-            for (var attempt = 0; attempt < 1_000; attempt++)
+            for (var attempt = 0; attempt < 100_000; attempt++)
             {
                 try
                 {
