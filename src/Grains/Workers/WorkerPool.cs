@@ -29,6 +29,9 @@ internal sealed partial class WorkerPool : IAsyncDisposable
         _logger = silo.LoggerFactory.CreateLogger("Granary.Workers");
     }
 
+    /// <summary>The process ids of this silo's live worker processes (GPU meters count their use of a device).</summary>
+    public IEnumerable<int> Pids => _all.Values.Where(w => !w.Process.HasExited).Select(w => w.Process.Id);
+
     /// <summary>Worker processes alive now (for tests and status).</summary>
     public int Count => _all.Values.Count(w => !w.Process.HasExited);
 
