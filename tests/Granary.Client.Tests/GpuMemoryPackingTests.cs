@@ -159,7 +159,9 @@ public sealed class GpuMemoryPackingTests : IAsyncLifetime
     {
         var name = "fraction-" + Guid.NewGuid().ToString("N")[..6];
         var options = new RemoteOptions { Gpus = 0.25, MaxRetries = 0, Isolation = Isolation.InProcess, Placement = new NodeAffinityPlacement(await FirstWorkerAsync()) };
-        var refs = Enumerable.Range(0, 4).Select(_ => _client.Remote(() => GpuJobs.Use(name, 30 * GB, 1500), options)).ToList();
+        // Four quarters share one device; each uses 45 GB, so any two that overlap run out. Each starts a
+        // worker process of its own, so they hold long enough to overlap even when those start slowly.
+        var refs = Enumerable.Range(0, 4).Select(_ => _client.Remote(() => GpuJobs.Use(name, 45 * GB, 4000), options)).ToList();
         var outcomes = await Task.WhenAll(refs.Select(async r =>
         {
             try
