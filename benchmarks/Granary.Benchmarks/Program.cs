@@ -154,6 +154,24 @@ catch (Exception ex)
     Say($"{"TorchSharp rows",-50} failed: {Why(ex)}");
 }
 
+try
+{
+    var (packing, packingNotes) = await GpuPackingRows.RunAsync(only, quick, stop.Token).WaitAsync(rowLimit * 3);
+    foreach (var (name, value) in packing)
+    {
+        Report(name, value, "jobs/h", null, null);
+    }
+
+    foreach (var note in packingNotes)
+    {
+        Say("  " + note);
+    }
+}
+catch (Exception ex)
+{
+    Say($"{"GPU packing rows",-50} failed: {Why(ex)}");
+}
+
 Say(string.Empty);
 Say("Floors: loopback round trips " + floors["loopback"].ToString("N0", CultureInfo.InvariantCulture) + "/s, memcpy " + floors["memcpy"].ToString("0.00", CultureInfo.InvariantCulture) + " GB/s (into fresh memory " + floors["fresh"].ToString("0.00", CultureInfo.InvariantCulture) + " GB/s), loopback TCP stream " + floors["tcp"].ToString("0.00", CultureInfo.InvariantCulture) + " GB/s. " + daskNote + ".");
 

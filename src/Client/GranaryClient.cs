@@ -363,6 +363,14 @@ public sealed partial class GranaryClient : IAsyncDisposable
         return view.Nodes.Select(n => new NodeDescription(n.NodeId, n.Address, n.IsHead, n.Alive, n.Total.Amounts.ToDictionary(), n.Available.Amounts.ToDictionary())).ToList();
     }
 
+    /// <summary>The GPU memory profiles the head keeps, one per job type (see <see cref="RemoteOptions.GpuMemory"/>).</summary>
+    public async Task<IReadOnlyList<GpuProfile>> GetGpuProfilesAsync(CancellationToken cancellationToken = default)
+    {
+        ThrowIfDisposed();
+        var status = await Head.GetStatus(cancellationToken).ConfigureAwait(false);
+        return [.. status.GpuProfiles.Select(p => new GpuProfile(p.JobType, p.State, p.PeakBytes, p.Runs, p.Failures, p.OutOfMemory, p.Outgrown, p.LastError))];
+    }
+
     private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
 
     /// <summary>

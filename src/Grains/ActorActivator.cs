@@ -11,10 +11,12 @@ internal static class ActorActivator
         var spec = request.Spec;
         try
         {
+            // The head grants slots of this node's GPUs; the actor holds, and reads, the devices themselves.
+            var gpuIds = silo.Gpus.DeviceIndexes(request.GpuIds);
             var code = await silo.Jobs.GetAsync(spec.JobId, spec.ManifestVersion, silo.Stopping, detachedActor: spec.Lifetime == ActorLifetimeKind.ActorLifetimeDetached).ConfigureAwait(false);
             var factory = code.Resolve(spec.Factory);
             var arguments = await silo.Executor.ResolveArgumentsAsync(spec.Args, factory, code.Serializer, silo.Stopping).ConfigureAwait(false);
-            var context = new TaskContext(silo.NodeId, spec.JobId, spec.ActorId, spec.ActorId, 0, [.. request.GpuIds], code.Objects, silo.Clients, code.Environment, code.Settings.LogToDriver ? silo.Logs : null, code.JobId, spec.Factory.DisplayName);
+            var context = new TaskContext(silo.NodeId, spec.JobId, spec.ActorId, spec.ActorId, 0, gpuIds, code.Objects, silo.Clients, code.Environment, code.Settings.LogToDriver ? silo.Logs : null, code.JobId, spec.Factory.DisplayName);
             TaskContext.Current = context;
             object? instance;
             try
@@ -35,7 +37,7 @@ internal static class ActorActivator
                 throw new InvalidOperationException($"{spec.Factory.DisplayName} returned null; an actor factory must return the actor instance.");
             }
 
-            var activation = new ActorActivation(spec, code, instance, [.. request.GpuIds], silo);
+            var activation = new ActorActivation(spec, code, instance, gpuIds, silo);
             silo.AddActor(activation);
             return activation;
         }

@@ -56,6 +56,20 @@ public sealed class GranarySiloOptions
     /// <summary>Memory of each simulated GPU in bytes (real devices report their own).</summary>
     public long? GpuMemoryBytes { get; set; }
 
+    /// <summary>
+    /// The GPUs this silo may manage, as CUDA_VISIBLE_DEVICES lists them: device indexes ("0,2") or GPU UUIDs
+    /// ("GPU-5e1b...", a unique prefix is enough); empty offers no GPUs; null manages every device. Defaults
+    /// to the variable in this process's environment, so `CUDA_VISIBLE_DEVICES=0,1 granary start ...` gives
+    /// the silo those two, as a GPU load balancer (GLB) or Ray's raylet expects. <see cref="Gpus"/> then counts
+    /// within them; with simulated devices it picks among the <see cref="Gpus"/> simulated ones instead. An
+    /// entry naming no device, or one named twice, stops the silo from starting. Devices keep their own index:
+    /// the node's first GPU under "2,3" is device 2, and a task given it sees CUDA_VISIBLE_DEVICES=2 and
+    /// <c>TaskContext.GpuIds</c> [2]. Set it apart from the environment to restrict an in-process silo (an
+    /// embedded cluster shares its process's variable); work inside the silo's process is still numbered by
+    /// CUDA through the process's own variable.
+    /// </summary>
+    public string? CudaVisibleDevices { get; set; } = Environment.GetEnvironmentVariable(Runtime.Gpus.CudaVisibleDevices.Variable);
+
     /// <summary>How often a silo reports its load (running and queued tasks, store figures) to the head.</summary>
     public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(1);
 

@@ -57,7 +57,7 @@ internal sealed partial class SiloRuntime : IExecutionHost, IAsyncDisposable
 
         Jobs = new JobCodeRegistry(new HeadCodeSource(() => HeadGrain), Blobs, code => new JobObjects(this, code));
         Clients = new InClusterClients(NodeId, () => ClusterClient ?? throw new InvalidOperationException("This silo has not started yet; tasks cannot submit work before it has."), Jobs);
-        Gpus = gpus ?? GpuInventory.Detect(options.Gpus, options.GpuType, options.GpuMemoryBytes);
+        Gpus = gpus ?? GpuInventory.Detect(options.Gpus, options.GpuType, options.GpuMemoryBytes, options.CudaVisibleDevices);
         ReserveThreadsForBlockingWork(OfferedResources()[ResourceSet.Cpu]);
         Workers = new Workers.WorkerPool(this);
         Store = new ObjectStore(
@@ -328,9 +328,14 @@ internal sealed partial class SiloRuntime : IExecutionHost, IAsyncDisposable
         }
     }
 
-    public LeaseWorker LeaseFor(string leaseId, string jobId, IReadOnlyList<int> gpuIds)
+    /// <summary>
+    /// The lease's worker, opened on its first push. <paramref name="gpuSlots"/> are the head's numbers for
+    /// this node's GPUs (0..count-1); the worker holds the devices they stand for (<see cref="GpuInventory.DeviceIndexes"/>),
+    /// which is what its tasks see.
+    /// </summary>
+    public LeaseWorker LeaseFor(string leaseId, string jobId, IReadOnlyList<int> gpuSlots)
     {
-        var worker = _leases.GetOrAdd(leaseId, static (id, state) => new LeaseWorker(id, state.jobId, state.gpuIds, state.self), (jobId, gpuIds, self: this));
+        var worker = _leases.GetOrAdd(leaseId, static (id, state) => new LeaseWorker(id, state.jobId, state.self.Gpus.DeviceIndexes(state.gpuSlots), state.self), (jobId, gpuSlots, self: this));
         if (_earlyReleases.TryRemove(leaseId, out var pushed))
         {
             worker.Release(pushed);

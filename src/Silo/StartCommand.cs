@@ -23,7 +23,7 @@ internal static class StartCommand
         new("--host IP", "IP address to listen on; other nodes are told it too, so give one they can reach", "127.0.0.1"),
         new("--cpus N", "CPUs this node offers to work", "all cores on a worker, 0 on the head"),
         new("--memory 32GB", "memory this node offers; B, KB, MB, GB or TB (KiB and the like too), powers of 1024", "none offered"),
-        new("--gpus N", "GPUs this node offers: the first N NVML devices, else N simulated ones", "worker: every device NVML finds, else none. Head: 0"),
+        new("--gpus N", "GPUs this node offers: the first N NVML devices (of those CUDA_VISIBLE_DEVICES lists, when set), else N simulated ones (CUDA_VISIBLE_DEVICES picks among them)", "worker: every device NVML finds, else none. Head: 0"),
         new("--gpu-type NAME", "model name of simulated GPUs; ignored when NVML finds real ones", "SimulatedGPU"),
         new("--gpu-memory 80GB", "memory of each simulated GPU, units as for --memory; ignored when NVML finds real ones", "16 GiB"),
         new("--resources a=1,b=2", "custom resources this node offers", "none"),
@@ -33,6 +33,7 @@ internal static class StartCommand
         new("--log-dir PATH", "also write this silo's log (what it prints, Orleans' warnings, its worker processes' output) to PATH/NODE-ID.log", "the console only"),
         new("--node-id ID", "this node's id", "node- and 12 random hex digits"),
         new("--node-timeout S", "a silo that stops answering Orleans' probes is declared dead within about S seconds", "3"),
+        new("--gpu-memory-margin F", "head only: what packing by GPU memory (RemoteOptions.GpuMemory) adds to a measured profile, as a share of it (0.1 = 10 %)", "0.1"),
         new("--heartbeat S", "seconds between this silo's load reports (and metrics samples) to the head; shorter than --node-timeout", "1"),
         new("--metrics-port N", "serve Granary's and Orleans' metrics for Prometheus at http://host:N/metrics (host as --host)", "no endpoint"),
         new("--otlp-endpoint URL", "send metrics and task spans over OTLP to this collector, e.g. http://localhost:4317", "$OTEL_EXPORTER_OTLP_ENDPOINT, else none"),
@@ -42,6 +43,8 @@ internal static class StartCommand
         Usage,
         "Runs a silo in the foreground: the head with --head, or a worker that joins the head at --address.\n" +
         "SIGINT (Ctrl+C), SIGTERM or `granary stop` stops it gracefully: running work drains, then it leaves.\n" +
+        "CUDA_VISIBLE_DEVICES in its environment (indexes or GPU UUIDs, e.g. CUDA_VISIBLE_DEVICES=0,1 granary start ...)\n" +
+        "restricts the GPUs it manages, as a GPU load balancer does; they keep their device indexes.\n" +
         "A bad flag exits with code 2, any other failure with code 1.",
         Flags);
 
@@ -106,6 +109,14 @@ internal static class StartCommand
                     break;
                 case "--node-timeout":
                     options.NodeDeadTimeout = TimeSpan.FromSeconds(Number(flag, Next()));
+                    break;
+                case "--gpu-memory-margin":
+                    options.GpuMemoryMargin = Number(flag, Next());
+                    if (options.GpuMemoryMargin is < 0 or > 10)
+                    {
+                        throw new ArgumentException($"--gpu-memory-margin expects a share between 0 and 10 (0.1 adds 10 %), got {options.GpuMemoryMargin}");
+                    }
+
                     break;
                 case "--heartbeat":
                     options.HeartbeatInterval = TimeSpan.FromSeconds(Number(flag, Next()));

@@ -38,18 +38,31 @@ public static class TorchDevices
 
     /// <summary>
     /// Where physical GPU <paramref name="gpuId"/> sits among the devices CUDA shows this process: its position
-    /// in CUDA_VISIBLE_DEVICES when that lists it, else its own number (nothing hides devices).
+    /// in CUDA_VISIBLE_DEVICES when that lists it, else its own number (nothing hides devices). A worker
+    /// process's variable holds its GPUs' indexes, so its first GPU is 0; the silo's process (actors) has the
+    /// silo's own variable, so on a silo started with CUDA_VISIBLE_DEVICES=2,3 device 3 is 1. A variable that
+    /// names GPUs by UUID cannot be matched to an index without NVML, so that throws rather than guess.
     /// </summary>
     internal static int VisibleIndex(int gpuId, string? visibleDevices)
     {
-        if (!string.IsNullOrWhiteSpace(visibleDevices))
+        if (string.IsNullOrWhiteSpace(visibleDevices))
         {
-            var visible = visibleDevices.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
-            var at = Array.IndexOf(visible, gpuId.ToString(System.Globalization.CultureInfo.InvariantCulture));
-            if (at >= 0)
-            {
-                return at;
-            }
+            return gpuId;
+        }
+
+        var visible = visibleDevices.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        var at = Array.IndexOf(visible, gpuId.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        if (at >= 0)
+        {
+            return at;
+        }
+
+        if (visible.Any(entry => !entry.All(char.IsAsciiDigit)))
+        {
+            throw new InvalidOperationException(
+                $"GPU {gpuId} cannot be placed among this process's CUDA_VISIBLE_DEVICES='{visibleDevices}': it names GPUs by UUID, " +
+                "and Granary numbers them by device index. Start the silo with device indexes in CUDA_VISIBLE_DEVICES, " +
+                "or run the work as a task, whose worker process lists its GPUs by index.");
         }
 
         return gpuId;

@@ -285,6 +285,22 @@ public static class Snippets
         return mine;
     }
 
+    public static async Task GpuMemoryPacking(GranaryClient cluster, double[] batch, IReadOnlyList<double[]> batches)
+    {
+        // Measured the first time it runs, alone on a device; later calls pack by that peak plus 10 %.
+        var scores = cluster.Map(batches, b => Jobs.Score(b), new RemoteOptions { GpuMemory = GpuMemory.Profiled });
+
+        // One method, different sizes of work: a job type each.
+        var big = cluster.Remote(() => Jobs.Train(batch), new RemoteOptions { GpuMemory = GpuMemory.ProfiledAs("7b") });
+
+        // Declared, without profiling.
+        var known = cluster.Remote(() => Jobs.Train(batch), new RemoteOptions { GpuMemoryBytes = 20 * GpuMemory.GB });
+
+        // On simulated GPUs a task says what it uses (on real ones NVML measures, and this does nothing).
+        await TaskContext.Current!.ReportSimulatedGpuMemoryAsync(12 * GpuMemory.GB);
+        GC.KeepAlive((scores, big, known));
+    }
+
     /// <summary>The README's launch block; its middle lines stand for what runs inside a rank, where <paramref name="ctx"/> is given.</summary>
     public static async Task<IReadOnlyList<double>> DistributedAsync(GranaryClient cluster, RankContext ctx, float[] gradients, int epochs)
     {
@@ -440,6 +456,8 @@ public static class Jobs
     }
 
     public static double Train(double[] batch) => batch.Sum();
+
+    public static double Score(double[] batch) => batch.Max();
 
     public static double Infer(double[] part) => part.Sum();
 

@@ -165,3 +165,13 @@ public sealed class SlowStart : IDisposable
 
     public void Dispose() => File.WriteAllText(Path.Combine(_folder, "disposed"), string.Empty);
 }
+
+/// <summary>Reports the GPUs it was given, as its constructor and its calls see them.</summary>
+public sealed class GpuHolder
+{
+    private readonly int[] _atStart = [.. TaskContext.Current!.GpuIds];
+
+    public int[] GpusAtStart() => _atStart;
+
+    public int[] Gpus() => [.. TaskContext.Current!.GpuIds];
+}

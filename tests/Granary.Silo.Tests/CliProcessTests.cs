@@ -303,6 +303,36 @@ public sealed class CliProcessTests(ITestOutputHelper output) : OwnClusterTest(o
         throw new InvalidOperationException("found no pair of free adjacent loopback ports in 50 tries");
     }
 
+    [Fact]
+    public async Task Start_manages_only_the_gpus_its_CUDA_VISIBLE_DEVICES_lists()
+    {
+        // As `CUDA_VISIBLE_DEVICES=2,5 granary start --gpus 8 ...` without NVML: two of eight simulated devices.
+        // The head has the variable too, and no GPUs to pick from, so it starts as usual.
+        Cluster.Environment["CUDA_VISIBLE_DEVICES"] = "2,5";
+        await Cluster.StartHeadAsync();
+        var worker = await Cluster.StartWorkerAsync("gpu", "--cpus", "1", "--gpus", "8", "--gpu-type", "H100");
+        const string Restricted = "simulated: 2 x H100, 16 GiB each (devices 2,5 of 8, from CUDA_VISIBLE_DEVICES;";
+        await Eventually.HoldsAsync(() => worker.Output.Contains(Restricted, StringComparison.Ordinal), Bound, "the start-up log says the restriction", () => worker.Output);
+
+        var client = await Cluster.ConnectAsync().WithTimeout();
+        await using (client.DisposeWithin())
+        {
+            var node = Assert.Single(await client.GetNodesAsync().WithTimeout(), n => n.NodeId == "gpu");
+            Assert.Equal(2, node.Total["GPU"]);
+            // The node's first GPU is device 2: the task's worker process sees it under its own index.
+            var seen = await client.Remote(() => ClusterJobs.GpusAndVisibleDevices(), new RemoteOptions { Gpus = 1 }).WithTimeout();
+            Assert.Equal("2|2", seen);
+        }
+
+        // An entry naming no device stops the silo before it starts, in one line naming the variable, the entry and the devices.
+        Cluster.Environment["CUDA_VISIBLE_DEVICES"] = "2,9";
+        var refused = await Cluster.RunCliAsync("start", "--address", Cluster.HeadAddress, "--gpus", "8");
+        Assert.True(refused.ExitCode == 2, refused.ToString());
+        AssertOneLineFailure(refused);
+        Assert.Contains("CUDA_VISIBLE_DEVICES='2,9': '9' names no GPU on this node", refused.Stderr);
+        Assert.Contains("7 (GPU-simulated-7)", refused.Stderr);
+    }
+
     [Theory]
     [InlineData("start", "--bogus")]
     [InlineData("start", "--head", "--cpus", "lots")]

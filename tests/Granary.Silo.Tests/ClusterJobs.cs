@@ -46,6 +46,10 @@ public static class ClusterJobs
         return new Placed(context.NodeId, [.. context.GpuIds]);
     }
 
+    /// <summary>"IDS|VISIBLE": the GPU ids it was given and the CUDA_VISIBLE_DEVICES of the process it ran in.</summary>
+    public static string GpusAndVisibleDevices() =>
+        $"{string.Join(',', TaskContext.Current!.GpuIds)}|{Environment.GetEnvironmentVariable("CUDA_VISIBLE_DEVICES")}";
+
     /// <summary>
     /// How many of these tasks ran at once on this silo (in this job) while this one ran, itself included.
     /// The counter is static in the job's code on that silo, so it sees every task of the job running there.

@@ -49,6 +49,14 @@ public sealed class CommandLineTests
         Assert.Equal(redis, StartCommand.Parse(["--head", "--redis", redis]).RedisAddress);
 
     [Fact]
+    public void The_gpu_memory_margin_flag_sets_the_heads_margin_and_refuses_a_bad_one()
+    {
+        Assert.Equal(0.25, StartCommand.Parse(["--head", "--gpu-memory-margin", "0.25"]).GpuMemoryMargin);
+        Assert.Equal(GranaryDefaults.GpuMemoryMargin, StartCommand.Parse(["--head"]).GpuMemoryMargin);
+        Assert.Contains("between 0 and 10", Assert.Throws<ArgumentException>(() => StartCommand.Parse(["--head", "--gpu-memory-margin", "-1"])).Message);
+    }
+
+    [Fact]
     public void Object_store_flags_set_the_capacity_and_the_spill_directory()
     {
         var options = StartCommand.Parse(["--address", "127.0.0.1:6380", "--object-store-memory", "2GB", "--spill-dir", "/tmp/granary-spill"]);

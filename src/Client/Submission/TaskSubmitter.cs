@@ -440,7 +440,7 @@ internal sealed partial class TaskSubmitter : IAsyncDisposable
                     continue;
                 }
 
-                if (reply?.Error is { Kind: ErrorKind.GpuOutOfMemory } && task.Request.GpuMemory is { Alone: false } && !task.RetriedAlone && !task.Cancelled && !_disposed)
+                if (reply?.Error is { Kind: ErrorKind.GpuOutOfMemory } && task.Request.GpuMemory is { Alone: false, Bytes: 0 } && !task.RetriedAlone && !task.Cancelled && !_disposed)
                 {
                     // Out of GPU memory beside other tasks: the node told the head, which raised the profile;
                     // this run goes again on a device of its own (its own budget, not MaxRetries).

@@ -4,9 +4,11 @@ namespace Granary.Grains.Gpus;
 
 /// <summary>
 /// Measures one run's peak GPU memory on its device. On a simulated device that is the peak the task
-/// reported (exact, per task). On a real one it is the rise of the device's used memory over the run,
-/// sampled through NVML every 50 ms: exact when the task has the device to itself (a profiling run), which
-/// is when the head trusts it; beside other tasks it is only an upper bound. Dispose ends the sampling.
+/// reported (exact, per task). On a real one it is the rise over the run, sampled through NVML every 50 ms,
+/// of what this silo's processes (the silo and its worker processes) use on the device, where NVML lists
+/// processes (nvmlDeviceGetComputeRunningProcesses), else of the device's whole used memory. Either is
+/// exact when the task has the device to itself (a profiling run), which is when the head trusts it as a
+/// profile; beside other tasks it is an upper bound. Dispose ends the sampling.
 /// </summary>
 internal sealed class GpuUseMeter : IDisposable
 {
@@ -15,6 +17,8 @@ internal sealed class GpuUseMeter : IDisposable
     private readonly SimulatedGpuMemory? _simulated;
     private readonly string _taskId;
     private readonly SharedNvml? _nvml;
+    private readonly Func<IReadOnlySet<int>>? _pids;
+    private readonly bool _perProcess;
     private readonly int _position;
     private readonly long _baseline;
     private readonly Timer? _timer;
@@ -32,7 +36,11 @@ internal sealed class GpuUseMeter : IDisposable
 
         _position = silo.Gpus.Devices.ToList().FindIndex(d => d.Index == device);
         _nvml = _position >= 0 ? silo.Nvml : null;
-        if (_nvml is not null && _nvml.TryUsed(_position, out var used))
+        _pids = () => new HashSet<int>(silo.Workers.Pids) { Environment.ProcessId };
+
+        // One way for the whole run, so the baseline and the samples measure the same thing.
+        _perProcess = _nvml is not null && _nvml.TryProcessUse(_position, _pids(), out _);
+        if (_nvml is not null && TryUsed(out var used))
         {
             _baseline = _peakUsed = used;
             _timer = new Timer(_ => Sample(), null, _period, _period);
@@ -58,9 +66,15 @@ internal sealed class GpuUseMeter : IDisposable
 
     public void Dispose() => End();
 
+    private bool TryUsed(out long used)
+    {
+        used = 0;
+        return _nvml is not null && (_perProcess ? _nvml.TryProcessUse(_position, _pids!(), out used) : _nvml.TryUsed(_position, out used));
+    }
+
     private void Sample()
     {
-        if (_nvml is null || !_nvml.TryUsed(_position, out var used))
+        if (!TryUsed(out var used))
         {
             return;
         }

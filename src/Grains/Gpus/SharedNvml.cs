@@ -28,6 +28,22 @@ internal sealed class SharedNvml(IReadOnlyList<int> deviceIndexes) : IDisposable
         }
     }
 
+    /// <summary>What the processes in <paramref name="pids"/> use on the device now; false when NVML cannot say per process.</summary>
+    public bool TryProcessUse(int position, IReadOnlySet<int> pids, out long usedBytes)
+    {
+        usedBytes = 0;
+        lock (_gate)
+        {
+            if (!_opened)
+            {
+                _opened = true;
+                _sampler = NvmlSampler.Open(deviceIndexes);
+            }
+
+            return _sampler is not null && _sampler.TryProcessUse(position, pids, out usedBytes);
+        }
+    }
+
     public void Dispose()
     {
         lock (_gate)

@@ -110,7 +110,7 @@ internal sealed partial class ResourceScheduler
 
         var director = _directors.For(placement.Kind);
         var fitting = director.Eligible(_nodes, placement).Where(n => n.Schedulable && n.Available.Fits(request)).ToList();
-        return profiling ? TryGrantWholeDeviceLocked(holder, request, fitting, director, placement, gpuMemory) : TryGrantBytesLocked(holder, request, fitting, bytes, gpuMemory);
+        return profiling ? TryGrantWholeDeviceLocked(holder, request, fitting, director, placement, gpuMemory) : TryGrantBytesLocked(holder, request, fitting, bytes, gpuMemory, clampToDevice: gpuMemory.Bytes <= 0);
     }
 
     /// <summary>A device nothing else is on, for a run measured alone (a profiling run, or a retry after running out of memory).</summary>
@@ -139,12 +139,13 @@ internal sealed partial class ResourceScheduler
     }
 
     /// <summary>The device across all fitting nodes that <paramref name="bytes"/> fills best: packing by memory.</summary>
-    private LeaseGrant? TryGrantBytesLocked(string holder, ResourceSet request, List<NodeRecord> fitting, long bytes, GpuMemoryRequest gpuMemory)
+    /// <param name="clampToDevice">For profiles: one whose margin passes a device's memory takes that whole device (declared bytes never do).</param>
+    private LeaseGrant? TryGrantBytesLocked(string holder, ResourceSet request, List<NodeRecord> fitting, long bytes, GpuMemoryRequest gpuMemory, bool clampToDevice)
     {
         (NodeRecord Node, int Device, long Left)? best = null;
         foreach (var node in fitting)
         {
-            if (node.Gpus.BestFitBytes(bytes) is { } fit && (best is null || fit.LeftBytes < best.Value.Left))
+            if (node.Gpus.BestFitBytes(bytes, clampToDevice) is { } fit && (best is null || fit.LeftBytes < best.Value.Left))
             {
                 best = (node, fit.Device, fit.LeftBytes);
             }
@@ -155,7 +156,8 @@ internal sealed partial class ResourceScheduler
             return null;
         }
 
-        var share = chosen.Node.Gpus.TryAllocateBytes(chosen.Device, bytes)!.Value;
+        var share = chosen.Node.Gpus.TryAllocateBytes(chosen.Device, bytes, clampToDevice)!.Value;
+        bytes = clampToDevice ? Math.Min(bytes, chosen.Node.Gpus.MemoryOf(chosen.Device)) : bytes;
         var amount = WithGpuShare(request, share);
         chosen.Node.Available.Subtract(amount);
         var grant = new GpuMemoryGrant { JobType = gpuMemory.JobType, ReservedBytes = bytes, Profiling = false, DeviceBytes = chosen.Node.Gpus.MemoryOf(chosen.Device) };

@@ -26,7 +26,7 @@ public static class GranarySiloBuilderExtensions
         options.Validate();
         options.NodeId ??= "node-" + Guid.NewGuid().ToString("N")[..12];
         // GPUs are found once, here, so the silo metadata and the runtime offer the same devices.
-        var gpus = GpuInventory.Detect(options.Gpus, options.GpuType, options.GpuMemoryBytes);
+        var gpus = GpuInventory.Detect(options.Gpus, options.GpuType, options.GpuMemoryBytes, options.CudaVisibleDevices);
         builder.Services.AddSingleton(sp => new SiloRuntime(options, options.HeadStore, sp.GetService<ILoggerFactory>(), gpus));
         builder.Services.AddSingleton(new GranarySiloRole(options.IsHead));
         builder.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, GranarySiloLifecycle>();

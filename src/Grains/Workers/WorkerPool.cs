@@ -29,6 +29,9 @@ internal sealed partial class WorkerPool : IAsyncDisposable
         _logger = silo.LoggerFactory.CreateLogger("Granary.Workers");
     }
 
+    /// <summary>The process ids of this silo's live worker processes (GPU meters count their use of a device).</summary>
+    public IEnumerable<int> Pids => _all.Values.Where(w => !w.Process.HasExited).Select(w => w.Process.Id);
+
     /// <summary>Worker processes alive now (for tests and status).</summary>
     public int Count => _all.Values.Count(w => !w.Process.HasExited);
 
@@ -230,7 +233,8 @@ internal sealed partial class WorkerPool : IAsyncDisposable
             start.ArgumentList.Add(argument);
         }
 
-        // Exactly the task's devices; an empty value hides every GPU from CUDA.
+        // Exactly the task's devices, by their index on the node (the silo turned the head's slots into
+        // devices), so a node restricted to 2,3 starts its first GPU's worker with 2; empty hides every GPU.
         start.Environment["CUDA_VISIBLE_DEVICES"] = string.Join(',', gpuIds);
         start.UseShellExecute = false;
         start.RedirectStandardOutput = true;

@@ -3,9 +3,10 @@ namespace Granary;
 /// <summary>
 /// The task ran out of GPU memory: CUDA refused an allocation ("CUDA out of memory"), or on a simulated
 /// device the task reported more use than the device had free (<see cref="TaskContext.ReportSimulatedGpuMemoryAsync"/>).
-/// A task packed by GPU memory (<see cref="RemoteOptions.GpuMemory"/>) that fails so on a shared device is
-/// retried once alone on a device and its job type's profile is raised; getting its ref throws this only
-/// when it ran out alone too, or when it was not packed by memory.
+/// A task packed by a profiled GPU memory (<see cref="GpuMemory.Profiled"/>) that fails so on a shared device
+/// is retried once alone on a device and its job type's profile is raised; getting its ref throws this only
+/// when it ran out alone too, when its memory was declared (<see cref="RemoteOptions.GpuMemoryBytes"/>: the
+/// figure was the caller's), or when it asked for logical GPUs.
 /// </summary>
 public sealed class GpuOutOfMemoryException : GranaryException
 {

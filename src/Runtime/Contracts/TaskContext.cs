@@ -69,7 +69,13 @@ public sealed class TaskContext
     /// <summary>0 for the first try, 1 for the first retry, and so on.</summary>
     public int Attempt { get; }
 
-    /// <summary>The GPU device indexes assigned to this work (empty when it asked for none).</summary>
+    /// <summary>
+    /// The GPU device indexes assigned to this work, as the node numbers its devices (NVML's index, as
+    /// nvidia-smi shows it); empty when it asked for none. On a node started with CUDA_VISIBLE_DEVICES=2,3
+    /// its first GPU is 2 here, not 0. A worker process's CUDA_VISIBLE_DEVICES holds these indexes, so CUDA
+    /// numbers them from 0 there; in the silo's process CUDA numbers them through the silo's own
+    /// CUDA_VISIBLE_DEVICES (Granary.TorchSharp's <c>TorchDevice()</c> does the mapping in both).
+    /// </summary>
     public IReadOnlyList<int> GpuIds { get; }
 
     /// <summary>

@@ -60,11 +60,14 @@ internal sealed class GpuAllocator
     /// when none has room. A device's room is its memory not reserved, less what its counters show in use beyond
     /// the reservations.
     /// </summary>
-    public (int Device, long LeftBytes)? BestFitBytes(long bytes)
+    /// <param name="clampToDevice">Ask at most a whole device: a profile whose margin takes it past a device's memory still fits that device alone.</param>
+    public (int Device, long LeftBytes)? BestFitBytes(long bytes, bool clampToDevice = false)
     {
         (int Device, long LeftBytes)? best = null;
+        var asked = bytes;
         for (var id = 0; id < _freeUnits.Length; id++)
         {
+            bytes = clampToDevice ? Math.Min(asked, _memoryBytes[id]) : asked;
             var room = RoomBytes(id);
             if (_memoryBytes[id] <= 0 || _freeUnits[id] < UnitsFor(id, bytes) || room < bytes)
             {
@@ -86,8 +89,13 @@ internal sealed class GpuAllocator
     /// so fractional and whole requests see it taken); returns the share in devices, which
     /// <see cref="Release"/> takes back, or null when it does not fit there.
     /// </summary>
-    public double? TryAllocateBytes(int deviceId, long bytes)
+    public double? TryAllocateBytes(int deviceId, long bytes, bool clampToDevice = false)
     {
+        if (clampToDevice)
+        {
+            bytes = Math.Min(bytes, _memoryBytes[deviceId]);
+        }
+
         var units = UnitsFor(deviceId, bytes);
         if (_freeUnits[deviceId] < units || RoomBytes(deviceId) < bytes)
         {

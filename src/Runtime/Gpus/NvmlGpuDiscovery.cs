@@ -16,8 +16,11 @@ internal static unsafe class NvmlGpuDiscovery
     // NVML_DEVICE_NAME_V2_BUFFER_SIZE: the largest name NVML writes, terminator included.
     private const int NameBufferSize = 96;
 
+    // NVML_DEVICE_UUID_V2_BUFFER_SIZE: the largest UUID NVML writes, terminator included.
+    private const int UuidBufferSize = 96;
+
     /// <summary>
-    /// Reads every device's index, name and total memory. Returns false, with a reason naming the failed step
+    /// Reads every device's index, name, total memory and UUID. Returns false, with a reason naming the failed step
     /// (and NVML's return code), when the library is missing, an entry point is absent or any call fails.
     /// </summary>
     public static bool TryDiscover(out IReadOnlyList<GpuDevice> devices, out string reason)
@@ -63,6 +66,11 @@ internal static unsafe class NvmlGpuDiscovery
         var errorString = NativeLibrary.TryGetExport(library, "nvmlErrorString", out var errorExport)
             ? (delegate* unmanaged<int, byte*>)errorExport
             : null;
+        // Optional too: UUIDs matter only to a CUDA_VISIBLE_DEVICES that names GPUs by UUID, which then says
+        // they are missing; a node must not lose its GPUs for want of them.
+        var getUuid = NativeLibrary.TryGetExport(library, "nvmlDeviceGetUUID", out var uuidExport)
+            ? (delegate* unmanaged<nint, byte*, uint, int>)uuidExport
+            : null;
 
         var code = init();
         if (code != 0)
@@ -83,6 +91,7 @@ internal static unsafe class NvmlGpuDiscovery
 
             var found = new List<GpuDevice>((int)count);
             byte* name = stackalloc byte[NameBufferSize];
+            byte* uuid = stackalloc byte[UuidBufferSize];
             for (uint index = 0; index < count; index++)
             {
                 nint handle;
@@ -109,7 +118,10 @@ internal static unsafe class NvmlGpuDiscovery
                 }
 
                 var type = Encoding.UTF8.GetString(MemoryMarshal.CreateReadOnlySpanFromNullTerminated(name));
-                found.Add(new GpuDevice((int)index, type, (long)Math.Min(memory.Total, long.MaxValue)));
+                var id = getUuid is not null && getUuid(handle, uuid, UuidBufferSize) == 0
+                    ? Encoding.UTF8.GetString(MemoryMarshal.CreateReadOnlySpanFromNullTerminated(uuid))
+                    : null;
+                found.Add(new GpuDevice((int)index, type, (long)Math.Min(memory.Total, long.MaxValue), id));
             }
 
             devices = found;

@@ -18,6 +18,7 @@ internal sealed unsafe class NvmlSampler : IDisposable
     private readonly delegate* unmanaged<int> _shutdown;
     private readonly delegate* unmanaged<nint, NvmlUtilization*, int> _getUtilization;
     private readonly delegate* unmanaged<nint, NvmlMemory*, int> _getMemory;
+    private readonly delegate* unmanaged<nint, uint*, NvmlProcessInfo*, int> _getProcesses;
     private int _disposed;
 
     private NvmlSampler(nint library, nint[] handles, delegate* unmanaged<int> shutdown, delegate* unmanaged<nint, NvmlUtilization*, int> getUtilization, delegate* unmanaged<nint, NvmlMemory*, int> getMemory)
@@ -27,6 +28,45 @@ internal sealed unsafe class NvmlSampler : IDisposable
         _shutdown = shutdown;
         _getUtilization = getUtilization;
         _getMemory = getMemory;
+        // Optional: the unversioned entry point takes the two-field record every NVML version keeps.
+        _getProcesses = NativeLibrary.TryGetExport(library, "nvmlDeviceGetComputeRunningProcesses", out var processes)
+            ? (delegate* unmanaged<nint, uint*, NvmlProcessInfo*, int>)processes
+            : null;
+    }
+
+    /// <summary>True when this NVML can list the processes on a device and their memory.</summary>
+    public bool HasProcessAccounting => _getProcesses != null;
+
+    /// <summary>
+    /// The device memory used by the processes in <paramref name="pids"/> on the device at
+    /// <paramref name="position"/> (CUDA contexts and allocations); false when NVML cannot say.
+    /// </summary>
+    public bool TryProcessUse(int position, IReadOnlySet<int> pids, out long usedBytes)
+    {
+        usedBytes = 0;
+        if (_getProcesses == null || Volatile.Read(ref _disposed) != 0)
+        {
+            return false;
+        }
+
+        const int most = 256;
+        var infos = stackalloc NvmlProcessInfo[most];
+        var count = (uint)most;
+        if (_getProcesses(_handles[position], &count, infos) != 0)
+        {
+            return false;
+        }
+
+        for (var i = 0; i < (int)Math.Min(count, most); i++)
+        {
+            // NVML reports unavailable figures (no privileges, some containers) as all bits set.
+            if (pids.Contains((int)infos[i].Pid) && infos[i].UsedGpuMemory != ulong.MaxValue)
+            {
+                usedBytes += (long)Math.Min(infos[i].UsedGpuMemory, long.MaxValue);
+            }
+        }
+
+        return true;
     }
 
     /// <summary>A session over the devices with these indexes; null when NVML is missing or refuses (the caller then reports nothing for them).</summary>
@@ -109,6 +149,14 @@ internal sealed unsafe class NvmlSampler : IDisposable
     {
         public uint Gpu;
         public uint Memory;
+    }
+
+    // nvmlProcessInfo_v1_t: what the unversioned nvmlDeviceGetComputeRunningProcesses fills.
+    [StructLayout(LayoutKind.Sequential)]
+    private struct NvmlProcessInfo
+    {
+        public uint Pid;
+        public ulong UsedGpuMemory;
     }
 
     // nvmlMemory_t (v1): byte counts, in this order.

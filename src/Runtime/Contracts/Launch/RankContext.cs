@@ -76,7 +76,7 @@ public sealed class RankContext
 
     public string NodeId { get; }
 
-    /// <summary>The GPUs this rank was given (device indexes on its node; CUDA_VISIBLE_DEVICES holds them).</summary>
+    /// <summary>The GPUs this rank was given (device indexes on its node, as <see cref="TaskContext.GpuIds"/>; CUDA_VISIBLE_DEVICES holds them).</summary>
     public IReadOnlyList<int> GpuIds { get; }
 
     /// <summary>True on rank 0 of a Ray-launch (<c>RunAsDriverAsync</c>): this rank drives the launch's placement group.</summary>
