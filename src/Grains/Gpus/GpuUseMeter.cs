@@ -5,7 +5,8 @@ namespace Granary.Grains.Gpus;
 /// <summary>
 /// Measures one run's peak GPU memory on its device. On a simulated device that is the peak the task
 /// reported (exact, per task). On a real one it is the rise over the run, sampled through NVML every 50 ms,
-/// of what this silo's processes (the silo and its worker processes) use on the device, where NVML lists
+/// of what this silo's processes (the silo, its worker processes, and the processes either started, such
+/// as `granary run`'s shell commands: <see cref="ProcessAncestry"/>) use on the device, where NVML lists
 /// processes (nvmlDeviceGetComputeRunningProcesses), else of the device's whole used memory. Either is
 /// exact when the task has the device to itself (a profiling run), which is when the head trusts it as a
 /// profile; beside other tasks it is an upper bound. Dispose ends the sampling.
@@ -17,7 +18,7 @@ internal sealed class GpuUseMeter : IDisposable
     private readonly SimulatedGpuMemory? _simulated;
     private readonly string _taskId;
     private readonly SharedNvml? _nvml;
-    private readonly Func<IReadOnlySet<int>>? _pids;
+    private readonly Func<int, bool>? _ours;
     private readonly bool _perProcess;
     private readonly int _position;
     private readonly long _baseline;
@@ -36,10 +37,11 @@ internal sealed class GpuUseMeter : IDisposable
 
         _position = silo.Gpus.Devices.ToList().FindIndex(d => d.Index == device);
         _nvml = _position >= 0 ? silo.Nvml : null;
-        _pids = () => new HashSet<int>(silo.Workers.Pids) { Environment.ProcessId };
+        // Asked only for the processes NVML lists on the device; the workers are read at each sample, as they come and go.
+        _ours = pid => ProcessAncestry.IsOrDescendsFrom(pid, new HashSet<int>(silo.Workers.Pids) { Environment.ProcessId });
 
         // One way for the whole run, so the baseline and the samples measure the same thing.
-        _perProcess = _nvml is not null && _nvml.TryProcessUse(_position, _pids(), out _);
+        _perProcess = _nvml is not null && _nvml.TryProcessUse(_position, _ours, out _);
         if (_nvml is not null && TryUsed(out var used))
         {
             _baseline = _peakUsed = used;
@@ -69,7 +71,7 @@ internal sealed class GpuUseMeter : IDisposable
     private bool TryUsed(out long used)
     {
         used = 0;
-        return _nvml is not null && (_perProcess ? _nvml.TryProcessUse(_position, _pids!(), out used) : _nvml.TryUsed(_position, out used));
+        return _nvml is not null && (_perProcess ? _nvml.TryProcessUse(_position, _ours!, out used) : _nvml.TryUsed(_position, out used));
     }
 
     private void Sample()

@@ -28,8 +28,8 @@ internal sealed class SharedNvml(IReadOnlyList<int> deviceIndexes) : IDisposable
         }
     }
 
-    /// <summary>What the processes in <paramref name="pids"/> use on the device now; false when NVML cannot say per process.</summary>
-    public bool TryProcessUse(int position, IReadOnlySet<int> pids, out long usedBytes)
+    /// <summary>What the processes <paramref name="counts"/> picks (by pid) use on the device now; false when NVML cannot say per process.</summary>
+    public bool TryProcessUse(int position, Func<int, bool> counts, out long usedBytes)
     {
         usedBytes = 0;
         lock (_gate)
@@ -40,7 +40,7 @@ internal sealed class SharedNvml(IReadOnlyList<int> deviceIndexes) : IDisposable
                 _sampler = NvmlSampler.Open(deviceIndexes);
             }
 
-            return _sampler is not null && _sampler.TryProcessUse(position, pids, out usedBytes);
+            return _sampler is not null && _sampler.TryProcessUse(position, counts, out usedBytes);
         }
     }
 

@@ -38,10 +38,10 @@ internal sealed unsafe class NvmlSampler : IDisposable
     public bool HasProcessAccounting => _getProcesses != null;
 
     /// <summary>
-    /// The device memory used by the processes in <paramref name="pids"/> on the device at
+    /// The device memory used by the processes <paramref name="counts"/> picks (by pid) on the device at
     /// <paramref name="position"/> (CUDA contexts and allocations); false when NVML cannot say.
     /// </summary>
-    public bool TryProcessUse(int position, IReadOnlySet<int> pids, out long usedBytes)
+    public bool TryProcessUse(int position, Func<int, bool> counts, out long usedBytes)
     {
         usedBytes = 0;
         if (_getProcesses == null || Volatile.Read(ref _disposed) != 0)
@@ -60,7 +60,7 @@ internal sealed unsafe class NvmlSampler : IDisposable
         for (var i = 0; i < (int)Math.Min(count, most); i++)
         {
             // NVML reports unavailable figures (no privileges, some containers) as all bits set.
-            if (pids.Contains((int)infos[i].Pid) && infos[i].UsedGpuMemory != ulong.MaxValue)
+            if (infos[i].UsedGpuMemory != ulong.MaxValue && counts((int)infos[i].Pid))
             {
                 usedBytes += (long)Math.Min(infos[i].UsedGpuMemory, long.MaxValue);
             }
