@@ -28,11 +28,12 @@ internal static class RunCommand
         Usage,
         "Runs each command with /bin/sh -c as one task on the cluster, with CUDA_VISIBLE_DEVICES set to the one\n" +
         "GPU it was given, and packs the commands onto GPUs by memory: a command's first run is measured alone\n" +
-        "on a device, later runs of the same command share devices by that profile plus 10 %. Their output\n" +
-        "comes back as (node task=command) lines; at the end one line per command gives its exit code, node and\n" +
-        "GPU. It exits 0 when every command exited 0, else with the first failed command's exit code (1 when it\n" +
-        "failed without one), 2 for a bad flag. On a simulated GPU a command reports its use by writing bytes\n" +
-        $"to the file ${SimulatedGpuMemoryFile.Variable} names.",
+        "on a device, later runs of the same command share devices by that profile plus the head's margin (10 %\n" +
+        "unless the head was started with --gpu-memory-margin). Their output comes back as (node task=command)\n" +
+        "lines; at the end one line per command gives its exit code, node and GPU. It exits 0 when every command\n" +
+        "exited 0, else with the first failed command's exit code (1 when it failed without one), 2 for a bad\n" +
+        "flag. On a simulated GPU a command reports its use by writing bytes to the file\n" +
+        $"${SimulatedGpuMemoryFile.Variable} names.",
         Flags);
 
     /// <summary>The flags and commands, checked; a bad one throws ArgumentException (exit 2).</summary>
