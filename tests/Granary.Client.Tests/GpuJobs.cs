@@ -21,7 +21,7 @@ public static class GpuJobs
         return !Directory.Exists(folder) ? [] : [.. Directory.GetFiles(folder).Select(file =>
         {
             var parts = File.ReadAllText(file).Split('|');
-            return new GpuRun(name, parts[0], long.Parse(parts[1], CultureInfo.InvariantCulture), long.Parse(parts[2], CultureInfo.InvariantCulture));
+            return new GpuRun(Path.GetFileName(file), name, parts[0], long.Parse(parts[1], CultureInfo.InvariantCulture), long.Parse(parts[2], CultureInfo.InvariantCulture));
         })];
     }
 
@@ -63,8 +63,9 @@ public static class GpuJobs
     public static Task<string> Attributed(string name, long bytes) => Use(name, bytes, 50);
 }
 
-/// <summary>One run of a GPU job: the device ("node/gpu") and the time it held its memory (Environment.TickCount64).</summary>
-public sealed record GpuRun(string Name, string Where, long Start, long End)
+/// <summary>One run of a GPU job: its id, the device ("node/gpu") and the time it held its memory (Environment.TickCount64).</summary>
+/// <remarks>The id keeps two runs apart that started and ended in the same millisecond on the same device.</remarks>
+public sealed record GpuRun(string Id, string Name, string Where, long Start, long End)
 {
     public bool Overlaps(GpuRun other) => Start < other.End && other.Start < End;
 }

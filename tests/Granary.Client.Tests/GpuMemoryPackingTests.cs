@@ -32,7 +32,7 @@ public sealed class GpuMemoryPackingTests : IAsyncLifetime
         Assert.All(runs.Skip(1), r => Assert.True(r.Start >= first.End, $"a call started at {r.Start}, before the profiling run ended at {first.End}"));
         // Packed: 22 GB each (20 GB and the 10 % margin), so three share an 80 GB device at once.
         var shared = runs.Skip(1).GroupBy(r => r.Where).Any(device => device.Any(a => device.Any(b => a != b && a.Overlaps(b))));
-        Assert.True(shared, "no two packed runs shared a device at the same time: " + string.Join(", ", runs.Select(r => r.Where)));
+        Assert.True(shared, "no two packed runs shared a device at the same time: " + string.Join(", ", runs.Select(r => $"{r.Where} {r.Start - first.Start}..{r.End - first.Start}")));
         Assert.All(runs.Skip(1).GroupBy(r => r.Where), device => Assert.True(MostAtOnce(device) <= 3, $"{MostAtOnce(device)} runs at once on {device.Key}, where three of 22 GB fit"));
 
         var profile = Assert.Single(await _client.GetGpuProfilesAsync(), p => p.JobType.Contains("GpuJobs.Use", StringComparison.Ordinal) && p.Runs >= 8 && p.PeakBytes == 20 * GB);
