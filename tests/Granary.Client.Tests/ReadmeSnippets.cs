@@ -285,6 +285,14 @@ public static class Snippets
         return mine;
     }
 
+    public static async Task CommandsOnEveryNode(GranaryClient cluster)
+    {
+        foreach (var node in await cluster.RunOnEveryNodeAsync("nvidia-smi -L", timeout: TimeSpan.FromSeconds(30)))
+        {
+            Console.WriteLine($"{node.NodeId}: exit {node.ExitCode}\n{node.Output}{node.Errors}");
+        }
+    }
+
     public static async Task GpuMemoryPacking(GranaryClient cluster, double[] batch, IReadOnlyList<double[]> batches)
     {
         // Measured the first time it runs, alone on a device; later calls pack by that peak plus 10 %.
