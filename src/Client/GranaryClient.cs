@@ -226,11 +226,19 @@ public sealed partial class GranaryClient : IAsyncDisposable
     /// <summary>Bytes of object values this client pulled from silo stores.</summary>
     public long BytesFetched => _clientObjects?.BytesFetched ?? 0;
 
-    /// <summary>Joins a running cluster through its head, e.g. "10.0.0.5:6380".</summary>
+    /// <summary>
+    /// Joins a running cluster through its head, e.g. "10.0.0.5:6380", or by the name it was saved under
+    /// (`granary connect NAME --address host:port`), e.g. "lab": a name has no ':' in it.
+    /// </summary>
     public static async Task<GranaryClient> ConnectAsync(string headAddress, ClientOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(headAddress);
         options ??= new ClientOptions();
+        if (Runtime.Clusters.SavedClusters.IsName(headAddress))
+        {
+            headAddress = Runtime.Clusters.SavedClusters.Resolve(headAddress).Address;
+        }
+
         options.Validate();
         var cluster = await ClusterClientHost.ConnectAsync(headAddress, options.ClusterId, options.ConnectTimeout, options.LoggerFactory, configure: null, cancellationToken).ConfigureAwait(false);
         try

@@ -15,6 +15,7 @@ internal static class GranaryCommand
         "  status   show the cluster's nodes, resources, actors and tasks, from the head\n" +
         "  stop     stop the silos `granary start` runs on this machine, for one cluster or --all\n" +
         "  run      run shell commands as tasks on the cluster, packed onto GPUs by their measured memory\n" +
+        "  connect  save a cluster's head address under a name, check a saved one, or list them\n" +
         "\n" +
         "`granary <command> --help` lists a command's flags, each with its meaning and default.";
 
@@ -50,8 +51,9 @@ internal static class GranaryCommand
                 "status" => await StatusCommand.RunAsync(args[1..]).ConfigureAwait(false),
                 "stop" => await StopCommand.RunAsync(args[1..]).ConfigureAwait(false),
                 "run" => await RunCommand.RunAsync(args[1..]).ConfigureAwait(false),
+                "connect" => await ConnectCommand.RunAsync(args[1..]).ConfigureAwait(false),
                 "worker" => await WorkerCommand.RunAsync(args[1..]).ConfigureAwait(false),
-                _ => throw new ArgumentException($"unknown command '{args[0]}'; the commands are start, status, stop and run (`granary --help`)"),
+                _ => throw new ArgumentException($"unknown command '{args[0]}'; the commands are start, status, stop, run and connect (`granary --help`)"),
             };
         }
         catch (Exception ex) when (ex is ArgumentException or FormatException)
@@ -73,6 +75,7 @@ internal static class GranaryCommand
         "status" => StatusCommand.Help,
         "stop" => StopCommand.Help,
         "run" => RunCommand.Help,
+        "connect" => ConnectCommand.Help,
         _ => null,
     };
 }

@@ -22,7 +22,7 @@ internal static class StatusCommand
     /// <summary>Every flag Parse takes, as `granary status --help` and the README's table list them.</summary>
     public static readonly IReadOnlyList<FlagHelp> Flags =
     [
-        new("--address host:port", "the head to ask", "$GRANARY_ADDRESS, else the head of the only cluster with silos on this machine"),
+        new("--address host:port", "the head to ask, or the name of a cluster saved with `granary connect NAME`", "$GRANARY_ADDRESS, else the head of the only cluster with silos on this machine"),
         new("--json", "print one line of JSON instead of text"),
         new("--watch", "show each node's CPU, memory, GPUs, tasks and store live until Ctrl+C (with --json: one line of JSON per interval)"),
         new("--interval S", "seconds between refreshes of --watch", "1"),
@@ -51,7 +51,7 @@ internal static class StatusCommand
             {
                 case "--address":
                     address = i + 1 < args.Length ? args[++i] : throw new ArgumentException("--address needs a value");
-                    ClusterClientHost.ParseEndpoint(address);
+                    address = ConnectCommand.AddressOf(address);
                     break;
                 case "--json":
                     json = true;

@@ -17,6 +17,11 @@ public sealed class CommandLineTests
     [InlineData("run", "--timeout", "0", "echo hi")]
     [InlineData("run", "--retries", "-1", "echo hi")]
     [InlineData("run", "--address", "nowhere", "echo hi")]
+    [InlineData("connect")]
+    [InlineData("connect", "--bogus")]
+    [InlineData("connect", "lab", "--address", "nowhere")]
+    [InlineData("connect", "lab", "--list")]
+    [InlineData("connect", "a", "b")]
     public async Task Bad_flags_exit_non_zero_with_a_one_line_reason(params string[] args)
     {
         var (code, error) = await RunAsync(args);
@@ -135,6 +140,7 @@ public sealed class CommandLineTests
     [InlineData("status", "### `granary status`")]
     [InlineData("stop", "### `granary stop`")]
     [InlineData("run", "### `granary run`")]
+    [InlineData("connect", "### `granary connect`")]
     public void The_help_lists_the_flags_and_defaults_of_the_README_table(string command, string heading)
     {
         var table = RepoFiles.TableAfter(RepoFiles.Read("README.md"), heading);
@@ -147,6 +153,7 @@ public sealed class CommandLineTests
     [InlineData("status")]
     [InlineData("stop")]
     [InlineData("run")]
+    [InlineData("connect")]
     public void Every_flag_in_the_help_is_one_the_command_takes(string command)
     {
         foreach (var flag in FlagsOf(command))
@@ -158,6 +165,7 @@ public sealed class CommandLineTests
                 "start" => () => StartCommand.Parse(["--head", .. args]),
                 "status" => () => StatusCommand.Parse(args),
                 "run" => () => RunCommand.Parse([.. args, "echo hi"]),
+                "connect" => () => ConnectCommand.Parse(["lab", .. args]),
                 _ => () => StopCommand.Parse(args),
             };
             var error = Record.Exception(parse);
@@ -208,6 +216,7 @@ public sealed class CommandLineTests
         "status" => StatusCommand.Flags,
         "stop" => StopCommand.Flags,
         "run" => RunCommand.Flags,
+        "connect" => ConnectCommand.Flags,
         _ => throw new ArgumentException(command),
     };
 
