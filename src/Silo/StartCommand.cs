@@ -20,7 +20,8 @@ internal static class StartCommand
         new("--head", "start the head silo"),
         new("--address host:port", "join the head at this address as a worker"),
         new("--port P", "port of the silo's Orleans gateway, where clients connect; the silo also listens on P+1 for silo-to-silo traffic", "0: any free ports"),
-        new("--host IP", "IP address to listen on; other nodes are told it too, so give one they can reach", "127.0.0.1"),
+        new("--host IP", "IP address to listen on; other nodes are told it too, so give one they can reach. Anything but a loopback address needs --insecure (no TLS yet)", "127.0.0.1"),
+        new("--insecure", "listen on a non-loopback --host although Granary has no TLS or authentication yet: anyone who reaches the port can run code as this user. Trusted networks only", "refuse"),
         new("--cpus N", "CPUs this node offers to work", "all cores on a worker, 0 on the head"),
         new("--memory 32GB", "memory this node offers; B, KB, MB, GB or TB (KiB and the like too), powers of 1024", "none offered"),
         new("--gpus N", "GPUs this node offers: the first N NVML devices (of those CUDA_VISIBLE_DEVICES lists, when set), else N simulated ones (CUDA_VISIBLE_DEVICES picks among them)", "worker: every device NVML finds, else none. Head: 0"),
@@ -52,6 +53,7 @@ internal static class StartCommand
     {
         var options = new GranarySiloOptions();
         var head = false;
+        var insecure = false;
         for (var i = 0; i < args.Length; i++)
         {
             var flag = args[i];
@@ -75,6 +77,9 @@ internal static class StartCommand
                         throw new ArgumentException($"--host expects an IP address other nodes can reach, got '{options.Host}'");
                     }
 
+                    break;
+                case "--insecure":
+                    insecure = true;
                     break;
                 case "--cpus":
                     options.Cpus = Number(flag, Next());
@@ -163,6 +168,12 @@ internal static class StartCommand
         if (!head && options.RedisAddress is not null)
         {
             throw new ArgumentException("--redis belongs on the head (`granary start --head --redis host:port`); workers find the head with --address");
+        }
+
+        if (!insecure && options.Host is { } host && System.Net.IPAddress.TryParse(host, out var ip) && !System.Net.IPAddress.IsLoopback(ip))
+        {
+            throw new ArgumentException(
+                $"refusing --host {host} without TLS: Granary has no TLS or authentication yet, so anyone who reaches that address could ship code and run it as this user. Use a loopback address, or add --insecure on a network you trust");
         }
 
         // The head coordinates; it offers no CPUs or GPUs to work unless told to.

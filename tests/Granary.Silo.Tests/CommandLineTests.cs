@@ -17,6 +17,7 @@ public sealed class CommandLineTests
     [InlineData("run", "--timeout", "0", "echo hi")]
     [InlineData("run", "--retries", "-1", "echo hi")]
     [InlineData("run", "--address", "nowhere", "echo hi")]
+    [InlineData("start", "--head", "--host", "10.1.2.3")]
     [InlineData("connect")]
     [InlineData("connect", "--bogus")]
     [InlineData("connect", "lab", "--address", "nowhere")]
@@ -52,6 +53,20 @@ public sealed class CommandLineTests
     [InlineData("redis.internal:6380,password=s3cret,user=granary,ssl=true")]
     public void Redis_takes_host_port_or_a_stackexchange_redis_configuration_string(string redis) =>
         Assert.Equal(redis, StartCommand.Parse(["--head", "--redis", redis]).RedisAddress);
+
+    [Fact]
+    public void A_non_loopback_host_needs_insecure_and_the_refusal_says_why_in_one_line()
+    {
+        var refused = Assert.Throws<ArgumentException>(() => StartCommand.Parse(["--head", "--host", "10.1.2.3"]));
+        Assert.Contains("without TLS", refused.Message);
+        Assert.Contains("--insecure", refused.Message);
+        Assert.DoesNotContain('\n', refused.Message);
+        Assert.Throws<ArgumentException>(() => StartCommand.Parse(["--address", "127.0.0.1:6380", "--host", "0.0.0.0"]));
+
+        Assert.Equal("10.1.2.3", StartCommand.Parse(["--head", "--host", "10.1.2.3", "--insecure"]).Host);
+        Assert.Equal("127.0.0.2", StartCommand.Parse(["--head", "--host", "127.0.0.2"]).Host);
+        Assert.Equal("::1", StartCommand.Parse(["--head", "--host", "::1"]).Host);
+    }
 
     [Fact]
     public void The_gpu_memory_margin_flag_sets_the_heads_margin_and_refuses_a_bad_one()
