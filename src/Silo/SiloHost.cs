@@ -168,7 +168,8 @@ public sealed partial class SiloHost : IAsyncDisposable
             silo.ConfigureEndpoints(_ip, _siloPort, _gatewayPort, listenOnAnyHostAddress: false);
             if (redisAddress is not null)
             {
-                silo.UseRedisClustering(redisAddress);
+                // Through Granary's reader, so the sslCa element (a private CA for a TLS server) applies to membership too.
+                silo.UseRedisClustering(o => o.ConfigurationOptions = Grains.Head.Persistence.RedisConfiguration.ForMembership(redisAddress));
             }
             else
             {

@@ -20,13 +20,22 @@ internal static class RedisConfiguration
     private const string Expected =
         "--redis expects host:port or a StackExchange.Redis configuration string such as host:port,password=...,ssl=true";
 
+    /// <summary>
+    /// Granary's own element of the string: a PEM or DER file of the certificate authority that issued the
+    /// server's TLS certificate (a private CA, or the server's own self-signed one), which StackExchange.Redis
+    /// can trust only through code. It travels with the string to the workers, so the file must be at that
+    /// path on every machine.
+    /// </summary>
+    public const string CaElement = "sslCa";
+
     public static ConfigurationOptions Parse(string configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
+        var (rest, ca) = TakeCa(configuration);
         ConfigurationOptions options;
         try
         {
-            options = ConfigurationOptions.Parse(Defaults + "," + configuration);
+            options = ConfigurationOptions.Parse(Defaults + "," + rest);
         }
         catch (ArgumentException ex)
         {
@@ -50,7 +59,60 @@ internal static class RedisConfiguration
         options.ReconnectRetryPolicy = new ExponentialRetry(deltaBackOffMilliseconds: 250, maxDeltaBackOffMilliseconds: 2000);
         // Messages then show the port actually dialled (6379, or 6380 with ssl) instead of 0.
         options.SetDefaultPorts();
+        Trust(options, ca);
         return options;
+    }
+
+    /// <summary>
+    /// The options Orleans' Redis membership uses on every silo: the library's own defaults for everything
+    /// (as a plain string gave them before), with the <c>sslCa</c> element applied.
+    /// </summary>
+    public static ConfigurationOptions ForMembership(string configuration)
+    {
+        var (rest, ca) = TakeCa(configuration);
+        var options = ConfigurationOptions.Parse(rest);
+        Trust(options, ca);
+        return options;
+    }
+
+    /// <summary>Splits <c>sslCa=PATH</c> off the string, which StackExchange.Redis would refuse as unknown.</summary>
+    private static (string Others, string? Ca) TakeCa(string configuration)
+    {
+        string? ca = null;
+        var rest = new List<string>();
+        foreach (var element in configuration.Split(','))
+        {
+            var equals = element.IndexOf('=');
+            if (equals > 0 && element[..equals].Trim().Equals(CaElement, StringComparison.OrdinalIgnoreCase))
+            {
+                ca = element[(equals + 1)..].Trim();
+                if (ca.Length == 0 || !File.Exists(ca))
+                {
+                    throw new ArgumentException($"{Expected}: {CaElement}= names a certificate file that does not exist ('{ca}'); give the path of the CA certificate (PEM) that issued the Redis server's.", nameof(configuration));
+                }
+            }
+            else
+            {
+                rest.Add(element);
+            }
+        }
+
+        return (string.Join(',', rest), ca);
+    }
+
+    private static void Trust(ConfigurationOptions options, string? ca)
+    {
+        if (ca is null)
+        {
+            return;
+        }
+
+        if (!options.Ssl)
+        {
+            throw new ArgumentException($"{Expected}: {CaElement}= only applies with ssl=true (the server's TLS port).", nameof(ca));
+        }
+
+        options.TrustIssuer(ca);
     }
 
     /// <summary>The endpoints alone, for messages: never the password or other options.</summary>
