@@ -68,8 +68,20 @@ public sealed class ClientOptions
     public string ClusterId { get; set; } = GranaryDefaults.ClusterId;
 
     /// <summary>Fails on a value no client can work with, naming the option and its fix.</summary>
+    /// <summary>
+    /// The job's namespace (Ray's): its named actors live in it, so the same name in two namespaces is two
+    /// actors, and the job finds, sees and kills only actors of its own namespace. Jobs that name none share
+    /// <see cref="GranaryDefaults.Namespace"/>. Letters, digits, '.', '_' and '-', at most 64.
+    /// </summary>
+    public string Namespace { get; set; } = GranaryDefaults.Namespace;
+
     internal void Validate()
     {
+        if (Namespace is null || Namespace.Length is 0 or > 64 || !Namespace.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-'))
+        {
+            throw new ArgumentException($"ClientOptions.Namespace '{Namespace}' is not a namespace: use 1-64 letters, digits, '.', '_' and '-' (or leave it at '{GranaryDefaults.Namespace}').", nameof(Namespace));
+        }
+
         if (ObjectChunkBytes <= 0)
         {
             throw new ArgumentOutOfRangeException(nameof(ObjectChunkBytes), ObjectChunkBytes, $"ClientOptions.ObjectChunkBytes must be positive; leave it at {GranaryDefaults.ObjectChunkBytes} unless a silo asks for less.");
@@ -107,7 +119,7 @@ public sealed class ClientOptions
     /// <summary>The job's settings as its code registration carries them to the head and every node.</summary>
     internal Runtime.Wire.JobSettings Settings()
     {
-        var settings = new Runtime.Wire.JobSettings { LogToDriver = LogToDriver };
+        var settings = new Runtime.Wire.JobSettings { LogToDriver = LogToDriver, Namespace = Namespace };
         settings.Environment.Add(Environment);
         settings.Secrets.Add(Secrets);
         return settings;

@@ -39,9 +39,15 @@ public sealed partial class GranaryClient
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         ThrowIfDisposed();
-        var reply = await Head.GetNamedActor(name, cancellationToken).ConfigureAwait(false);
+        var reply = await Head.GetNamedActor(name, WireNamespace, JobId, cancellationToken).ConfigureAwait(false);
         return Handle<T>(reply);
     }
+
+    /// <summary>
+    /// The namespace this client names on the wire: the driver's own (ClientOptions.Namespace); empty for an
+    /// in-cluster client, whose head then takes its job's (the driver registered it with the job's settings).
+    /// </summary>
+    private string WireNamespace => _taskObjects is null ? _options.Namespace : string.Empty;
 
     internal ActorHandle<T> Handle<T>(ActorInfo info)
         where T : class =>
@@ -54,7 +60,7 @@ public sealed partial class GranaryClient
         where T : class
     {
         ArgumentNullException.ThrowIfNull(actor);
-        await Head.KillActor(actor.Id, cancellationToken).ConfigureAwait(false);
+        await Head.KillActor(actor.Id, WireNamespace, JobId, cancellationToken).ConfigureAwait(false);
     }
 
     internal ObjectEntry CallActor(ActorInfo actor, ActorCallQueue queue, LambdaExpression call)
@@ -86,6 +92,7 @@ public sealed partial class GranaryClient
         {
             ActorId = actorId ?? NewId("a-"),
             JobId = JobId,
+            Namespace = WireNamespace,
             Name = options.Name ?? string.Empty,
             Lifetime = options.Lifetime == ActorLifetime.Detached ? ActorLifetimeKind.ActorLifetimeDetached : ActorLifetimeKind.ActorLifetimeOwned,
             Resources = ResourceShape.For(options, defaultCpus: 0, typeof(T).GetCustomAttribute<PlacementAttribute>()?.Strategy, _options.LocalNodeId).Request,

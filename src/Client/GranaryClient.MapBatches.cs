@@ -146,7 +146,7 @@ public sealed partial class GranaryClient
                 return new ReplicaCreation<TModel>(actorId, CreateActorCoreAsync<TModel>(factory, replica, getIfExists: false, token, actorId));
             },
             send,
-            kill: actorId => Head.KillActor(actorId, CancellationToken.None));
+            kill: actorId => Head.KillActor(actorId, WireNamespace, JobId, CancellationToken.None));
     }
 
     private static async IAsyncEnumerable<TResult> RunMapBatchesAsync<TRow, TModel, TResult>(

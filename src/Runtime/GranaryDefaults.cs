@@ -18,6 +18,9 @@ public static class GranaryDefaults
     /// <summary>Orleans cluster id every Granary silo and client uses unless told otherwise, so a client needs only an address.</summary>
     public const string ClusterId = "granary";
 
+    /// <summary>The namespace of jobs that name none (ClientOptions.Namespace): named actors are shared across such jobs.</summary>
+    public const string Namespace = "default";
+
     /// <summary>Orleans service id: names Granary's data in shared providers (Redis).</summary>
     public const string ServiceId = "granary";
 

@@ -94,6 +94,12 @@ internal static class StatusCommand
         return 0;
     }
 
+    private static string NamespaceOf(ActorInfo actor) => actor.Namespace.Length > 0 ? actor.Namespace : GranaryDefaults.Namespace;
+
+    /// <summary>The namespaces that hold live actors, by name, with how many each holds.</summary>
+    private static List<(string Name, int Actors)> Namespaces(StatusReport report) =>
+        [.. report.Actors.Where(a => a.State != ActorState.Dead).GroupBy(NamespaceOf).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => (g.Key, g.Count()))];
+
     /// <summary>The head of the only cluster with silos on this machine; with several it refuses to guess, naming them and <paramref name="choose"/>.</summary>
     public static string DefaultHead(string choose)
     {
@@ -209,7 +215,9 @@ internal static class StatusCommand
                 ["lifetime"] = a.Lifetime == ActorLifetimeKind.ActorLifetimeDetached ? "detached" : "owned",
                 ["jobId"] = a.JobId,
                 ["deathReason"] = a.DeathReason,
+                ["namespace"] = NamespaceOf(a),
             })]),
+            ["namespaces"] = new JsonArray([.. Namespaces(report).Select(n => (JsonNode)new JsonObject { ["name"] = n.Name, ["actors"] = n.Actors })]),
             ["tasks"] = new JsonObject
             {
                 ["running"] = report.View.Nodes.Sum(Running),
@@ -292,7 +300,12 @@ internal static class StatusCommand
         text.AppendLine(CultureInfo.InvariantCulture, $"Actors: {report.Actors.Count(a => a.State != ActorState.Dead)} alive, {report.Actors.Count(a => a.State == ActorState.Dead)} dead");
         foreach (var actor in report.Actors.Where(a => a.State != ActorState.Dead))
         {
-            text.AppendLine(CultureInfo.InvariantCulture, $"  {actor.ActorId,-20} {(actor.Name.Length > 0 ? actor.Name : "-"),-20} {actor.TypeName,-30} on {actor.NodeId} ({(actor.Lifetime == ActorLifetimeKind.ActorLifetimeDetached ? "detached" : "owned")})");
+            text.AppendLine(CultureInfo.InvariantCulture, $"  {actor.ActorId,-20} {(actor.Name.Length > 0 ? actor.Name : "-"),-20} {actor.TypeName,-30} on {actor.NodeId} ({(actor.Lifetime == ActorLifetimeKind.ActorLifetimeDetached ? "detached" : "owned")}, namespace {NamespaceOf(actor)})");
+        }
+
+        if (Namespaces(report) is { Count: > 0 } namespaces)
+        {
+            text.AppendLine(CultureInfo.InvariantCulture, $"Namespaces: {string.Join(", ", namespaces.Select(n => $"{n.Name} ({n.Actors} alive actors)"))}");
         }
 
         text.AppendLine(CultureInfo.InvariantCulture, $"Tasks: {report.View.Nodes.Sum(Running)} running, {report.View.Nodes.Sum(Queued)} queued on nodes; {report.Leases} leases held, {report.PendingLeaseRequests} lease requests waiting");

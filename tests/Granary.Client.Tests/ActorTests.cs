@@ -139,7 +139,7 @@ public sealed class ActorTests(ClusterFixture fixture)
             var creating = Client.CreateActorAsync(() => new SlowStart(folder));
             await Eventually.HoldsAsync(() => Directory.GetFiles(folder, "started.*").Length == 1, Bounded.Default, "the constructor runs");
             var id = Path.GetFileName(Directory.GetFiles(folder, "started.*").Single())["started.".Length..];
-            await Client.Head.KillActor(id).WithTimeout();
+            await Client.Head.KillActor(id, GranaryDefaults.Namespace, Client.JobId).WithTimeout();
 
             File.WriteAllText(Path.Combine(folder, "release"), string.Empty);
             await Assert.ThrowsAsync<ActorDiedException>(() => creating.WithTimeout());

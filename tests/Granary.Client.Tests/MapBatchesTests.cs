@@ -230,7 +230,7 @@ public sealed class MapBatchesTests(ClusterFixture fixture)
         {
             string? held = null;
             await Eventually.HoldsAsync(() => (held = Directory.GetFiles(path, "holding.*").SingleOrDefault()?.Split("holding.")[1]) is not null, Bounded.Default, "batch 0 is running");
-            await Client.Head.KillActor(held!).WithTimeout();
+            await Client.Head.KillActor(held!, GranaryDefaults.Namespace, Client.JobId).WithTimeout();
             BatchModel.Mark(path, "killed");
             BatchModel.Mark(path, "release");
 

@@ -149,6 +149,25 @@ public sealed class StatusCommandTests
         Assert.All(names, name => Assert.Equal(0, (double)map[name]!));
     }
 
+    [Fact]
+    public void Status_lists_each_actors_namespace_and_the_namespaces_with_live_actors()
+    {
+        var report = Report();
+        report.Actors.Add(new ActorInfo { ActorId = "a1", Name = "counter", Namespace = "red", State = ActorState.Alive, TypeName = "Counter", NodeId = "w1" });
+        report.Actors.Add(new ActorInfo { ActorId = "a2", Name = "counter", Namespace = "blue", State = ActorState.Alive, TypeName = "Counter", NodeId = "w1" });
+        report.Actors.Add(new ActorInfo { ActorId = "a3", State = ActorState.Alive, TypeName = "Counter", NodeId = "w1" });
+        report.Actors.Add(new ActorInfo { ActorId = "a4", Namespace = "gone", State = ActorState.Dead, TypeName = "Counter" });
+
+        var json = StatusCommand.ToJson(report, Head);
+        Assert.Equal(["blue", "default", "red"], json["namespaces"]!.AsArray().Select(n => (string?)n!["name"]));
+        Assert.Equal("red", (string?)json["actors"]!.AsArray().Single(a => (string?)a!["id"] == "a1")!["namespace"]);
+        Assert.Equal("default", (string?)json["actors"]!.AsArray().Single(a => (string?)a!["id"] == "a3")!["namespace"]);
+
+        var text = StatusCommand.ToText(report, Head);
+        Assert.Contains("Namespaces: blue (1 alive actors), default (1 alive actors), red (1 alive actors)", text);
+        Assert.Contains("namespace red)", text);
+    }
+
     /// <summary>A head, a live worker running one task of two CPUs' worth, and a dead one with stale figures from its last heartbeat.</summary>
     private static StatusReport Report()
     {

@@ -264,7 +264,7 @@ internal sealed partial class ActorDirectory
         _actors[info.ActorId] = info;
         if (info.Name.Length > 0)
         {
-            _named[info.Name] = Task.FromResult(info);
+            _named[NameKey(info.Namespace, info.Name)] = Task.FromResult(info);
         }
     }
 
@@ -274,7 +274,7 @@ internal sealed partial class ActorDirectory
         _specs.Remove(info.ActorId);
         if (info.Name.Length > 0)
         {
-            _named.Remove(info.Name);
+            _named.Remove(NameKey(info.Namespace, info.Name));
         }
 
         RememberDeadLocked(info, reason);

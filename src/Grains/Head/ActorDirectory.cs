@@ -42,15 +42,15 @@ internal sealed partial class ActorDirectory(SiloRuntime silo, ResourceScheduler
         Task<ActorInfo>? existing;
         lock (_gate)
         {
-            if (_named.TryGetValue(spec.Name, out existing) && !spec.GetIfExists)
+            if (_named.TryGetValue(NameKey(spec.Namespace, spec.Name), out existing) && !spec.GetIfExists)
             {
-                throw new GranaryException($"An actor named '{spec.Name}' already exists. Use GetActorAsync to reach it, GetOrCreateActorAsync to share it, or pick another name.");
+                throw new GranaryException($"An actor named '{spec.Name}' already exists in namespace '{Namespace(spec.Namespace)}'. Use GetActorAsync to reach it, GetOrCreateActorAsync to share it, or pick another name.");
             }
 
             creation = new TaskCompletionSource<ActorInfo>(TaskCreationOptions.RunContinuationsAsynchronously);
             if (existing is null)
             {
-                _named[spec.Name] = creation.Task;
+                _named[NameKey(spec.Namespace, spec.Name)] = creation.Task;
             }
         }
 
@@ -70,7 +70,7 @@ internal sealed partial class ActorDirectory(SiloRuntime silo, ResourceScheduler
         {
             lock (_gate)
             {
-                _named.Remove(spec.Name);
+                _named.Remove(NameKey(spec.Namespace, spec.Name));
             }
 
             creation.SetException(ex);
@@ -78,12 +78,26 @@ internal sealed partial class ActorDirectory(SiloRuntime silo, ResourceScheduler
         }
     }
 
-    public async Task<ActorInfo> GetNamedAsync(string name)
+    /// <summary>The key of a named actor: names are unique within a namespace (an empty one is the default).</summary>
+    private static string NameKey(string ns, string name) => Namespace(ns) + "\u0000" + name;
+
+    private static string Namespace(string ns) => ns.Length == 0 ? GranaryDefaults.Namespace : ns;
+
+    /// <summary>The actor's namespace (actors recorded before namespaces existed are in the default one).</summary>
+    public string NamespaceOf(string actorId)
+    {
+        lock (_gate)
+        {
+            return _actors.TryGetValue(actorId, out var info) ? Namespace(info.Namespace) : GranaryDefaults.Namespace;
+        }
+    }
+
+    public async Task<ActorInfo> GetNamedAsync(string ns, string name)
     {
         Task<ActorInfo>? task;
         lock (_gate)
         {
-            _named.TryGetValue(name, out task);
+            _named.TryGetValue(NameKey(ns, name), out task);
         }
 
         if (task is null)
@@ -146,7 +160,7 @@ internal sealed partial class ActorDirectory(SiloRuntime silo, ResourceScheduler
 
             if (info.Name.Length > 0)
             {
-                _named.Remove(info.Name);
+                _named.Remove(NameKey(info.Namespace, info.Name));
             }
 
             _specs.Remove(actorId);
@@ -177,7 +191,7 @@ internal sealed partial class ActorDirectory(SiloRuntime silo, ResourceScheduler
             _actors[info.ActorId] = info;
             if (info.Name.Length > 0)
             {
-                _named[info.Name] = Task.FromResult(info);
+                _named[NameKey(info.Namespace, info.Name)] = Task.FromResult(info);
             }
 
             if (spec is not null)
@@ -300,6 +314,7 @@ internal sealed partial class ActorDirectory(SiloRuntime silo, ResourceScheduler
         {
             ActorId = spec.ActorId,
             Name = spec.Name,
+            Namespace = Namespace(spec.Namespace),
             NodeId = grant.NodeId,
             Address = grant.Address,
             State = ActorState.Alive,

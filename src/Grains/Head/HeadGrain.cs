@@ -78,9 +78,9 @@ internal sealed class HeadGrain(SiloRuntime silo) : Grain, IHeadGrain
 
     public Task<ActorInfo> CreateActor(ActorSpec spec, CancellationToken cancellationToken) => Head.CreateActorAsync(spec, cancellationToken);
 
-    public Task<ActorInfo> GetNamedActor(string name, CancellationToken cancellationToken) => Head.GetNamedAsync(name);
+    public Task<ActorInfo> GetNamedActor(string name, string ns, string jobId, CancellationToken cancellationToken) => Head.GetNamedAsync(name, ns, jobId);
 
-    public Task KillActor(string actorId, CancellationToken cancellationToken) => Head.KillAsync(actorId);
+    public Task KillActor(string actorId, string ns, string jobId, CancellationToken cancellationToken) => Head.KillAsync(actorId, ns, jobId);
 
     public Task<ActorInfo> AwaitActor(ActorLookup lookup, CancellationToken cancellationToken) => Head.AwaitActorAsync(lookup, cancellationToken);
 

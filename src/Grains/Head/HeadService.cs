@@ -301,14 +301,21 @@ internal sealed partial class HeadService : IAsyncDisposable
     public async Task<ActorInfo> CreateActorAsync(ActorSpec spec, CancellationToken cancellationToken)
     {
         await Restored.ConfigureAwait(false);
+        if (spec.Namespace.Length == 0)
+        {
+            // From an in-cluster client: the job's own namespace, which its driver registered.
+            spec.Namespace = Catalog.NamespaceOf(spec.JobId);
+        }
+
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _silo.Stopping);
         return await Actors.CreateAsync(spec, linked.Token).ConfigureAwait(false);
     }
 
-    public async Task<ActorInfo> GetNamedAsync(string name)
+    /// <summary>The named actor in the caller's namespace: <paramref name="ns"/>, or its job's when empty (an in-cluster client).</summary>
+    public async Task<ActorInfo> GetNamedAsync(string name, string ns, string jobId)
     {
         await Restored.ConfigureAwait(false);
-        return await Actors.GetNamedAsync(name).ConfigureAwait(false);
+        return await Actors.GetNamedAsync(ns.Length > 0 ? ns : Catalog.NamespaceOf(jobId), name).ConfigureAwait(false);
     }
 
     /// <summary>How long the head holds a client that asks where a restarting actor went: long enough for a node to be declared dead and the actor placed again.</summary>
@@ -321,9 +328,17 @@ internal sealed partial class HeadService : IAsyncDisposable
         return await Actors.AwaitAsync(lookup, ActorAwaitBound, linked.Token).ConfigureAwait(false);
     }
 
-    public async Task KillAsync(string actorId)
+    /// <summary>Kills an actor of the caller's namespace; one of another namespace is refused, naming both.</summary>
+    public async Task KillAsync(string actorId, string ns, string jobId)
     {
         await Restored.ConfigureAwait(false);
+        var callers = ns.Length > 0 ? ns : Catalog.NamespaceOf(jobId);
+        var actors = Actors.NamespaceOf(actorId);
+        if (actors != callers)
+        {
+            throw new GranaryException($"Actor {actorId} belongs to namespace '{actors}'; this job is in namespace '{callers}' and may kill only its own namespace's actors. Kill it from a job with ClientOptions.Namespace = \"{actors}\".");
+        }
+
         await Actors.KillAsync(actorId, "killed by request", _silo.Stopping).ConfigureAwait(false);
     }
 

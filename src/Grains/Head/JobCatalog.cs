@@ -119,6 +119,15 @@ internal sealed class JobCatalog(AssemblyBlobCache blobs, Persistence.IHeadStore
 
     public void Upload(UploadAssembly upload) => blobs.Add(upload.Hash, upload.Content.ToByteArray());
 
+    /// <summary>The namespace the job registered with its settings; the default one for a job that registered none.</summary>
+    public string NamespaceOf(string jobId)
+    {
+        lock (_jobs)
+        {
+            return _settings.TryGetValue(jobId, out var settings) && settings.Namespace.Length > 0 ? settings.Namespace : GranaryDefaults.Namespace;
+        }
+    }
+
     public JobManifest Manifest(string jobId)
     {
         var manifest = new JobManifest { JobId = jobId };

@@ -68,9 +68,11 @@ internal interface IHeadGrain : IGrainWithIntegerKey
     [ResponseTimeout(GrainTimeouts.Unbounded)]
     Task<ActorInfo> CreateActor(ActorSpec spec, CancellationToken cancellationToken = default);
 
-    Task<ActorInfo> GetNamedActor(string name, CancellationToken cancellationToken = default);
+    /// <summary>A named actor of namespace <paramref name="ns"/> (empty: job <paramref name="jobId"/>'s namespace).</summary>
+    Task<ActorInfo> GetNamedActor(string name, string ns, string jobId, CancellationToken cancellationToken = default);
 
-    Task KillActor(string actorId, CancellationToken cancellationToken = default);
+    /// <summary>Kills an actor of namespace <paramref name="ns"/> (empty: job <paramref name="jobId"/>'s); an actor of another namespace is refused.</summary>
+    Task KillActor(string actorId, string ns, string jobId, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// The actor once it lives in incarnation <see cref="ActorLookup.MinRestarts"/> or later, or is dead for good
