@@ -56,6 +56,42 @@ public sealed class HeadRestartTests : IClassFixture<RedisServerFixture>
     }
 
     [Fact]
+    public async Task A_named_actor_keeps_its_namespace_across_a_head_restart()
+    {
+        var head = await StartHeadAsync(port: 0);
+        var port = int.Parse(head.Address.Split(':')[1]);
+        var worker = await StartWorkerAsync(head.Address, cpus: 2);
+        await using var stopWorker = worker.DisposeWithin();
+        var name = "ns-service-" + Guid.NewGuid().ToString("N");
+        var red = new ClientOptions { Namespace = "red" };
+        var creator = await GranaryClient.ConnectAsync(head.Address, red).WithTimeout();
+        await using (creator.DisposeWithin())
+        {
+            var service = await creator.CreateActorAsync(() => new Counter(10), new ActorOptions { Name = name, Lifetime = ActorLifetime.Detached, Cpus = 1 }).WithTimeout();
+            Assert.Equal(11, await service.Call(c => c.Add(1)).WithTimeout());
+        }
+
+        await head.KillAsync().WithTimeout();
+        head = await StartHeadAsync(port);
+        try
+        {
+            var outsider = await GranaryClient.ConnectAsync(head.Address).WithTimeout();
+            await using var stopOutsider = outsider.DisposeWithin();
+            var client = await GranaryClient.ConnectAsync(head.Address, red).WithTimeout();
+            await using var stopClient = client.DisposeWithin();
+
+            var found = await client.GetActorAsync<Counter>(name).WithTimeout();
+            Assert.Equal(12, await found.Call(c => c.Add(1)).WithTimeout());
+            await Assert.ThrowsAsync<ActorNotFoundException>(() => outsider.GetActorAsync<Counter>(name)).WithTimeout();
+            await found.KillAsync().WithTimeout();
+        }
+        finally
+        {
+            await head.DisposeAsync().WithTimeout();
+        }
+    }
+
+    [Fact]
     public async Task A_client_hears_when_the_head_goes_away_and_when_it_is_back_and_its_job_carries_on()
     {
         var head = await StartHeadAsync(port: 0);
