@@ -18,7 +18,7 @@ internal static class RunCommand
     /// <summary>Every flag Parse takes, as `granary run --help` and the README's table list them.</summary>
     public static readonly IReadOnlyList<FlagHelp> Flags =
     [
-        new("--address host:port", "the head of the cluster to run on", "$GRANARY_ADDRESS, else the head of the only cluster with silos on this machine"),
+        new("--address host:port", "the head of the cluster to run on, or the name of a cluster saved with `granary connect NAME`", "$GRANARY_ADDRESS, else the head of the only cluster with silos on this machine"),
         new("--timeout S", "seconds each command may run once started; one still running then is killed and exits with 124", "no limit"),
         new("--retries N", "times a command is run again after its node or worker died (running out of GPU memory beside others is retried alone on a device regardless)", "3"),
         new("--cpus N", "CPUs each command reserves on its node, beside its share of one GPU", "0"),
@@ -48,7 +48,12 @@ internal static class RunCommand
             {
                 case "--address":
                     request.Address = Next();
-                    ClusterClientHost.ParseEndpoint(request.Address);
+                    if (!Runtime.Clusters.SavedClusters.IsName(request.Address))
+                    {
+                        // A saved cluster's name is resolved when the command runs; anything else must be host:port.
+                        ClusterClientHost.ParseEndpoint(request.Address);
+                    }
+
                     break;
                 case "--timeout":
                     request.TimeoutSeconds = Number(flag, Next(), min: 0, exclusive: true);
@@ -88,18 +93,9 @@ internal static class RunCommand
     public static async Task<int> RunAsync(string[] args)
     {
         var request = Parse(args);
-        var address = request.Address ?? RunCluster.EnvironmentAddress ?? StatusCommand.DefaultHead("granary run --address head:port");
-        ClusterClientHost.ParseEndpoint(address);
+        var address = ConnectCommand.AddressOf(request.Address ?? RunCluster.EnvironmentAddress ?? StatusCommand.DefaultHead("granary run --address head:port"));
 
-        using var stop = new CancellationTokenSource();
-        void OnSignal(PosixSignalContext context)
-        {
-            context.Cancel = true;
-            stop.Cancel();
-        }
-
-        using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
-        using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
+        using var stop = new SignalCancellation();
         var connector = CommandLineClients.Load();
         ICommandLineClient client;
         try

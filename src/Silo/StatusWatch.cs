@@ -19,15 +19,7 @@ internal static class StatusWatch
 
     public static async Task<int> RunAsync(string address, bool json, TimeSpan interval)
     {
-        using var stop = new CancellationTokenSource();
-        void OnSignal(PosixSignalContext context)
-        {
-            context.Cancel = true;
-            stop.Cancel();
-        }
-
-        using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
-        using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
+        using var stop = new SignalCancellation();
         try
         {
             var cluster = await StatusCommand.ConnectAsync(address, GranaryDefaults.ClusterId, stop.Token).ConfigureAwait(false);
