@@ -16,6 +16,8 @@ public sealed class HeadRestartTests : IClassFixture<RedisServerFixture>
     {
         var head = await StartHeadAsync(port: 0);
         var port = int.Parse(head.Address.Split(':')[1]);
+        // The restart takes both of the first head's ports: its silo port was chosen free too, not --port + 1.
+        var siloPort = int.Parse(head.Runtime.SiloEndpoint.Split(':')[1], System.Globalization.CultureInfo.InvariantCulture);
         var worker = await StartWorkerAsync(head.Address, cpus: 2);
         await using var stopWorker = worker.DisposeWithin();
         var name = "service-" + Guid.NewGuid().ToString("N");
@@ -27,7 +29,7 @@ public sealed class HeadRestartTests : IClassFixture<RedisServerFixture>
         }
 
         await head.KillAsync().WithTimeout();
-        head = await StartHeadAsync(port);
+        head = await StartHeadAsync(port, siloPort);
         try
         {
             var client = await GranaryClient.ConnectAsync(head.Address).WithTimeout();
@@ -60,6 +62,8 @@ public sealed class HeadRestartTests : IClassFixture<RedisServerFixture>
     {
         var head = await StartHeadAsync(port: 0);
         var port = int.Parse(head.Address.Split(':')[1]);
+        // The restart takes both of the first head's ports: its silo port was chosen free too, not --port + 1.
+        var siloPort = int.Parse(head.Runtime.SiloEndpoint.Split(':')[1], System.Globalization.CultureInfo.InvariantCulture);
         var worker = await StartWorkerAsync(head.Address, cpus: 2);
         await using var stopWorker = worker.DisposeWithin();
         var name = "ns-service-" + Guid.NewGuid().ToString("N");
@@ -72,7 +76,7 @@ public sealed class HeadRestartTests : IClassFixture<RedisServerFixture>
         }
 
         await head.KillAsync().WithTimeout();
-        head = await StartHeadAsync(port);
+        head = await StartHeadAsync(port, siloPort);
         try
         {
             var outsider = await GranaryClient.ConnectAsync(head.Address).WithTimeout();
@@ -96,6 +100,8 @@ public sealed class HeadRestartTests : IClassFixture<RedisServerFixture>
     {
         var head = await StartHeadAsync(port: 0);
         var port = int.Parse(head.Address.Split(':')[1]);
+        // The restart takes both of the first head's ports: its silo port was chosen free too, not --port + 1.
+        var siloPort = int.Parse(head.Runtime.SiloEndpoint.Split(':')[1], System.Globalization.CultureInfo.InvariantCulture);
         var worker = await StartWorkerAsync(head.Address, cpus: 1);
         await using var stopWorker = worker.DisposeWithin();
         var client = await GranaryClient.ConnectAsync(head.Address, new ClientOptions { KeepAliveInterval = TimeSpan.FromMilliseconds(200) }).WithTimeout();
@@ -111,7 +117,7 @@ public sealed class HeadRestartTests : IClassFixture<RedisServerFixture>
         Assert.Equal(head.Address, lost.HeadAddress);
         Assert.NotNull(lost.Error);
 
-        head = await StartHeadAsync(port);
+        head = await StartHeadAsync(port, siloPort);
         try
         {
             await Eventually.HoldsAsync(() => client.HeadReachable && changes.Any(c => c.Reachable), TimeSpan.FromSeconds(30), "the client hears the restarted head");
@@ -137,6 +143,8 @@ public sealed class HeadRestartTests : IClassFixture<RedisServerFixture>
     {
         var head = await StartHeadAsync(port: 0);
         var port = int.Parse(head.Address.Split(':')[1]);
+        // The restart takes both of the first head's ports: its silo port was chosen free too, not --port + 1.
+        var siloPort = int.Parse(head.Runtime.SiloEndpoint.Split(':')[1], System.Globalization.CultureInfo.InvariantCulture);
         var worker = await StartWorkerAsync(head.Address, cpus: 8);
         await using var stopWorker = worker.DisposeWithin();
         var names = Enumerable.Range(0, 8).Select(i => $"kept-{i}-" + Guid.NewGuid().ToString("N")).ToList();
@@ -151,7 +159,7 @@ public sealed class HeadRestartTests : IClassFixture<RedisServerFixture>
         }
 
         await head.KillAsync().WithTimeout();
-        head = await StartHeadAsync(port);
+        head = await StartHeadAsync(port, siloPort);
         try
         {
             var client = await GranaryClient.ConnectAsync(head.Address).WithTimeout();
@@ -174,8 +182,8 @@ public sealed class HeadRestartTests : IClassFixture<RedisServerFixture>
     }
 
     /// <summary>The head, on Redis, with a 3 s node timeout; <paramref name="port"/> 0 picks a free one, a restart passes the old one.</summary>
-    private async Task<SiloHost> StartHeadAsync(int port) =>
-        await SiloHost.StartAsync(new GranarySiloOptions { Cpus = 0, Port = port, RedisAddress = _redis.Address, NodeDeadTimeout = TimeSpan.FromSeconds(3), HeartbeatInterval = TimeSpan.FromMilliseconds(200), NodeId = "head" }).WithTimeout();
+    private async Task<SiloHost> StartHeadAsync(int port, int siloPort = 0) =>
+        await SiloHost.StartAsync(new GranarySiloOptions { Cpus = 0, Port = port, SiloPort = siloPort, RedisAddress = _redis.Address, NodeDeadTimeout = TimeSpan.FromSeconds(3), HeartbeatInterval = TimeSpan.FromMilliseconds(200), NodeId = "head" }).WithTimeout();
 
     private static async Task<SiloHost> StartWorkerAsync(string headAddress, int cpus) =>
         await SiloHost.StartAsync(new GranarySiloOptions { HeadAddress = headAddress, Cpus = cpus, NodeId = "worker-1", HeartbeatInterval = TimeSpan.FromMilliseconds(200) }).WithTimeout();

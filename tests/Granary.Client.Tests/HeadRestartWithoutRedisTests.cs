@@ -20,7 +20,9 @@ public sealed class HeadRestartWithoutRedisTests
         await using var stopWorker = worker.DisposeWithin();
 
         await head.KillAsync().WithTimeout();
-        head = await StartHeadAsync(port);
+        // A new silo port, as a restarted head without Redis needs (development clustering: the old endpoint's
+        // table is gone), reserved by the picker so no other silo starting in this process meanwhile takes it.
+        head = await StartHeadAsync(port, PortPicker.Pick(System.Net.IPAddress.Loopback));
         try
         {
             var client = await GranaryClient.ConnectAsync(head.Address).WithTimeout();
@@ -37,6 +39,6 @@ public sealed class HeadRestartWithoutRedisTests
         }
     }
 
-    private static async Task<SiloHost> StartHeadAsync(int port) =>
-        await SiloHost.StartAsync(new GranarySiloOptions { Cpus = 0, Port = port, NodeDeadTimeout = NodeTimeout, HeartbeatInterval = TimeSpan.FromMilliseconds(200), NodeId = "head" }).WithTimeout();
+    private static async Task<SiloHost> StartHeadAsync(int port, int siloPort = 0) =>
+        await SiloHost.StartAsync(new GranarySiloOptions { Cpus = 0, Port = port, SiloPort = siloPort, NodeDeadTimeout = NodeTimeout, HeartbeatInterval = TimeSpan.FromMilliseconds(200), NodeId = "head" }).WithTimeout();
 }
