@@ -74,6 +74,14 @@ public sealed class NamespaceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_job_of_any_namespace_may_kill_an_id_whose_creation_the_head_has_not_recorded_yet()
+    {
+        // MapBatches kills by id the replicas whose creation it cancelled, which the head may not know yet.
+        await using var red = await Connect("red");
+        await red.Head.KillActor("a-not-recorded-yet", "red", red.JobId).WithTimeout();
+    }
+
+    [Fact]
     public async Task A_bad_namespace_is_refused_naming_the_rule()
     {
         var error = await Assert.ThrowsAsync<ArgumentException>(() => GranaryClient.ConnectAsync(_cluster.Silos[0].Address, new ClientOptions { Namespace = "a/b" }));

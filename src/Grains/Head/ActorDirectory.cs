@@ -83,12 +83,15 @@ internal sealed partial class ActorDirectory(SiloRuntime silo, ResourceScheduler
 
     private static string Namespace(string ns) => ns.Length == 0 ? GranaryDefaults.Namespace : ns;
 
-    /// <summary>The actor's namespace (actors recorded before namespaces existed are in the default one).</summary>
-    public string NamespaceOf(string actorId)
+    /// <summary>
+    /// The actor's namespace (actors recorded before namespaces existed are in the default one); null for an
+    /// id the head does not know (yet: its creation may still be under way).
+    /// </summary>
+    public string? NamespaceOf(string actorId)
     {
         lock (_gate)
         {
-            return _actors.TryGetValue(actorId, out var info) ? Namespace(info.Namespace) : GranaryDefaults.Namespace;
+            return _actors.TryGetValue(actorId, out var info) ? Namespace(info.Namespace) : null;
         }
     }
 

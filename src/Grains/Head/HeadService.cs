@@ -333,8 +333,10 @@ internal sealed partial class HeadService : IAsyncDisposable
     {
         await Restored.ConfigureAwait(false);
         var callers = ns.Length > 0 ? ns : Catalog.NamespaceOf(jobId);
+        // An id not recorded yet is its creator's to kill early (MapBatches does, for creations it cancelled),
+        // whatever the namespace: the creation then ends in the actor's death (ActorDirectory.KillAsync).
         var actors = Actors.NamespaceOf(actorId);
-        if (actors != callers)
+        if (actors is not null && actors != callers)
         {
             throw new GranaryException($"Actor {actorId} belongs to namespace '{actors}'; this job is in namespace '{callers}' and may kill only its own namespace's actors. Kill it from a job with ClientOptions.Namespace = \"{actors}\".");
         }
