@@ -25,6 +25,7 @@ internal sealed class GpuUseMeter : IDisposable
     private readonly Timer? _timer;
     private long _peakUsed;
     private bool _ended;
+    private long _result;
 
     public GpuUseMeter(SiloRuntime silo, string taskId, int device)
     {
@@ -49,20 +50,29 @@ internal sealed class GpuUseMeter : IDisposable
         }
     }
 
-    /// <summary>The run ended: its peak use in bytes (0 when nothing could be measured).</summary>
+    /// <summary>The run ended: its peak use in bytes (0 when nothing could be measured). Later calls (Dispose) give the same figure.</summary>
     public long End()
     {
-        _timer?.Dispose();
-        if (_simulated is not null)
+        lock (this)
         {
-            return _simulated.End(_taskId);
+            if (_ended)
+            {
+                return _result;
+            }
         }
 
-        Sample();
+        _timer?.Dispose();
+        var peak = _simulated?.End(_taskId);
+        if (peak is null)
+        {
+            Sample();
+        }
+
         lock (this)
         {
             _ended = true;
-            return Math.Max(0, _peakUsed - _baseline);
+            _result = peak ?? Math.Max(0, _peakUsed - _baseline);
+            return _result;
         }
     }
 

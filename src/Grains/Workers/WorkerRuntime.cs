@@ -52,7 +52,10 @@ internal sealed class WorkerRuntime : IExecutionHost, IWorkerObserver
 
     private INodeGrain Silo => _cluster.Client.GetGrain<INodeGrain>(NodeId);
 
-    Runtime.Gpus.IGpuMemoryReporter IExecutionHost.GpuMemory => new SiloGpuMemory(this);
+    // One for the process: every task's context carries it.
+    Runtime.Gpus.IGpuMemoryReporter IExecutionHost.GpuMemory => _gpuMemory ??= new SiloGpuMemory(this);
+
+    private SiloGpuMemory? _gpuMemory;
 
     /// <summary>The silo keeps the node's book of simulated GPUs; a worker's tasks report there.</summary>
     private sealed class SiloGpuMemory(WorkerRuntime worker) : Runtime.Gpus.IGpuMemoryReporter

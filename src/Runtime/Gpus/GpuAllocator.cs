@@ -64,17 +64,16 @@ internal sealed class GpuAllocator
     public (int Device, long LeftBytes)? BestFitBytes(long bytes, bool clampToDevice = false)
     {
         (int Device, long LeftBytes)? best = null;
-        var asked = bytes;
         for (var id = 0; id < _freeUnits.Length; id++)
         {
-            bytes = clampToDevice ? Math.Min(asked, _memoryBytes[id]) : asked;
+            var need = clampToDevice ? Math.Min(bytes, _memoryBytes[id]) : bytes;
             var room = RoomBytes(id);
-            if (_memoryBytes[id] <= 0 || _freeUnits[id] < UnitsFor(id, bytes) || room < bytes)
+            if (_memoryBytes[id] <= 0 || _freeUnits[id] < UnitsFor(id, need) || room < need)
             {
                 continue;
             }
 
-            var left = room - bytes;
+            var left = room - need;
             if (best is null || left < best.Value.LeftBytes)
             {
                 best = (id, left);
