@@ -27,6 +27,9 @@ public sealed partial class SiloHost : IAsyncDisposable
     private IHost _host = null!;
     private Runtime.Wire.ClusterConfig? _joined;
     private Task _watch = Task.CompletedTask;
+
+    // True between stopping the silo of a head that went away and starting the one that joins its successor.
+    private bool _hostDown;
     private SiloTelemetry? _telemetry;
     private int _stopped;
 
@@ -220,11 +223,28 @@ public sealed partial class SiloHost : IAsyncDisposable
                     continue;
                 }
 
-                var old = _host;
-                Runtime.Killed = true;
-                await StopHostAsync(old, new CancellationToken(canceled: true)).ConfigureAwait(false);
+                if (!_hostDown)
+                {
+                    Runtime.Killed = true;
+                    await StopHostAsync(_host, new CancellationToken(canceled: true)).ConfigureAwait(false);
+                    _hostDown = true;
+                }
+
+                // StartHostAsync reads the new membership from _joined; if the start fails, the old figure goes
+                // back so the next tick sees a new head again and tries once more.
+                var previous = _joined;
                 _joined = config;
-                _host = await StartHostAsync(stop).ConfigureAwait(false);
+                try
+                {
+                    _host = await StartHostAsync(stop).ConfigureAwait(false);
+                }
+                catch
+                {
+                    _joined = previous;
+                    throw;
+                }
+
+                _hostDown = false;
                 Runtime = _host.Services.GetRequiredService<SiloRuntime>();
                 if (_options.LoggerFactory?.CreateLogger("Granary.Silo") is { } logger)
                 {
@@ -235,12 +255,21 @@ public sealed partial class SiloHost : IAsyncDisposable
             {
                 return;
             }
-            catch (GranaryException)
+            catch (Exception ex) when (!stop.IsCancellationRequested)
             {
-                // The head is still away; look again on the next tick.
+                // The head is still away, slow to answer (the ask is bounded by the node timeout) or the new
+                // silo could not start yet: look again on the next tick. A loaded machine makes this routine, so
+                // it must never end the watch, whose fault would otherwise surface when the silo is disposed.
+                if (_options.LoggerFactory?.CreateLogger("Granary.Silo") is { } logger)
+                {
+                    LogHeadStillAway(logger, _options.NodeId!, ex.GetType().Name, ex.Message);
+                }
             }
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Silo {NodeId} could not rejoin the head yet ({Kind}: {Reason}); trying again")]
+    private static partial void LogHeadStillAway(ILogger logger, string nodeId, string kind, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Silo {NodeId} joined the restarted head at {Head} anew")]
     private static partial void LogRejoinedNewHead(ILogger logger, string nodeId, string head);
@@ -311,7 +340,11 @@ public sealed partial class SiloHost : IAsyncDisposable
         await _stop.CancelAsync().ConfigureAwait(false);
         await _watch.ConfigureAwait(false);
         Runtime.Killed = true;
-        await StopHostAsync(_host, new CancellationToken(canceled: true)).ConfigureAwait(false);
+        if (!_hostDown)
+        {
+            await StopHostAsync(_host, new CancellationToken(canceled: true)).ConfigureAwait(false);
+        }
+
         await StopTelemetryAsync().ConfigureAwait(false);
     }
 
@@ -351,8 +384,11 @@ public sealed partial class SiloHost : IAsyncDisposable
 
         await _stop.CancelAsync().ConfigureAwait(false);
         await _watch.ConfigureAwait(false);
-        using var timeout = new CancellationTokenSource(_options.DrainTimeout + TimeSpan.FromSeconds(10));
-        await StopHostAsync(_host, timeout.Token).ConfigureAwait(false);
+        if (!_hostDown)
+        {
+            using var timeout = new CancellationTokenSource(_options.DrainTimeout + TimeSpan.FromSeconds(10));
+            await StopHostAsync(_host, timeout.Token).ConfigureAwait(false);
+        }
         await StopTelemetryAsync().ConfigureAwait(false);
     }
 }
