@@ -33,7 +33,7 @@ internal sealed class EngineFloorRows(GranaryClient client, double scale) : IAsy
         await grain.PingAsync();
 
         // A second Orleans client whose only gateway is the worker itself: its calls skip the head's relay.
-        _direct = await Grains.Hosting.ClusterClientHost.ConnectAsync(worker.Address, new ClientOptions().ClusterId, TimeSpan.FromSeconds(30), null, null, CancellationToken.None);
+        _direct = await Grains.Hosting.ClusterClientHost.ConnectAsync(worker.Address, new ClientOptions().ClusterId, TimeSpan.FromSeconds(30), null, null, null, CancellationToken.None);
         var direct = _direct.Client.GetGrain<IEngineFloorGrain>(worker.NodeId);
         await direct.PingAsync();
         return

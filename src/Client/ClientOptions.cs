@@ -64,6 +64,14 @@ public sealed class ClientOptions
     /// </summary>
     public long MaxCodeBytes { get; set; } = GranaryDefaults.MaxCodeBytes;
 
+    /// <summary>
+    /// A folder from `granary cert issue --client NAME` (ca.crt, tls.crt, tls.key) for a cluster whose silos
+    /// run with `--tls`: the client connects over mutual TLS and accepts only gateways with a node
+    /// certificate from the same CA. Null: the folder saved with the cluster's name (`granary connect NAME
+    /// --tls DIR`), else $GRANARY_TLS, else plain TCP.
+    /// </summary>
+    public string? TlsDirectory { get; set; }
+
     /// <summary>Orleans cluster id of the cluster to join; Granary's silos use the same default.</summary>
     public string ClusterId { get; set; } = GranaryDefaults.ClusterId;
 

@@ -11,7 +11,7 @@ namespace Granary.Client;
 /// hop each way, and the head's CPU. A node's channel uses the relay until its route is up, and again if
 /// the route cannot be opened. Thread-safe.
 /// </summary>
-internal sealed class DirectRoutes(string clusterId, TimeSpan connectTimeout, ILoggerFactory? logging) : IAsyncDisposable
+internal sealed class DirectRoutes(string clusterId, TimeSpan connectTimeout, ILoggerFactory? logging, Grains.Security.ClusterTls? tls) : IAsyncDisposable
 {
     private readonly ConcurrentDictionary<string, Lazy<Task<ClusterClientHost?>>> _hosts = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _closing = new();
@@ -69,7 +69,7 @@ internal sealed class DirectRoutes(string clusterId, TimeSpan connectTimeout, IL
     {
         try
         {
-            var host = await ClusterClientHost.ConnectAsync(address, clusterId, connectTimeout, logging, configure: null, _closing.Token).ConfigureAwait(false);
+            var host = await ClusterClientHost.ConnectAsync(address, clusterId, connectTimeout, logging, tls, configure: null, _closing.Token).ConfigureAwait(false);
             if (_closing.IsCancellationRequested)
             {
                 await host.DisposeAsync().ConfigureAwait(false);

@@ -71,7 +71,7 @@ public sealed partial class GranaryClient : IAsyncDisposable
         _options = options;
         _view = view;
         _logger = (options.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger("Granary.Client");
-        _routes = ownedConnection is not null && options.DirectRoutes ? new DirectRoutes(options.ClusterId, options.ConnectTimeout, options.LoggerFactory) : null;
+        _routes = ownedConnection is not null && options.DirectRoutes ? new DirectRoutes(options.ClusterId, options.ConnectTimeout, options.LoggerFactory, (ownedConnection as ClusterClientHost)?.Tls) : null;
         _nodes = new NodeChannels(cluster, _routes, headAddress);
         _logs = new DriverLogs(options.LogToDriver, _logger) { Sender = this };
         _observerTarget = new JobObserver(_nodes, _logs);
@@ -230,17 +230,25 @@ public sealed partial class GranaryClient : IAsyncDisposable
     /// Joins a running cluster through its head, e.g. "10.0.0.5:6380", or by the name it was saved under
     /// (`granary connect NAME --address host:port`), e.g. "lab": a name has no ':' in it.
     /// </summary>
-    public static async Task<GranaryClient> ConnectAsync(string headAddress, ClientOptions? options = null, CancellationToken cancellationToken = default)
+    public static Task<GranaryClient> ConnectAsync(string headAddress, ClientOptions? options = null, CancellationToken cancellationToken = default) =>
+        ConnectAsync(headAddress, options, defaultTls: null, cancellationToken);
+
+    /// <summary>As the public overload; <paramref name="defaultTls"/> is the folder used when the options name none (an embedded TLS cluster's node certificate).</summary>
+    internal static async Task<GranaryClient> ConnectAsync(string headAddress, ClientOptions? options, string? defaultTls, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(headAddress);
         options ??= new ClientOptions();
+        var tlsDirectory = options.TlsDirectory ?? defaultTls;
         if (Runtime.Clusters.SavedClusters.IsName(headAddress))
         {
-            headAddress = Runtime.Clusters.SavedClusters.Resolve(headAddress).Address;
+            var saved = Runtime.Clusters.SavedClusters.Resolve(headAddress);
+            headAddress = saved.Address;
+            tlsDirectory ??= saved.Tls;
         }
 
         options.Validate();
-        var cluster = await ClusterClientHost.ConnectAsync(headAddress, options.ClusterId, options.ConnectTimeout, options.LoggerFactory, configure: null, cancellationToken).ConfigureAwait(false);
+        var tls = Grains.Security.ClusterTls.LoadOrEnvironment(tlsDirectory ?? Runtime.Clusters.SavedClusters.TlsFor(headAddress));
+        var cluster = await ClusterClientHost.ConnectAsync(headAddress, options.ClusterId, options.ConnectTimeout, options.LoggerFactory, tls, configure: null, cancellationToken).ConfigureAwait(false);
         try
         {
             return await StartJobAsync(headAddress, cluster.Client, cluster, options, cancellationToken).ConfigureAwait(false);

@@ -26,7 +26,7 @@ public sealed class LocalCluster : IAsyncDisposable
         var cluster = await StartSilosAsync(options, cancellationToken).ConfigureAwait(false);
         try
         {
-            var client = await GranaryClient.ConnectAsync(cluster.HeadAddress, options.Client, cancellationToken).ConfigureAwait(false);
+            var client = await GranaryClient.ConnectAsync(cluster.HeadAddress, options.Client, options.TlsDirectory, cancellationToken).ConfigureAwait(false);
             client.OwnCluster(cluster);
             return client;
         }
@@ -85,5 +85,6 @@ public sealed class LocalCluster : IAsyncDisposable
         MaxFrameBytes = options.MaxFrameBytes,
         ObjectChunkBytes = options.ObjectChunkBytes,
         LoggerFactory = options.LoggerFactory,
+        TlsDirectory = options.TlsDirectory,
     };
 }

@@ -43,6 +43,13 @@ public sealed class LocalClusterOptions
 
     public ILoggerFactory? LoggerFactory { get; set; }
 
+    /// <summary>
+    /// A node certificate folder (`granary cert issue --node NAME`): every silo runs mutual TLS with it, as
+    /// `granary start --tls DIR` does, and the returned client connects with it unless
+    /// <see cref="ClientOptions.TlsDirectory"/> names a client certificate of its own. Null: plain TCP.
+    /// </summary>
+    public string? TlsDirectory { get; set; }
+
     /// <summary>Options for the client the cluster returns.</summary>
     public ClientOptions Client { get; set; } = new();
 

@@ -97,6 +97,16 @@ public sealed class GranarySiloOptions
     /// </summary>
     public string? RedisAddress { get; set; }
 
+    /// <summary>
+    /// A folder from `granary cert issue --node NAME` (ca.crt, tls.crt, tls.key): every connection this silo
+    /// makes or accepts is mutual TLS, and only certificates from that CA get in (nodes on the silo port,
+    /// nodes and clients on the gateway). Null: plain TCP, for loopback and trusted networks only.
+    /// </summary>
+    public string? TlsDirectory { get; set; }
+
+    /// <summary>The loaded <see cref="TlsDirectory"/>; SiloHost loads it before anything starts, so a bad folder is one line.</summary>
+    internal Security.ClusterTls? Tls { get; set; }
+
     /// <summary>The head's table store, when the host connected one before starting the silo.</summary>
     internal Head.Persistence.IHeadStore? HeadStore { get; set; }
 

@@ -12,11 +12,12 @@ namespace Granary.Silo;
 /// </summary>
 internal static class ConnectCommand
 {
-    public const string Usage = "granary connect NAME [--address host:port] [--no-check] | granary connect NAME --forget | granary connect --list";
+    public const string Usage = "granary connect NAME [--address host:port] [--tls DIR] [--no-check] | granary connect NAME --forget | granary connect --list";
 
     public static readonly FlagHelp[] Flags =
     [
         new("--address host:port", "the head to save under NAME (checked first: a head must answer there)", "none: check the cluster saved as NAME"),
+        new("--tls DIR", "the certificate folder to connect with (from `granary cert issue --client NAME`), saved with the address", "$GRANARY_TLS when set, else none"),
         new("--no-check", "save without asking the head (it is not running yet)", "check"),
         new("--forget", "remove the cluster saved as NAME", "keep"),
         new("--list", "list the saved clusters", "off"),
@@ -38,10 +39,11 @@ internal static class ConnectCommand
     }
 
     /// <summary>The command's words: a name, an address, and its switches. Throws naming the fix for bad ones.</summary>
-    public static (string? Name, string? Address, bool Check, bool Forget, bool List) Parse(string[] args)
+    public static (string? Name, string? Address, string? Tls, bool Check, bool Forget, bool List) Parse(string[] args)
     {
         string? name = null;
         string? address = null;
+        string? tls = null;
         bool check = true, forget = false, list = false;
         for (var i = 0; i < args.Length; i++)
         {
@@ -50,6 +52,9 @@ internal static class ConnectCommand
                 case "--address":
                     address = i + 1 < args.Length ? args[++i] : throw new ArgumentException("--address needs a value");
                     ClusterClientHost.ParseEndpoint(address);
+                    break;
+                case "--tls":
+                    tls = i + 1 < args.Length ? Path.GetFullPath(args[++i]) : throw new ArgumentException("--tls needs a value");
                     break;
                 case "--no-check":
                     check = false;
@@ -81,22 +86,27 @@ internal static class ConnectCommand
             throw new ArgumentException("granary connect needs a NAME (or --list): " + Usage);
         }
 
-        if (forget && address is not null)
+        if (forget && (address is not null || tls is not null))
         {
-            throw new ArgumentException("--forget takes no --address");
+            throw new ArgumentException("--forget takes no --address or --tls");
         }
 
-        return (name, address, check, forget, list);
+        if (tls is not null && address is null)
+        {
+            throw new ArgumentException("--tls is saved with an address: `granary connect NAME --address host:port --tls DIR`");
+        }
+
+        return (name, address, tls, check, forget, list);
     }
 
     public static async Task<int> RunAsync(string[] args)
     {
-        var (name, address, check, forget, list) = Parse(args);
+        var (name, address, tls, check, forget, list) = Parse(args);
         if (list)
         {
             foreach (var saved in SavedClusters.List())
             {
-                Console.WriteLine($"{saved.Name}\t{saved.Address}\tsaved {saved.SavedAt.ToString("u", CultureInfo.InvariantCulture)}");
+                Console.WriteLine($"{saved.Name}\t{saved.Address}\tsaved {saved.SavedAt.ToString("u", CultureInfo.InvariantCulture)}" + (saved.Tls is null ? string.Empty : $"\ttls {saved.Tls}"));
             }
 
             return 0;
@@ -115,10 +125,17 @@ internal static class ConnectCommand
         }
 
         var target = address ?? SavedClusters.Resolve(name!).Address;
-        var nodes = check ? await CountNodesAsync(target).ConfigureAwait(false) : (int?)null;
+        tls ??= address is null ? SavedClusters.Resolve(name!).Tls : Environment.GetEnvironmentVariable(Grains.Security.ClusterCertificateFiles.TlsVariable) is { Length: > 0 } variable ? Path.GetFullPath(variable) : null;
+        if (tls is not null)
+        {
+            // A folder that cannot be read fails here, before it is saved, naming what is missing.
+            Grains.Security.ClusterTls.Load(tls);
+        }
+
+        var nodes = check ? await CountNodesAsync(target, tls).ConfigureAwait(false) : (int?)null;
         if (address is not null)
         {
-            SavedClusters.Save(new SavedCluster(name!, address, DateTimeOffset.UtcNow));
+            SavedClusters.Save(new SavedCluster(name!, address, DateTimeOffset.UtcNow, tls));
             Console.WriteLine($"saved {name} = {address}" + (nodes is null ? " (not checked)" : $" ({nodes} live nodes)"));
         }
         else
@@ -130,9 +147,9 @@ internal static class ConnectCommand
     }
 
     /// <summary>Asks the head for its view as an observer (no job starts); fails with the reason when nothing answers.</summary>
-    private static async Task<int> CountNodesAsync(string address)
+    private static async Task<int> CountNodesAsync(string address, string? tls)
     {
-        var report = await StatusCommand.FetchAsync(address).ConfigureAwait(false);
+        var report = await StatusCommand.FetchAsync(address, tls).ConfigureAwait(false);
         return report.View.Nodes.Count(n => n.Alive);
     }
 }

@@ -1,7 +1,7 @@
 namespace Granary.Silo;
 
 /// <summary>
-/// The `granary` command line: start, status, stop, run (and the hidden `worker` used for process isolation).
+/// The `granary` command line: start, status, stop, run, connect, cert (and the hidden `worker` used for process isolation).
 /// `--help` (or `-h`) anywhere after a command prints that command's flags and exits 0; a bad flag exits 2,
 /// a failure 1, each with a one-line reason on stderr.
 /// </summary>
@@ -16,6 +16,7 @@ internal static class GranaryCommand
         "  stop     stop the silos `granary start` runs on this machine, for one cluster or --all\n" +
         "  run      run shell commands as tasks on the cluster, packed onto GPUs by their measured memory\n" +
         "  connect  save a cluster's head address under a name, check a saved one, or list them\n" +
+        "  cert     make a cluster CA and the node and client certificates of a TLS cluster\n" +
         "\n" +
         "`granary <command> --help` lists a command's flags, each with its meaning and default.";
 
@@ -52,8 +53,9 @@ internal static class GranaryCommand
                 "stop" => await StopCommand.RunAsync(args[1..]).ConfigureAwait(false),
                 "run" => await RunCommand.RunAsync(args[1..]).ConfigureAwait(false),
                 "connect" => await ConnectCommand.RunAsync(args[1..]).ConfigureAwait(false),
+                "cert" => await CertCommand.RunAsync(args[1..]).ConfigureAwait(false),
                 "worker" => await WorkerCommand.RunAsync(args[1..]).ConfigureAwait(false),
-                _ => throw new ArgumentException($"unknown command '{args[0]}'; the commands are start, status, stop, run and connect (`granary --help`)"),
+                _ => throw new ArgumentException($"unknown command '{args[0]}'; the commands are start, status, stop, run, connect and cert (`granary --help`)"),
             };
         }
         catch (Exception ex) when (ex is ArgumentException or FormatException)
@@ -76,6 +78,7 @@ internal static class GranaryCommand
         "stop" => StopCommand.Help,
         "run" => RunCommand.Help,
         "connect" => ConnectCommand.Help,
+        "cert" => CertCommand.Help,
         _ => null,
     };
 }

@@ -49,6 +49,9 @@ public sealed partial class SiloHost : IAsyncDisposable
 
     public string NodeId => Runtime.NodeId;
 
+    /// <summary>The port of this silo's silo-to-silo listener (the gateway's is in <see cref="Address"/>).</summary>
+    internal int SiloPort => _siloPort;
+
     public bool IsHead => Runtime.Head is not null;
 
     /// <summary>The running silo's state; a worker that joins a restarted head anew gets a fresh one.</summary>
@@ -63,6 +66,8 @@ public sealed partial class SiloHost : IAsyncDisposable
         options.WorkerStartInfo ??= WorkerStartInfo;
         options.Validate();
         options.NodeId ??= "node-" + Guid.NewGuid().ToString("N")[..12];
+        options.Tls ??= options.TlsDirectory is { } tlsDirectory ? Grains.Security.ClusterTls.Load(tlsDirectory) : null;
+        options.Tls?.RequireNode();
         var ip = ResolveHost(options.Host);
         var chosen = options.Port == 0 && options.SiloPort == 0;
         if (!chosen)
@@ -182,6 +187,7 @@ public sealed partial class SiloHost : IAsyncDisposable
 
             silo.Configure<ClusterMembershipOptions>(o => FailureDetection.Configure(o, options.NodeDeadTimeout));
             silo.Configure<SiloMessagingOptions>(o => o.MaxMessageBodySize = options.MaxFrameBytes);
+            options.Tls?.ConfigureSilo(silo);
             silo.UseGranary(options);
         });
         var host = builder.Build();
@@ -291,7 +297,7 @@ public sealed partial class SiloHost : IAsyncDisposable
     /// <summary>Asks the head, as a client of its gateway, how to join: the cluster's membership and ids.</summary>
     private static async Task<Runtime.Wire.ClusterConfig> JoinAsync(GranarySiloOptions options, TimeSpan wait, CancellationToken cancellationToken)
     {
-        var cluster = await ClusterClientHost.ConnectAsync(options.HeadAddress!, options.ClusterId, wait, options.LoggerFactory, configure: null, cancellationToken).ConfigureAwait(false);
+        var cluster = await ClusterClientHost.ConnectAsync(options.HeadAddress!, options.ClusterId, wait, options.LoggerFactory, options.Tls, configure: null, cancellationToken).ConfigureAwait(false);
         await using (cluster.ConfigureAwait(false))
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);

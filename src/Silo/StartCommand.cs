@@ -11,8 +11,8 @@ namespace Granary.Silo;
 internal static class StartCommand
 {
     public const string Usage =
-        "granary start --head [--port P] [--host IP] [--redis host:port[,password=...,ssl=true]] [flags]\n" +
-        "granary start --address head:port [--port P] [--host IP] [--cpus N] [--gpus N] [flags]";
+        "granary start --head [--port P] [--host IP --tls DIR] [--redis host:port[,password=...,ssl=true]] [flags]\n" +
+        "granary start --address head:port [--port P] [--host IP --tls DIR] [--cpus N] [--gpus N] [flags]";
 
     /// <summary>Every flag Parse takes, as `granary start --help` and the README's table list them.</summary>
     public static readonly IReadOnlyList<FlagHelp> Flags =
@@ -20,8 +20,9 @@ internal static class StartCommand
         new("--head", "start the head silo"),
         new("--address host:port", "join the head at this address as a worker"),
         new("--port P", "port of the silo's Orleans gateway, where clients connect; the silo also listens on P+1 for silo-to-silo traffic", "0: any free ports"),
-        new("--host IP", "IP address to listen on; other nodes are told it too, so give one they can reach. Anything but a loopback address needs --insecure (no TLS yet)", "127.0.0.1"),
-        new("--insecure", "listen on a non-loopback --host although Granary has no TLS or authentication yet: anyone who reaches the port can run code as this user. Trusted networks only", "refuse"),
+        new("--host IP", "IP address to listen on; other nodes are told it too, so give one they can reach. Anything but a loopback address needs --tls (or --insecure)", "127.0.0.1"),
+        new("--tls DIR", "mutual TLS on every connection, with the node certificate in DIR (ca.crt, tls.crt, tls.key from `granary cert issue --node NAME`): only nodes of the same CA join, only its nodes and clients connect", "plain TCP"),
+        new("--insecure", "listen on a non-loopback --host without --tls: anyone who reaches the ports can join, submit code and run it as this user. Trusted networks only", "refuse"),
         new("--cpus N", "CPUs this node offers to work", "all cores on a worker, 0 on the head"),
         new("--memory 32GB", "memory this node offers; B, KB, MB, GB or TB (KiB and the like too), powers of 1024", "none offered"),
         new("--gpus N", "GPUs this node offers: the first N NVML devices (of those CUDA_VISIBLE_DEVICES lists, when set), else N simulated ones (CUDA_VISIBLE_DEVICES picks among them)", "worker: every device NVML finds, else none. Head: 0"),
@@ -77,6 +78,9 @@ internal static class StartCommand
                         throw new ArgumentException($"--host expects an IP address other nodes can reach, got '{options.Host}'");
                     }
 
+                    break;
+                case "--tls":
+                    options.TlsDirectory = Next();
                     break;
                 case "--insecure":
                     insecure = true;
@@ -170,10 +174,10 @@ internal static class StartCommand
             throw new ArgumentException("--redis belongs on the head (`granary start --head --redis host:port`); workers find the head with --address");
         }
 
-        if (!insecure && options.Host is { } host && System.Net.IPAddress.TryParse(host, out var ip) && !System.Net.IPAddress.IsLoopback(ip))
+        if (!insecure && options.TlsDirectory is null && options.Host is { } host && System.Net.IPAddress.TryParse(host, out var ip) && !System.Net.IPAddress.IsLoopback(ip))
         {
             throw new ArgumentException(
-                $"refusing --host {host} without TLS: Granary has no TLS or authentication yet, so anyone who reaches that address could ship code and run it as this user. Use a loopback address, or add --insecure on a network you trust");
+                $"refusing --host {host} without TLS: anyone who reaches that address could join, ship code and run it as this user. Add --tls DIR (`granary cert init` then `granary cert issue --node NAME`), use a loopback address, or add --insecure on a network you trust");
         }
 
         // The head coordinates; it offers no CPUs or GPUs to work unless told to.

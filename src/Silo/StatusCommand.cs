@@ -113,12 +113,12 @@ internal static class StatusCommand
     }
 
     /// <summary>Asks the head for its report as an observer: no job starts.</summary>
-    public static Task<StatusReport> FetchAsync(string address, string clusterId = GranaryDefaults.ClusterId) =>
-        WithHeadAsync(address, clusterId, (cluster, token) => cluster.Head.GetStatus(token));
+    public static Task<StatusReport> FetchAsync(string address, string? tls = null, string clusterId = GranaryDefaults.ClusterId) =>
+        WithHeadAsync(address, clusterId, tls, (cluster, token) => cluster.Head.GetStatus(token));
 
     /// <summary>The head's report and Orleans' own membership view (every silo it knows, dead ones too), through one connection.</summary>
     public static Task<(StatusReport Report, IReadOnlyList<OrleansSilo> Silos)> FetchWithMembershipAsync(string address, string clusterId = GranaryDefaults.ClusterId) =>
-        WithHeadAsync(address, clusterId, async (cluster, token) =>
+        WithHeadAsync(address, clusterId, tls: null, async (cluster, token) =>
         {
             var report = await cluster.Head.GetStatus(token).ConfigureAwait(false);
             // Orleans' management grain reads the membership table itself, so a silo shows as Orleans sees it,
@@ -131,9 +131,9 @@ internal static class StatusCommand
             return (report, silos);
         });
 
-    private static async Task<T> WithHeadAsync<T>(string address, string clusterId, Func<ClusterClientHost, CancellationToken, Task<T>> ask)
+    private static async Task<T> WithHeadAsync<T>(string address, string clusterId, string? tls, Func<ClusterClientHost, CancellationToken, Task<T>> ask)
     {
-        var cluster = await ConnectAsync(address, clusterId, CancellationToken.None).ConfigureAwait(false);
+        var cluster = await ConnectAsync(address, clusterId, CancellationToken.None, tls).ConfigureAwait(false);
         await using (cluster.ConfigureAwait(false))
         {
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
@@ -141,12 +141,15 @@ internal static class StatusCommand
         }
     }
 
-    /// <summary>An observer's connection to the head; one that cannot reach it says so in one line.</summary>
-    public static async Task<ClusterClientHost> ConnectAsync(string address, string clusterId, CancellationToken cancellationToken)
+    /// <summary>
+    /// An observer's connection to the head, over TLS with <paramref name="tls"/>, else the folder saved for that address, else $GRANARY_TLS;
+    /// one that cannot reach it says so in one line.
+    /// </summary>
+    public static async Task<ClusterClientHost> ConnectAsync(string address, string clusterId, CancellationToken cancellationToken, string? tls = null)
     {
         try
         {
-            return await ClusterClientHost.ConnectAsync(address, clusterId, TimeSpan.FromSeconds(10), logging: null, configure: null, cancellationToken).ConfigureAwait(false);
+            return await ClusterClientHost.ConnectAsync(address, clusterId, TimeSpan.FromSeconds(10), logging: null, Grains.Security.ClusterTls.LoadOrEnvironment(tls ?? Runtime.Clusters.SavedClusters.TlsFor(address)), configure: null, cancellationToken).ConfigureAwait(false);
         }
         catch (HeadUnreachableException ex)
         {

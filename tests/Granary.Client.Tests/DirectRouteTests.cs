@@ -61,7 +61,7 @@ public sealed class DirectRouteTests
     public async Task A_route_that_cannot_open_leaves_the_channel_on_the_relay()
     {
         await using var client = await LocalCluster.StartAsync(new LocalClusterOptions { Silos = 1, CpusPerSilo = 1 }).WithTimeout(TimeSpan.FromSeconds(120));
-        await using var routes = new DirectRoutes(new ClientOptions().ClusterId, TimeSpan.FromSeconds(1), logging: null);
+        await using var routes = new DirectRoutes(new ClientOptions().ClusterId, TimeSpan.FromSeconds(1), logging: null, tls: null);
         var channels = new NodeChannels(client.ClusterClient, routes, client.HeadAddress);
         var worker = client.Cluster!.Silos[1].NodeId;
 

@@ -20,18 +20,25 @@ internal sealed class ClusterClientHost : IAsyncDisposable
 {
     private readonly IHost _host;
 
-    private ClusterClientHost(IHost host)
+    private ClusterClientHost(IHost host, Security.ClusterTls? tls)
     {
         _host = host;
+        Tls = tls;
         Client = host.Services.GetRequiredService<IClusterClient>();
     }
+
+    /// <summary>The certificate this client connected with; null over plain TCP. Further connections (direct routes to nodes) use it too.</summary>
+    public Security.ClusterTls? Tls { get; }
 
     public IClusterClient Client { get; }
 
     public IHeadGrain Head => Client.GetGrain<IHeadGrain>(IHeadGrain.HeadGrainKey);
 
-    /// <summary>Connects to the gateway at <paramref name="address"/> (host:port), waiting up to <paramref name="timeout"/>.</summary>
-    public static async Task<ClusterClientHost> ConnectAsync(string address, string clusterId, TimeSpan timeout, ILoggerFactory? logging, Action<IClientBuilder>? configure, CancellationToken cancellationToken)
+    /// <summary>
+    /// Connects to the gateway at <paramref name="address"/> (host:port), waiting up to <paramref name="timeout"/>;
+    /// over mutual TLS with <paramref name="tls"/>'s certificate when given.
+    /// </summary>
+    public static async Task<ClusterClientHost> ConnectAsync(string address, string clusterId, TimeSpan timeout, ILoggerFactory? logging, Security.ClusterTls? tls, Action<IClientBuilder>? configure, CancellationToken cancellationToken)
     {
         var endpoint = ParseEndpoint(address);
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -52,6 +59,7 @@ internal sealed class ClusterClientHost : IAsyncDisposable
                 o.ServiceId = GranaryDefaults.ServiceId;
             });
             client.AddGranaryClientServices();
+            tls?.ConfigureClient(client);
             client.UseConnectionRetryFilter(async (exception, token) =>
             {
                 last = exception;
@@ -79,7 +87,7 @@ internal sealed class ClusterClientHost : IAsyncDisposable
             throw new HeadUnreachableException(address, reason, ex);
         }
 
-        return new ClusterClientHost(host);
+        return new ClusterClientHost(host, tls);
     }
 
     public async ValueTask DisposeAsync()

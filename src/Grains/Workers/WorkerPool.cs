@@ -236,6 +236,14 @@ internal sealed partial class WorkerPool : IAsyncDisposable
         // Exactly the task's devices, by their index on the node (the silo turned the head's slots into
         // devices), so a node restricted to 2,3 starts its first GPU's worker with 2; empty hides every GPU.
         start.Environment["CUDA_VISIBLE_DEVICES"] = string.Join(',', gpuIds);
+
+        // A worker reaches its silo through the gateway like any client, so on a TLS cluster it needs the
+        // node's certificate; it reads the folder from the variable (never the key's contents).
+        if (_silo.Options.Tls is { } tls)
+        {
+            start.Environment[Security.ClusterCertificateFiles.TlsVariable] = tls.Directory;
+        }
+
         start.UseShellExecute = false;
         start.RedirectStandardOutput = true;
         start.RedirectStandardError = true;

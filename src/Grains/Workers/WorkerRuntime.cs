@@ -67,7 +67,7 @@ internal sealed class WorkerRuntime : IExecutionHost, IWorkerObserver
     /// <summary>Connects, attaches to the silo, and serves until the silo's process (<paramref name="parentPid"/>) is gone.</summary>
     public async Task RunAsync(string clusterId, int parentPid, ILoggerFactory logging, CancellationToken cancellationToken)
     {
-        _cluster = await ClusterClientHost.ConnectAsync(_siloAddress, clusterId, TimeSpan.FromSeconds(30), logging, configure: null, cancellationToken).ConfigureAwait(false);
+        _cluster = await ClusterClientHost.ConnectAsync(_siloAddress, clusterId, TimeSpan.FromSeconds(30), logging, Security.ClusterTls.FromEnvironment(), configure: null, cancellationToken).ConfigureAwait(false);
         ConsoleCapture.Install();
         await using (_cluster.ConfigureAwait(false))
         await using (Clients.ConfigureAwait(false))

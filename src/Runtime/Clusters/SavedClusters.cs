@@ -12,19 +12,22 @@ namespace Granary.Runtime.Clusters;
 /// </summary>
 internal static partial class SavedClusters
 {
-    public static string Directory
+    public static string Directory => Path.Combine(ConfigDirectory, "clusters");
+
+    /// <summary>Granary's per-user settings folder: $GRANARY_CONFIG_DIR, else $XDG_CONFIG_HOME/granary, else ~/.config/granary.</summary>
+    public static string ConfigDirectory
     {
         get
         {
             if (Environment.GetEnvironmentVariable("GRANARY_CONFIG_DIR") is { Length: > 0 } granary)
             {
-                return Path.Combine(granary, "clusters");
+                return granary;
             }
 
             var config = Environment.GetEnvironmentVariable("XDG_CONFIG_HOME") is { Length: > 0 } xdg
                 ? xdg
                 : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".config");
-            return Path.Combine(config, "granary", "clusters");
+            return Path.Combine(config, "granary");
         }
     }
 
@@ -102,6 +105,14 @@ internal static partial class SavedClusters
 
         return saved;
     }
+
+    /// <summary>
+    /// The TLS folder saved with the cluster whose head is at <paramref name="address"/> (`granary connect NAME
+    /// --address A --tls DIR`), so a command given the address, or the name it resolved to, finds the
+    /// certificate too; null when no saved cluster there has one.
+    /// </summary>
+    public static string? TlsFor(string address) =>
+        List().FirstOrDefault(c => c.Tls is not null && string.Equals(c.Address, address, StringComparison.OrdinalIgnoreCase))?.Tls;
 
     public static bool Forget(string name)
     {
