@@ -36,13 +36,18 @@ internal static class CertCommand
 
     public static string DefaultAuthorityDirectory => Path.Combine(SavedClusters.ConfigDirectory, "ca");
 
-    public static Task<int> RunAsync(string[] args)
+    /// <summary>What `granary cert ...` asked for; <see cref="Directory"/> is the CA folder for both verbs.</summary>
+    public sealed record Request(string Verb, string Directory, CertificateRole? Role, string? Name, string? Output, int Days);
+
+    /// <summary>The command's words; throws naming the fix for bad ones.</summary>
+    public static Request Parse(string[] args)
     {
         if (args.Length == 0 || args[0] is not ("init" or "issue"))
         {
             throw new ArgumentException("granary cert takes init or issue: " + Usage.Replace("\n", " | ", StringComparison.Ordinal));
         }
 
+        var verb = args[0];
         string? dir = null, ca = null, output = null, name = null;
         CertificateRole? role = null;
         int? days = null;
@@ -52,7 +57,7 @@ internal static class CertCommand
             string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{flag} needs a value");
             switch (flag)
             {
-                case "--dir" when args[0] == "init":
+                case "--dir" when verb == "init":
                     dir = Next();
                     break;
                 case "--days":
@@ -60,7 +65,7 @@ internal static class CertCommand
                         ? d
                         : throw new ArgumentException($"--days expects a whole number of days above 0, got '{args[i]}'");
                     break;
-                case "--node" or "--client" or "--admin" when args[0] == "issue":
+                case "--node" or "--client" or "--admin" when verb == "issue":
                     if (role is not null)
                     {
                         throw new ArgumentException("give one of --node, --client or --admin: a certificate has one role");
@@ -69,35 +74,43 @@ internal static class CertCommand
                     role = flag switch { "--node" => CertificateRole.Node, "--client" => CertificateRole.Client, _ => CertificateRole.Admin };
                     name = Next();
                     break;
-                case "--ca" when args[0] == "issue":
+                case "--ca" when verb == "issue":
                     ca = Next();
                     break;
-                case "--out" when args[0] == "issue":
+                case "--out" when verb == "issue":
                     output = Next();
                     break;
+                case "--dir" or "--node" or "--client" or "--admin" or "--ca" or "--out":
+                    throw new ArgumentException($"`granary cert {verb}` does not take {flag} (`granary cert --help`)");
                 default:
-                    throw new ArgumentException($"`granary cert {args[0]}` does not take '{flag}' (`granary cert --help`)");
+                    throw new ArgumentException($"unknown flag '{flag}' (`granary cert --help`)");
             }
         }
 
-        if (args[0] == "init")
-        {
-            var directory = dir ?? DefaultAuthorityDirectory;
-            ClusterCertificates.CreateAuthority(directory, days ?? 3650);
-            Console.WriteLine($"created a cluster CA in {Path.GetFullPath(directory)}; issue certificates with `granary cert issue --node NAME --ca {directory}`");
-            return Task.FromResult(0);
-        }
-
-        if (role is null)
+        if (verb == "issue" && role is null)
         {
             throw new ArgumentException("granary cert issue needs --node NAME, --client NAME or --admin NAME");
         }
 
-        var authority = ca ?? DefaultAuthorityDirectory;
-        var folder = output ?? Path.Combine(authority, role.Value.ToString().ToLowerInvariant() + "-" + name);
-        ClusterCertificates.Issue(authority, role.Value, name!, folder, days ?? 825);
+        return new Request(verb, dir ?? ca ?? DefaultAuthorityDirectory, role, name, output, days ?? (verb == "init" ? 3650 : 825));
+    }
+
+    public static Task<int> RunAsync(string[] args)
+    {
+        var request = Parse(args);
+        if (request.Verb == "init")
+        {
+            ClusterCertificates.CreateAuthority(request.Directory, request.Days);
+            Console.WriteLine($"created a cluster CA in {Path.GetFullPath(request.Directory)}; issue certificates with `granary cert issue --node NAME --ca {request.Directory}`");
+            return Task.FromResult(0);
+        }
+
+        var role = request.Role!.Value;
+        var roleName = role.ToString().ToLowerInvariant();
+        var folder = request.Output ?? Path.Combine(request.Directory, roleName + "-" + request.Name);
+        ClusterCertificates.Issue(request.Directory, role, request.Name!, folder, request.Days);
         var use = role == CertificateRole.Node ? $"granary start --tls {folder} ..." : $"GRANARY_TLS={folder}";
-        Console.WriteLine($"issued a {role.Value.ToString().ToLowerInvariant()} certificate for {name} in {Path.GetFullPath(folder)}; copy the folder to where it is used: {use}");
+        Console.WriteLine($"issued a {roleName} certificate for {request.Name} in {Path.GetFullPath(folder)}; copy the folder to where it is used: {use}");
         return Task.FromResult(0);
     }
 }

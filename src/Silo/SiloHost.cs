@@ -49,9 +49,6 @@ public sealed partial class SiloHost : IAsyncDisposable
 
     public string NodeId => Runtime.NodeId;
 
-    /// <summary>The port of this silo's silo-to-silo listener (the gateway's is in <see cref="Address"/>).</summary>
-    internal int SiloPort => _siloPort;
-
     public bool IsHead => Runtime.Head is not null;
 
     /// <summary>The running silo's state; a worker that joins a restarted head anew gets a fresh one.</summary>
@@ -161,7 +158,7 @@ public sealed partial class SiloHost : IAsyncDisposable
         var builder = GranaryHostBuilder.Create();
         if (options.LoggerFactory is not null)
         {
-            builder.Services.AddSingleton(options.LoggerFactory);
+            builder.Services.AddSingleton<ILoggerFactory>(new ConnectionLogLimiter(options.LoggerFactory));
         }
 
         // An embedded silo must not stop when its host application is signalled; `granary start` handles signals itself.

@@ -92,9 +92,10 @@ public sealed class TlsTests : IAsyncLifetime
         var nodeCertificate = ClusterTls.Load(Node).Certificate;
 
         Assert.True(await HandshakeHoldsAsync(gatewayPort, clientCertificate).WithTimeout());
-        Assert.True(await HandshakeHoldsAsync(head.SiloPort, nodeCertificate).WithTimeout());
-        Assert.False(await HandshakeHoldsAsync(head.SiloPort, clientCertificate).WithTimeout());
-        Assert.False(await HandshakeHoldsAsync(head.SiloPort, ClusterTls.Load(Stranger).Certificate).WithTimeout());
+        var siloPort = System.Net.IPEndPoint.Parse(head.Runtime.SiloEndpoint).Port;
+        Assert.True(await HandshakeHoldsAsync(siloPort, nodeCertificate).WithTimeout());
+        Assert.False(await HandshakeHoldsAsync(siloPort, clientCertificate).WithTimeout());
+        Assert.False(await HandshakeHoldsAsync(siloPort, ClusterTls.Load(Stranger).Certificate).WithTimeout());
         Assert.False(await HandshakeHoldsAsync(gatewayPort, certificate: null).WithTimeout());
     }
 

@@ -63,7 +63,9 @@ public sealed class CommandLineTests
         Assert.DoesNotContain('\n', refused.Message);
         Assert.Throws<ArgumentException>(() => StartCommand.Parse(["--address", "127.0.0.1:6380", "--host", "0.0.0.0"]));
 
+        Assert.Contains("--tls", refused.Message);
         Assert.Equal("10.1.2.3", StartCommand.Parse(["--head", "--host", "10.1.2.3", "--insecure"]).Host);
+        Assert.Equal("/etc/granary/node", StartCommand.Parse(["--head", "--host", "10.1.2.3", "--tls", "/etc/granary/node"]).TlsDirectory);
         Assert.Equal("127.0.0.2", StartCommand.Parse(["--head", "--host", "127.0.0.2"]).Host);
         Assert.Equal("::1", StartCommand.Parse(["--head", "--host", "::1"]).Host);
     }
@@ -156,6 +158,7 @@ public sealed class CommandLineTests
     [InlineData("stop", "### `granary stop`")]
     [InlineData("run", "### `granary run`")]
     [InlineData("connect", "### `granary connect`")]
+    [InlineData("cert", "### `granary cert`")]
     public void The_help_lists_the_flags_and_defaults_of_the_README_table(string command, string heading)
     {
         var table = RepoFiles.TableAfter(RepoFiles.Read("README.md"), heading);
@@ -169,6 +172,7 @@ public sealed class CommandLineTests
     [InlineData("stop")]
     [InlineData("run")]
     [InlineData("connect")]
+    [InlineData("cert")]
     public void Every_flag_in_the_help_is_one_the_command_takes(string command)
     {
         foreach (var flag in FlagsOf(command))
@@ -181,6 +185,7 @@ public sealed class CommandLineTests
                 "status" => () => StatusCommand.Parse(args),
                 "run" => () => RunCommand.Parse([.. args, "echo hi"]),
                 "connect" => () => ConnectCommand.Parse(["lab", .. args]),
+                "cert" => () => CertCommand.Parse(["issue", .. args]),
                 _ => () => StopCommand.Parse(args),
             };
             var error = Record.Exception(parse);
@@ -232,6 +237,7 @@ public sealed class CommandLineTests
         "stop" => StopCommand.Flags,
         "run" => RunCommand.Flags,
         "connect" => ConnectCommand.Flags,
+        "cert" => CertCommand.Flags,
         _ => throw new ArgumentException(command),
     };
 

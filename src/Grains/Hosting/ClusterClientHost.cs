@@ -44,6 +44,7 @@ internal sealed class ClusterClientHost : IAsyncDisposable
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(timeout);
         Exception? last = null;
+        var refusals = 0;
         var builder = GranaryHostBuilder.Create();
         if (logging is not null)
         {
@@ -63,7 +64,15 @@ internal sealed class ClusterClientHost : IAsyncDisposable
             client.UseConnectionRetryFilter(async (exception, token) =>
             {
                 last = exception;
-                if (deadline.IsCancellationRequested)
+                if (deadline.IsCancellationRequested || IsTlsFailure(exception))
+                {
+                    return false;
+                }
+
+                // A gateway that accepts the TCP connection and closes it before Orleans' preamble is one that
+                // wants TLS (or refuses this certificate); a silo still starting refuses the connection instead.
+                // A few in a row settle it, so the caller hears why in a second rather than at the timeout.
+                if (IsClosedBeforePreamble(exception) && ++refusals >= ClosedBeforePreambleLimit)
                 {
                     return false;
                 }
@@ -81,9 +90,11 @@ internal sealed class ClusterClientHost : IAsyncDisposable
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
         {
             host.Dispose();
-            var reason = deadline.IsCancellationRequested
-                ? $"timed out after {timeout.TotalSeconds:0.#} s" + (last is null ? string.Empty : $" ({Reason(last)})")
-                : Reason(ex);
+            var reason = last is not null && (IsTlsFailure(last) || IsClosedBeforePreamble(last))
+                ? TlsReason(last, tls)
+                : deadline.IsCancellationRequested
+                    ? $"timed out after {timeout.TotalSeconds:0.#} s" + (last is null ? string.Empty : $" ({Reason(last)})")
+                    : Reason(ex);
             throw new HeadUnreachableException(address, reason, ex);
         }
 
@@ -120,6 +131,34 @@ internal sealed class ClusterClientHost : IAsyncDisposable
             : Dns.GetHostAddresses(host).FirstOrDefault(a => a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork)
                 ?? throw new FormatException($"'{host}' in '{address}' does not resolve to an IPv4 address.");
         return new IPEndPoint(ip, port);
+    }
+
+    private const int ClosedBeforePreambleLimit = 3;
+
+    private static bool IsTlsFailure(Exception exception) =>
+        Chain(exception).Any(e => e is System.Security.Authentication.AuthenticationException);
+
+    private static bool IsClosedBeforePreamble(Exception exception) =>
+        Chain(exception).Any(e => e is InvalidOperationException && e.Message.Contains("terminated prematurely", StringComparison.Ordinal));
+
+    private static string TlsReason(Exception exception, Security.ClusterTls? tls) => tls is null
+        ? "the gateway closed the connection before Orleans' handshake, as a silo running `granary start --tls` does with a client that has no certificate. " +
+          $"Connect with a certificate of its CA: `--tls DIR` for a silo, ${Security.ClusterCertificateFiles.TlsVariable} or ClientOptions.TlsDirectory for a client (a folder from `granary cert issue`)"
+        : $"the TLS handshake failed with the certificate in {tls.Directory} ({Reason(exception)}). The gateway must run --tls with a node certificate of the same CA, and accept this one: is it from that cluster's `granary cert issue`?";
+
+    private static IEnumerable<Exception> Chain(Exception exception)
+    {
+        for (Exception? e = exception; e is not null; e = e.InnerException)
+        {
+            yield return e;
+            if (e is AggregateException aggregate)
+            {
+                foreach (var inner in aggregate.InnerExceptions)
+                {
+                    yield return inner;
+                }
+            }
+        }
     }
 
     private static string Reason(Exception exception)
