@@ -15,6 +15,9 @@ public sealed class LocalCluster : IAsyncDisposable
 
     public string HeadAddress => _silos[0].Address;
 
+    /// <summary>http://127.0.0.1:port/ of the head's dashboard; null unless <see cref="LocalClusterOptions.DashboardPort"/> asked for one.</summary>
+    public string? DashboardUrl => _silos[0].DashboardUrl;
+
     /// <summary>The head first, then the workers.</summary>
     public IReadOnlyList<SiloHost> Silos => _silos;
 
@@ -84,6 +87,7 @@ public sealed class LocalCluster : IAsyncDisposable
         InlineThresholdBytes = options.InlineThresholdBytes,
         MaxFrameBytes = options.MaxFrameBytes,
         ObjectChunkBytes = options.ObjectChunkBytes,
+        DashboardPort = head is null ? options.DashboardPort : null,
         LoggerFactory = options.LoggerFactory,
         TlsDirectory = options.TlsDirectory,
     };

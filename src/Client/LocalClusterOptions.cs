@@ -41,6 +41,12 @@ public sealed class LocalClusterOptions
     /// <summary>Largest piece a large object moves in, to and from each silo (see <see cref="ClientOptions.ObjectChunkBytes"/>).</summary>
     public int ObjectChunkBytes { get; set; } = GranaryDefaults.ObjectChunkBytes;
 
+    /// <summary>
+    /// Serve the head's dashboard (a live web page of the cluster) on this loopback port; 0 picks a free one.
+    /// <see cref="LocalCluster.DashboardUrl"/> names it. Null, the default, serves none.
+    /// </summary>
+    public int? DashboardPort { get; set; }
+
     public ILoggerFactory? LoggerFactory { get; set; }
 
     /// <summary>

@@ -140,6 +140,13 @@ public sealed class GranarySiloOptions
     public int? MetricsPort { get; set; }
 
     /// <summary>
+    /// Head only: port of the dashboard, a web page at http://Host:port/ showing the cluster live (nodes, jobs,
+    /// tasks, actors, placement groups, object stores, metrics) and its data as JSON at /api/status; 0 picks
+    /// a free port (the silo's DashboardUrl names it); null serves none. `granary start --head --dashboard-port N`.
+    /// </summary>
+    public int? DashboardPort { get; set; }
+
+    /// <summary>
     /// Where `granary start` sends metrics and spans over OTLP (e.g. http://collector:4317); null uses the
     /// standard OTEL_EXPORTER_OTLP_ENDPOINT variable when it is set, else sends nothing.
     /// </summary>
@@ -217,6 +224,16 @@ public sealed class GranarySiloOptions
         if (MetricsPort is < 1 or > 65535)
         {
             throw new ArgumentOutOfRangeException(nameof(MetricsPort), MetricsPort, "MetricsPort must be 1-65535 (or null for no scrape endpoint).");
+        }
+
+        if (DashboardPort is < 0 or > 65535)
+        {
+            throw new ArgumentOutOfRangeException(nameof(DashboardPort), DashboardPort, "DashboardPort must be 0 (pick a free port), 1-65535, or null for no dashboard.");
+        }
+
+        if (DashboardPort is not null && !IsHead)
+        {
+            throw new ArgumentException("DashboardPort belongs on the head (`granary start --head --dashboard-port N`); the head's dashboard shows every node, so a worker serves none.", nameof(DashboardPort));
         }
 
         if (OtlpEndpoint is not null && !Uri.TryCreate(OtlpEndpoint, UriKind.Absolute, out _))

@@ -30,7 +30,6 @@ public sealed partial class SiloHost : IAsyncDisposable
 
     // True between stopping the silo of a head that went away and starting the one that joins its successor.
     private bool _hostDown;
-    private SiloTelemetry? _telemetry;
     private int _stopped;
 
     private SiloHost(GranarySiloOptions options, IPAddress ip, int gatewayPort, int siloPort)
@@ -40,9 +39,6 @@ public sealed partial class SiloHost : IAsyncDisposable
         _gatewayPort = gatewayPort;
         _siloPort = siloPort;
     }
-
-    /// <summary>http://host:port/metrics of this silo's Prometheus endpoint; null without <see cref="GranarySiloOptions.MetricsPort"/>.</summary>
-    public string? MetricsUrl => _options.MetricsPort is { } port ? $"http://{FormatHost(_ip)}:{port}{SiloTelemetry.ScrapePath}" : null;
 
     /// <summary>host:port of this silo's gateway, where clients connect.</summary>
     public string Address => Runtime.Address;
@@ -79,10 +75,7 @@ public sealed partial class SiloHost : IAsyncDisposable
             EnsureFree(ip, options.SiloPort != 0 ? options.SiloPort : options.Port + 1, SiloPortRole);
         }
 
-        if (options.MetricsPort is { } metricsPort && !PortPicker.IsFree(ip, metricsPort))
-        {
-            throw new PortInUseException($"port {metricsPort} (the metrics port, --metrics-port)", flag: "--metrics-port");
-        }
+        EnsureEndpointPortsFree(options, ip);
 
         if (options.IsHead && options.RedisAddress is { } redis && options.HeadStore is null)
         {
@@ -130,7 +123,7 @@ public sealed partial class SiloHost : IAsyncDisposable
             silo.Started();
             try
             {
-                silo._telemetry = await SiloTelemetry.StartAsync(options, ip, silo.NodeId, cancellationToken).ConfigureAwait(false);
+                await silo.StartEndpointsAsync(cancellationToken).ConfigureAwait(false);
             }
             catch
             {
@@ -348,15 +341,7 @@ public sealed partial class SiloHost : IAsyncDisposable
             await StopHostAsync(_host, new CancellationToken(canceled: true)).ConfigureAwait(false);
         }
 
-        await StopTelemetryAsync().ConfigureAwait(false);
-    }
-
-    private async Task StopTelemetryAsync()
-    {
-        if (_telemetry is not null)
-        {
-            await _telemetry.DisposeAsync().ConfigureAwait(false);
-        }
+        await StopEndpointsAsync().ConfigureAwait(false);
     }
 
     /// <summary>The `granary` executable beside this assembly, run directly or through the dotnet host.</summary>
@@ -392,6 +377,6 @@ public sealed partial class SiloHost : IAsyncDisposable
             using var timeout = new CancellationTokenSource(_options.DrainTimeout + TimeSpan.FromSeconds(10));
             await StopHostAsync(_host, timeout.Token).ConfigureAwait(false);
         }
-        await StopTelemetryAsync().ConfigureAwait(false);
+        await StopEndpointsAsync().ConfigureAwait(false);
     }
 }

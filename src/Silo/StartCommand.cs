@@ -38,6 +38,7 @@ internal static class StartCommand
         new("--gpu-memory-margin F", "head only: what packing by GPU memory (RemoteOptions.GpuMemory) adds to a measured profile, as a share of it (0.1 = 10 %)", "0.1"),
         new("--heartbeat S", "seconds between this silo's load reports (and metrics samples) to the head; shorter than --node-timeout", "1"),
         new("--metrics-port N", "serve Granary's and Orleans' metrics for Prometheus at http://host:N/metrics (host as --host)", "no endpoint"),
+        new("--dashboard-port N", "head only: serve the dashboard, a live web page of the cluster (nodes, jobs, tasks, actors, placement groups, object stores, metrics), at http://host:N/ (host as --host; 0 picks a free port)", "no dashboard"),
         new("--otlp-endpoint URL", "send metrics and task spans over OTLP to this collector, e.g. http://localhost:4317", "$OTEL_EXPORTER_OTLP_ENDPOINT, else none"),
     ];
 
@@ -138,6 +139,14 @@ internal static class StartCommand
                     }
 
                     break;
+                case "--dashboard-port":
+                    options.DashboardPort = Int(flag, Next());
+                    if (options.DashboardPort is < 0 or > 65535)
+                    {
+                        throw new ArgumentException($"--dashboard-port expects a port 0-65535 (0 picks a free one), got {options.DashboardPort}");
+                    }
+
+                    break;
                 case "--otlp-endpoint":
                     options.OtlpEndpoint = Next();
                     if (!Uri.TryCreate(options.OtlpEndpoint, UriKind.Absolute, out var otlp) || (otlp.Scheme != Uri.UriSchemeHttp && otlp.Scheme != Uri.UriSchemeHttps))
@@ -172,6 +181,11 @@ internal static class StartCommand
         if (!head && options.RedisAddress is not null)
         {
             throw new ArgumentException("--redis belongs on the head (`granary start --head --redis host:port`); workers find the head with --address");
+        }
+
+        if (!head && options.DashboardPort is not null)
+        {
+            throw new ArgumentException("--dashboard-port belongs on the head (`granary start --head --dashboard-port N`); its dashboard shows every node, workers included");
         }
 
         if (!insecure && options.TlsDirectory is null && options.Host is { } host && System.Net.IPAddress.TryParse(host, out var ip) && !System.Net.IPAddress.IsLoopback(ip))
@@ -229,6 +243,12 @@ internal static class StartCommand
         {
             Say($"granary: metrics of silo {silo.NodeId} at {metrics}");
         }
+
+        if (silo.DashboardUrl is { } dashboard)
+        {
+            Say($"granary: dashboard of the cluster at {dashboard}");
+        }
+
         try
         {
             var signal = await stop.Task.ConfigureAwait(false);

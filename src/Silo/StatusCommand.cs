@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Granary.Grains.Hosting;
+using Granary.Runtime.Grains;
 using Granary.Runtime.Wire;
 using Microsoft.Extensions.Logging.Abstractions;
 using Orleans;
@@ -118,18 +119,24 @@ internal static class StatusCommand
 
     /// <summary>The head's report and Orleans' own membership view (every silo it knows, dead ones too), through one connection.</summary>
     public static Task<(StatusReport Report, IReadOnlyList<OrleansSilo> Silos)> FetchWithMembershipAsync(string address, string clusterId = GranaryDefaults.ClusterId) =>
-        WithHeadAsync(address, clusterId, tls: null, async (cluster, token) =>
-        {
-            var report = await cluster.Head.GetStatus(token).ConfigureAwait(false);
-            // Orleans' management grain reads the membership table itself, so a silo shows as Orleans sees it,
-            // not as the head last heard from it.
-            var entries = await cluster.Client.GetGrain<IManagementGrain>(0).GetDetailedHosts(onlyActive: false).WaitAsync(token).ConfigureAwait(false);
-            IReadOnlyList<OrleansSilo> silos = [.. entries
-                .OrderBy(e => e.SiloName, StringComparer.Ordinal)
-                .ThenBy(e => e.SiloAddress.Generation)
-                .Select(e => new OrleansSilo(e.SiloName, e.SiloAddress.ToParsableString(), e.Status.ToString(), e.SiloAddress.Generation))];
-            return (report, silos);
-        });
+        WithHeadAsync(address, clusterId, tls: null, (cluster, token) => AskWithMembershipAsync(cluster.Client, token));
+
+    /// <summary>
+    /// The head's report and Orleans' membership view, through any grain factory: a client's, or the head silo's
+    /// own (the dashboard asks from inside it).
+    /// </summary>
+    public static async Task<(StatusReport Report, IReadOnlyList<OrleansSilo> Silos)> AskWithMembershipAsync(IGrainFactory grains, CancellationToken cancellationToken)
+    {
+        var report = await grains.GetGrain<IHeadGrain>(IHeadGrain.HeadGrainKey).GetStatus(cancellationToken).ConfigureAwait(false);
+        // Orleans' management grain reads the membership table itself, so a silo shows as Orleans sees it,
+        // not as the head last heard from it.
+        var entries = await grains.GetGrain<IManagementGrain>(0).GetDetailedHosts(onlyActive: false).WaitAsync(cancellationToken).ConfigureAwait(false);
+        IReadOnlyList<OrleansSilo> silos = [.. entries
+            .OrderBy(e => e.SiloName, StringComparer.Ordinal)
+            .ThenBy(e => e.SiloAddress.Generation)
+            .Select(e => new OrleansSilo(e.SiloName, e.SiloAddress.ToParsableString(), e.Status.ToString(), e.SiloAddress.Generation))];
+        return (report, silos);
+    }
 
     private static async Task<T> WithHeadAsync<T>(string address, string clusterId, string? tls, Func<ClusterClientHost, CancellationToken, Task<T>> ask)
     {
@@ -219,6 +226,13 @@ internal static class StatusCommand
                 ["jobId"] = a.JobId,
                 ["deathReason"] = a.DeathReason,
                 ["namespace"] = NamespaceOf(a),
+            })]),
+            ["jobs"] = new JsonArray([.. report.Jobs.Select(j => (JsonNode)new JsonObject
+            {
+                ["id"] = j.JobId,
+                ["startedAtUnixMs"] = j.StartedUnixMs,
+                ["lastSeenMsAgo"] = j.LastSeenMsAgo,
+                ["actors"] = report.Actors.Count(a => a.JobId == j.JobId && a.State != ActorState.Dead),
             })]),
             ["namespaces"] = new JsonArray([.. Namespaces(report).Select(n => (JsonNode)new JsonObject { ["name"] = n.Name, ["actors"] = n.Actors })]),
             ["tasks"] = new JsonObject
@@ -311,6 +325,7 @@ internal static class StatusCommand
             text.AppendLine(CultureInfo.InvariantCulture, $"Namespaces: {string.Join(", ", namespaces.Select(n => $"{n.Name} ({n.Actors} alive actors)"))}");
         }
 
+        text.AppendLine(CultureInfo.InvariantCulture, $"Jobs: {report.Jobs.Count}{(report.Jobs.Count > 0 ? " (" + string.Join(", ", report.Jobs.Select(j => j.JobId)) + ")" : string.Empty)}");
         text.AppendLine(CultureInfo.InvariantCulture, $"Tasks: {report.View.Nodes.Sum(Running)} running, {report.View.Nodes.Sum(Queued)} queued on nodes; {report.Leases} leases held, {report.PendingLeaseRequests} lease requests waiting");
         if (report.PlacementGroups.Count > 0)
         {

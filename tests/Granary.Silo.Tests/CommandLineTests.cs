@@ -11,6 +11,7 @@ public sealed class CommandLineTests
     [InlineData("start", "--head", "--redis", "127.0.0.1:6379,colour=blue")]
     [InlineData("start", "--head", "--redis", "127.0.0.1:notaport")]
     [InlineData("start", "--address", "127.0.0.1:1", "--redis", "127.0.0.1:6379")]
+    [InlineData("start", "--address", "127.0.0.1:1", "--dashboard-port", "8265")]
     [InlineData("launch")]
     [InlineData("run")]
     [InlineData("run", "--bogus", "echo hi")]
@@ -76,6 +77,20 @@ public sealed class CommandLineTests
         Assert.Equal(0.25, StartCommand.Parse(["--head", "--gpu-memory-margin", "0.25"]).GpuMemoryMargin);
         Assert.Equal(GranaryDefaults.GpuMemoryMargin, StartCommand.Parse(["--head"]).GpuMemoryMargin);
         Assert.Contains("between 0 and 10", Assert.Throws<ArgumentException>(() => StartCommand.Parse(["--head", "--gpu-memory-margin", "-1"])).Message);
+    }
+
+    [Fact]
+    public void The_dashboard_port_is_the_heads_and_a_worker_refuses_it_naming_the_fix()
+    {
+        Assert.Equal(8265, StartCommand.Parse(["--head", "--dashboard-port", "8265"]).DashboardPort);
+        Assert.Null(StartCommand.Parse(["--head"]).DashboardPort);
+        var refused = Assert.Throws<ArgumentException>(() => StartCommand.Parse(["--address", "127.0.0.1:6380", "--dashboard-port", "8265"]));
+        Assert.Contains("granary start --head --dashboard-port N", refused.Message);
+        Assert.Contains("0-65535", Assert.Throws<ArgumentException>(() => StartCommand.Parse(["--head", "--dashboard-port", "70000"])).Message);
+
+        // The same rule holds for a silo started in code, so an embedded worker cannot serve one either.
+        var embedded = new Grains.GranarySiloOptions { HeadAddress = "127.0.0.1:6380", DashboardPort = 0 };
+        Assert.Contains("belongs on the head", Assert.Throws<ArgumentException>(embedded.Validate).Message);
     }
 
     [Fact]

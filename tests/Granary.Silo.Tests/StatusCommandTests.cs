@@ -169,6 +169,21 @@ public sealed class StatusCommandTests
     }
 
     /// <summary>A head, a live worker running one task of two CPUs' worth, and a dead one with stale figures from its last heartbeat.</summary>
+    [Fact]
+    public void The_connected_jobs_show_with_their_live_actors_in_json_and_text()
+    {
+        var report = Report();
+        report.Jobs.Add(new JobInfo { JobId = "job-a", StartedUnixMs = 1_700_000_000_000, LastSeenMsAgo = 250 });
+        report.Actors.Add(new ActorInfo { ActorId = "a-1", JobId = "job-a", State = ActorState.Alive, NodeId = "w1", TypeName = "Counter" });
+        report.Actors.Add(new ActorInfo { ActorId = "a-2", JobId = "job-a", State = ActorState.Dead, NodeId = "w2", TypeName = "Counter" });
+        var job = Assert.Single(StatusCommand.ToJson(report, Head)["jobs"]!.AsArray())!;
+        Assert.Equal("job-a", (string?)job["id"]);
+        Assert.Equal(1_700_000_000_000, (long)job["startedAtUnixMs"]!);
+        Assert.Equal(250, (long)job["lastSeenMsAgo"]!);
+        Assert.Equal(1, (int)job["actors"]!);
+        Assert.Contains("Jobs: 1 (job-a)", StatusCommand.ToText(report, Head).Split('\n'));
+    }
+
     private static StatusReport Report()
     {
         var report = new StatusReport { View = new ClusterView { HeadNodeId = "head" }, ClusterId = "cluster-test", Leases = 1 };

@@ -191,6 +191,12 @@ internal sealed partial class HeadService : IAsyncDisposable
         report.PlacementGroups.AddRange(Scheduler.Groups());
         report.GpuProfiles.AddRange(Scheduler.GpuProfilesSnapshot());
         report.GpuReservations.AddRange(Scheduler.GpuReservations());
+        var now = Environment.TickCount64;
+        lock (_jobs)
+        {
+            report.Jobs.AddRange(_jobs.OrderBy(j => j.Value.StartedUnixMs).Select(j => new JobInfo { JobId = j.Key, StartedUnixMs = j.Value.StartedUnixMs, LastSeenMsAgo = now - j.Value.LastSeen }));
+        }
+
         return report;
     }
 
@@ -200,8 +206,9 @@ internal sealed partial class HeadService : IAsyncDisposable
         bool added;
         lock (_jobs)
         {
-            added = !_jobs.ContainsKey(jobId);
-            _jobs[jobId] = new JobSession(observer, Environment.TickCount64);
+            // A keep-alive keeps the time the head first heard of the job.
+            added = !_jobs.TryGetValue(jobId, out var known);
+            _jobs[jobId] = new JobSession(observer, Environment.TickCount64, known?.StartedUnixMs ?? DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
         }
 
         if (added)
@@ -513,7 +520,7 @@ internal sealed partial class HeadService : IAsyncDisposable
         }
     }
 
-    private sealed record JobSession(IJobObserver Observer, long LastSeen);
+    private sealed record JobSession(IJobObserver Observer, long LastSeen, long StartedUnixMs);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Restored from the store: {Nodes} nodes, {Actors} actors, {Groups} placement groups, {Jobs} jobs")]
     private partial void LogRestored(int nodes, int actors, int groups, int jobs);
