@@ -1,3 +1,5 @@
+using System.Reflection;
+
 namespace Granary.Silo;
 
 /// <summary>
@@ -17,7 +19,17 @@ internal static class GranaryCommand
         "  run      run shell commands as tasks on the cluster, packed onto GPUs by their measured memory\n" +
         "  connect  save a cluster's head address under a name, check a saved one, or list them\n" +
         "\n" +
-        "`granary <command> --help` lists a command's flags, each with its meaning and default.";
+        "`granary <command> --help` lists a command's flags, each with its meaning and default.\n" +
+        "`granary --version` prints this granary's version.";
+
+    /// <summary>
+    /// "granary 0.1.0+commit": the informational version (Version in Directory.Build.props, plus the source
+    /// commit the SDK adds), so a report names the exact build.
+    /// </summary>
+    internal static string VersionLine { get; } = "granary " +
+        (typeof(GranaryCommand).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion
+            ?? typeof(GranaryCommand).Assembly.GetName().Version?.ToString()
+            ?? "unknown");
 
     public static async Task<int> RunAsync(string[] args)
     {
@@ -33,6 +45,12 @@ internal static class GranaryCommand
             // `granary help stop` is `granary stop --help`.
             var topic = args.Length > 1 ? HelpOf(args[1]) : null;
             Console.WriteLine(topic ?? Overview);
+            return 0;
+        }
+
+        if (args[0] is "--version")
+        {
+            Console.WriteLine(VersionLine);
             return 0;
         }
 
