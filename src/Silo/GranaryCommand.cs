@@ -1,3 +1,5 @@
+using System.Reflection;
+
 namespace Granary.Silo;
 
 /// <summary>
@@ -18,7 +20,17 @@ internal static class GranaryCommand
         "  connect  save a cluster's head address under a name, check a saved one, or list them\n" +
         "  cert     make a cluster CA and the node and client certificates of a TLS cluster\n" +
         "\n" +
-        "`granary <command> --help` lists a command's flags, each with its meaning and default.";
+        "`granary <command> --help` lists a command's flags, each with its meaning and default.\n" +
+        "`granary --version` prints this granary's version.";
+
+    /// <summary>
+    /// "granary 0.1.0+commit": the informational version (Version in Directory.Build.props, plus the source
+    /// commit the SDK adds), so a report names the exact build.
+    /// </summary>
+    internal static string VersionLine { get; } = "granary " +
+        (typeof(GranaryCommand).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion
+            ?? typeof(GranaryCommand).Assembly.GetName().Version?.ToString()
+            ?? "unknown");
 
     public static async Task<int> RunAsync(string[] args)
     {
@@ -34,6 +46,12 @@ internal static class GranaryCommand
             // `granary help stop` is `granary stop --help`.
             var topic = args.Length > 1 ? HelpOf(args[1]) : null;
             Console.WriteLine(topic ?? Overview);
+            return 0;
+        }
+
+        if (args[0] is "--version")
+        {
+            Console.WriteLine(VersionLine);
             return 0;
         }
 

@@ -167,6 +167,19 @@ public sealed class CommandLineTests
         Assert.StartsWith("usage: granary <command>", error);
     }
 
+    [Fact]
+    public async Task Version_prints_the_informational_version_and_exits_0()
+    {
+        var (code, output, error) = await RunWithOutputAsync("--version");
+        Assert.Equal(0, code);
+        Assert.Empty(error);
+        var version = typeof(GranaryCommand).Assembly
+            .GetCustomAttributes(typeof(System.Reflection.AssemblyInformationalVersionAttribute), inherit: false)
+            .Cast<System.Reflection.AssemblyInformationalVersionAttribute>().Single().InformationalVersion;
+        Assert.Equal($"granary {version}", output.Trim());
+        Assert.Matches(@"^granary \d+\.\d+\.\d+", output);
+    }
+
     [Theory]
     [InlineData("start", "### `granary start`")]
     [InlineData("status", "### `granary status`")]
