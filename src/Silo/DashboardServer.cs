@@ -38,12 +38,12 @@ internal sealed class DashboardServer : IAsyncDisposable
     /// <summary>The port it listens on: the one asked for, or the one Kestrel picked for port 0.</summary>
     public int Port { get; }
 
-    public static async Task<DashboardServer> StartAsync(IGrainFactory grains, string headAddress, IPAddress ip, int port, CancellationToken cancellationToken)
+    public static async Task<DashboardServer> StartAsync(IGrainFactory grains, string headAddress, IPAddress ip, int port, Grains.Security.ClusterTls? tls, CancellationToken cancellationToken)
     {
         // An empty builder, as for the metrics endpoint: no configuration files, environment variables or log
         // providers of its own, so the page behaves the same wherever the head runs.
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
-        builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel => kestrel.Listen(ip, port));
+        builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel => Grains.Security.ClusterTls.Listen(kestrel, ip, port, tls));
         builder.Logging.ClearProviders();
         var app = builder.Build();
         app.Run(context => ServeAsync(context, grains, headAddress));

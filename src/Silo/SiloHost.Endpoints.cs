@@ -14,11 +14,16 @@ public sealed partial class SiloHost
     private SiloTelemetry? _telemetry;
     private DashboardServer? _dashboard;
 
-    /// <summary>http://host:port/metrics of this silo's Prometheus endpoint; null without <see cref="GranarySiloOptions.MetricsPort"/>.</summary>
-    public string? MetricsUrl => _options.MetricsPort is { } port ? $"http://{FormatHost(_ip)}:{port}{SiloTelemetry.ScrapePath}" : null;
+    /// <summary>
+    /// http://host:port/metrics of this silo's Prometheus endpoint (https, with client certificates required, on a
+    /// TLS silo); null without <see cref="GranarySiloOptions.MetricsPort"/>.
+    /// </summary>
+    public string? MetricsUrl => _options.MetricsPort is { } port ? $"{Scheme}://{FormatHost(_ip)}:{port}{SiloTelemetry.ScrapePath}" : null;
 
-    /// <summary>http://host:port/ of the head's dashboard; null on a worker and without <see cref="GranarySiloOptions.DashboardPort"/>.</summary>
-    public string? DashboardUrl => _dashboard is { } dashboard ? $"http://{FormatHost(_ip)}:{dashboard.Port}/" : null;
+    /// <summary>http(s)://host:port/ of the head's dashboard; null on a worker and without <see cref="GranarySiloOptions.DashboardPort"/>.</summary>
+    public string? DashboardUrl => _dashboard is { } dashboard ? $"{Scheme}://{FormatHost(_ip)}:{dashboard.Port}/" : null;
+
+    private string Scheme => _options.Tls is null ? "http" : "https";
 
     /// <summary>Before anything starts, so a taken port is one line naming its flag rather than a failure after the silo joined.</summary>
     private static void EnsureEndpointPortsFree(GranarySiloOptions options, IPAddress ip)
@@ -41,7 +46,7 @@ public sealed partial class SiloHost
         {
             // The head's own grain factory: the page's reports never leave the head's process.
             var grains = _host.Services.GetRequiredService<Orleans.IGrainFactory>();
-            _dashboard = await DashboardServer.StartAsync(grains, Address, _ip, port, cancellationToken).ConfigureAwait(false);
+            _dashboard = await DashboardServer.StartAsync(grains, Address, _ip, port, _options.Tls, cancellationToken).ConfigureAwait(false);
         }
     }
 

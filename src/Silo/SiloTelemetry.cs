@@ -66,7 +66,7 @@ internal sealed class SiloTelemetry : IAsyncDisposable
         {
             if (options.MetricsPort is { } port)
             {
-                web = await StartScrapeEndpointAsync(meterProvider, ip, port, cancellationToken).ConfigureAwait(false);
+                web = await StartScrapeEndpointAsync(meterProvider, ip, port, options.Tls, cancellationToken).ConfigureAwait(false);
             }
         }
         catch
@@ -93,12 +93,12 @@ internal sealed class SiloTelemetry : IAsyncDisposable
         }
     }
 
-    private static async Task<WebApplication> StartScrapeEndpointAsync(MeterProvider meters, IPAddress ip, int port, CancellationToken cancellationToken)
+    private static async Task<WebApplication> StartScrapeEndpointAsync(MeterProvider meters, IPAddress ip, int port, Grains.Security.ClusterTls? tls, CancellationToken cancellationToken)
     {
         // An empty builder: no configuration files, environment variables or log providers of its own, so the
         // endpoint behaves the same wherever the silo runs.
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
-        builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel => kestrel.Listen(ip, port));
+        builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel => Grains.Security.ClusterTls.Listen(kestrel, ip, port, tls));
         builder.Logging.ClearProviders();
         var app = builder.Build();
         app.UseOpenTelemetryPrometheusScrapingEndpoint(meters, predicate: null, path: ScrapePath, configureBranchedPipeline: null, optionsName: null);

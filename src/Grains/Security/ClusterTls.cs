@@ -4,6 +4,7 @@ using System.Security.Cryptography.X509Certificates;
 using Orleans;
 using Orleans.Configuration;
 using Orleans.Connections.Security;
+using Microsoft.AspNetCore.Hosting;
 using Orleans.Hosting;
 
 namespace Granary.Grains.Security;
@@ -117,6 +118,28 @@ internal sealed class ClusterTls
         var nodes = Options(NodesOnly);
         client.Configure<ClientConnectionOptions>(o => o.ConfigureConnection(b => b.UseClientTls(nodes)));
     }
+
+    /// <summary>
+    /// HTTPS for a silo's web endpoints (metrics, dashboard) on a TLS cluster: the node's certificate, and a
+    /// client certificate of this CA required of every caller, since what they show is the cluster's.
+    /// </summary>
+    public void ConfigureHttps(Microsoft.AspNetCore.Server.Kestrel.Https.HttpsConnectionAdapterOptions https)
+    {
+        ArgumentNullException.ThrowIfNull(https);
+        https.ServerCertificate = Certificate;
+        https.ClientCertificateMode = Microsoft.AspNetCore.Server.Kestrel.Https.ClientCertificateMode.RequireCertificate;
+        https.ClientCertificateValidation = (certificate, _, _) => Accepts(certificate, AnyMember);
+    }
+
+    /// <summary>Kestrel's listener at <paramref name="ip"/>:<paramref name="port"/>, HTTPS with client certificates when <paramref name="tls"/> is given.</summary>
+    public static void Listen(Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions kestrel, System.Net.IPAddress ip, int port, ClusterTls? tls) =>
+        kestrel.Listen(ip, port, listen =>
+        {
+            if (tls is not null)
+            {
+                listen.UseHttps(tls.ConfigureHttps);
+            }
+        });
 
     /// <summary>True when <paramref name="certificate"/> chains to this cluster's CA and carries one of <paramref name="roles"/>.</summary>
     public bool Accepts(X509Certificate2? certificate, IReadOnlyCollection<CertificateRole> roles)
