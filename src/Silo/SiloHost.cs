@@ -374,7 +374,11 @@ public sealed partial class SiloHost : IAsyncDisposable
         await _watch.ConfigureAwait(false);
         if (!_hostDown)
         {
-            using var timeout = new CancellationTokenSource(_options.DrainTimeout + TimeSpan.FromSeconds(10));
+            // Without Redis the membership table lives in the head's silo: once the head has been silent past the
+            // node timeout, a graceful leave cannot be recorded and work here cannot report back, so the stop is
+            // bounded by the node timeout rather than the drain.
+            var headAway = _joined is { Redis.Length: 0 } && Runtime.HeadSilentFor >= _options.NodeDeadTimeout;
+            using var timeout = new CancellationTokenSource(headAway ? _options.NodeDeadTimeout : _options.DrainTimeout + TimeSpan.FromSeconds(10));
             await StopHostAsync(_host, timeout.Token).ConfigureAwait(false);
         }
         await StopEndpointsAsync().ConfigureAwait(false);

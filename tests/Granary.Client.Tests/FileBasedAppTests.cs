@@ -89,18 +89,7 @@ public sealed class FileBasedAppTests
 #endif
         // The same configuration as this test's build, so the referenced projects are already up to date; the
         // script's own build output inside its folder, so it goes when the folder does.
-        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet") { WorkingDirectory = folder };
-        foreach (var argument in new[] { "run", "app.cs", "-c", configuration, "--artifacts-path", Path.Combine(folder, "artifacts") })
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        // No build servers or reused nodes: one left running would hold the output pipes open past the exit.
-        start.Environment["DOTNET_CLI_USE_MSBUILD_SERVER"] = "0";
-        start.Environment["MSBUILDDISABLENODEREUSE"] = "1";
-        start.Environment["UseSharedCompilation"] = "false";
-        start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
-        start.Environment["DOTNET_NOLOGO"] = "1";
+        var start = DotnetCommand.StartInfo(folder, new[] { "run", "app.cs", "-c", configuration, "--artifacts-path", Path.Combine(folder, "artifacts") });
 
         var run = await ProcessRun.RunAsync(start, timeout, "dotnet run app.cs");
         return (run.ExitCode, run.Output);

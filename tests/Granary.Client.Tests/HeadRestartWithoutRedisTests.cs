@@ -17,7 +17,7 @@ public sealed class HeadRestartWithoutRedisTests
         var head = await StartHeadAsync(port: 0);
         var port = int.Parse(head.Address.Split(':')[1], System.Globalization.CultureInfo.InvariantCulture);
         var worker = await SiloHost.StartAsync(new GranarySiloOptions { HeadAddress = head.Address, Cpus = 2, NodeId = "worker-1", NodeDeadTimeout = NodeTimeout, HeartbeatInterval = TimeSpan.FromMilliseconds(200) }).WithTimeout();
-        await using var stopWorker = worker.DisposeWithin();
+        await using var stopWorkerIfTheHeadNeverRestarts = worker.DisposeWithin();
 
         await head.KillAsync().WithTimeout();
         // A new silo port, as a restarted head without Redis needs (development clustering: the old endpoint's
@@ -35,6 +35,9 @@ public sealed class HeadRestartWithoutRedisTests
         }
         finally
         {
+            // Workers first, as a cluster stops: a worker's graceful leave goes through the head's membership
+            // table, so once the head is gone it can only wait out its bound (a second dispose below is a no-op).
+            await worker.DisposeAsync().WithTimeout();
             await head.DisposeAsync().WithTimeout();
         }
     }

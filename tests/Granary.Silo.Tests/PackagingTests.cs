@@ -92,18 +92,7 @@ public sealed class PackagingTests(ITestOutputHelper output) : IDisposable
 
     private async Task<ProcessResult> DotnetAsync(string workingDirectory, params string[] arguments)
     {
-        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet") { WorkingDirectory = workingDirectory };
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        // No build servers or reused nodes: one left running would hold the output pipes open past the exit.
-        start.Environment["DOTNET_CLI_USE_MSBUILD_SERVER"] = "0";
-        start.Environment["MSBUILDDISABLENODEREUSE"] = "1";
-        start.Environment["UseSharedCompilation"] = "false";
-        start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
-        start.Environment["DOTNET_NOLOGO"] = "1";
+        var start = DotnetCommand.StartInfo(workingDirectory, arguments);
 
         var what = "dotnet " + string.Join(' ', arguments.Take(2));
         var clock = Stopwatch.StartNew();
