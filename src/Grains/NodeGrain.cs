@@ -187,4 +187,12 @@ internal sealed class NodeGrain(SiloRuntime silo) : Grain, INodeGrain
         silo.Store.TryGetBytes(objectId, out var value)
             ? value
             : throw new ObjectLostException(objectId, $"Object {objectId} is not in node {silo.NodeId}'s store (it was freed, or its job ended).");
+
+    public Task StartDriver(StartDriver start, CancellationToken cancellationToken) => silo.Drivers.StartAsync(start, cancellationToken);
+
+    public Task StopDriver(string submissionId, CancellationToken cancellationToken)
+    {
+        silo.Drivers.Stop(submissionId);
+        return Task.CompletedTask;
+    }
 }

@@ -60,6 +60,7 @@ internal sealed partial class SiloRuntime : IExecutionHost, IAsyncDisposable
         Gpus = gpus ?? GpuInventory.Detect(options.Gpus, options.GpuType, options.GpuMemoryBytes, options.CudaVisibleDevices);
         ReserveThreadsForBlockingWork(OfferedResources()[ResourceSet.Cpu]);
         Workers = new Workers.WorkerPool(this);
+        Drivers = new Drivers.DriverProcesses(this);
         Store = new ObjectStore(
             options.ObjectStoreCapacityBytes ?? (long)(GC.GetGCMemoryInfo().TotalAvailableMemoryBytes * 0.3),
             options.SpillDirectory ?? Path.Combine(Path.GetTempPath(), "granary-spill-" + NodeId));
@@ -92,6 +93,9 @@ internal sealed partial class SiloRuntime : IExecutionHost, IAsyncDisposable
 
     /// <summary>Worker processes for tasks that ask for process isolation.</summary>
     public Workers.WorkerPool Workers { get; }
+
+    /// <summary>Drivers of submitted jobs (`granary submit`) the head placed on this node.</summary>
+    public Drivers.DriverProcesses Drivers { get; }
 
     /// <summary>Items of the streaming tasks running here, until their owners read them.</summary>
     public TaskStreams Streams { get; } = new();
@@ -548,6 +552,7 @@ internal sealed partial class SiloRuntime : IExecutionHost, IAsyncDisposable
 
         await Clients.DisposeAsync().ConfigureAwait(false);
         await Workers.DisposeAsync().ConfigureAwait(false);
+        await Drivers.DisposeAsync().ConfigureAwait(false);
         await Logs.DisposeAsync().ConfigureAwait(false);
         MemoryReturner.Dispose();
         Store.Dispose();

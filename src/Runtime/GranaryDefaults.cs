@@ -59,4 +59,17 @@ public static class GranaryDefaults
 
     /// <summary>How long task output waits to be batched before it goes to the client: a line a tick, never a call a line.</summary>
     public static readonly TimeSpan LogFlushInterval = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>
+    /// Most bytes of zipped files one `granary submit` may ship (512 MiB, about Ray's working_dir limit): the
+    /// head holds them in memory until a node has unpacked them, so a build folder that drags in a data set
+    /// is refused with its size at once.
+    /// </summary>
+    public const long MaxSubmissionBytes = 512L * 1024 * 1024;
+
+    /// <summary>Submitted files move in pieces of this size, well under <see cref="MaxMessageBytes"/>.</summary>
+    public const int SubmissionChunkBytes = 4 * 1024 * 1024;
+
+    /// <summary>Lines of a submitted job's output the head keeps (its tail; earlier ones are counted as dropped), as Ray's job logs are bounded.</summary>
+    public const int SubmissionLogLines = 10_000;
 }

@@ -3,7 +3,7 @@ using System.Reflection;
 namespace Granary.Silo;
 
 /// <summary>
-/// The `granary` command line: start, status, stop, run, connect, cert (and the hidden `worker` used for process isolation).
+/// The `granary` command line: start, status, stop, run, submit, job, connect, cert (and the hidden `worker` used for process isolation).
 /// `--help` (or `-h`) anywhere after a command prints that command's flags and exits 0; a bad flag exits 2,
 /// a failure 1, each with a one-line reason on stderr.
 /// </summary>
@@ -17,6 +17,8 @@ internal static class GranaryCommand
         "  status   show the cluster's nodes, resources, actors and tasks, from the head\n" +
         "  stop     stop the silos `granary start` runs on this machine, for one cluster or --all\n" +
         "  run      run shell commands as tasks on the cluster, packed onto GPUs by their measured memory\n" +
+        "  submit   ship an app's build output to the cluster and run it as a job's driver, following its output\n" +
+        "  job      list submitted jobs, show one's status or logs, or stop it\n" +
         "  connect  save a cluster's head address under a name, check a saved one, or list them\n" +
         "  cert     make a cluster CA and the node and client certificates of a TLS cluster\n" +
         "\n" +
@@ -56,7 +58,8 @@ internal static class GranaryCommand
         }
 
         // Any argument counts, so --help works wherever the user adds it (a value spelled "--help" would be taken for it).
-        if (args.Skip(1).Any(a => a is "-h" or "--help") && HelpOf(args[0]) is { } help)
+        // What follows `--` is the user's (an app's own --help for `granary submit -- dotnet app.dll --help`).
+        if (args.Skip(1).TakeWhile(a => a != "--").Any(a => a is "-h" or "--help") && HelpOf(args[0]) is { } help)
         {
             Console.WriteLine(help);
             return 0;
@@ -70,10 +73,12 @@ internal static class GranaryCommand
                 "status" => await StatusCommand.RunAsync(args[1..]).ConfigureAwait(false),
                 "stop" => await StopCommand.RunAsync(args[1..]).ConfigureAwait(false),
                 "run" => await RunCommand.RunAsync(args[1..]).ConfigureAwait(false),
+                "submit" => await SubmitCommand.RunAsync(args[1..]).ConfigureAwait(false),
+                "job" => await JobCommand.RunAsync(args[1..]).ConfigureAwait(false),
                 "connect" => await ConnectCommand.RunAsync(args[1..]).ConfigureAwait(false),
                 "cert" => await CertCommand.RunAsync(args[1..]).ConfigureAwait(false),
                 "worker" => await WorkerCommand.RunAsync(args[1..]).ConfigureAwait(false),
-                _ => throw new ArgumentException($"unknown command '{args[0]}'; the commands are start, status, stop, run, connect and cert (`granary --help`)"),
+                _ => throw new ArgumentException($"unknown command '{args[0]}'; the commands are start, status, stop, run, submit, job, connect and cert (`granary --help`)"),
             };
         }
         catch (Exception ex) when (ex is ArgumentException or FormatException)
@@ -95,6 +100,8 @@ internal static class GranaryCommand
         "status" => StatusCommand.Help,
         "stop" => StopCommand.Help,
         "run" => RunCommand.Help,
+        "submit" => SubmitCommand.Help,
+        "job" => JobCommand.Help,
         "connect" => ConnectCommand.Help,
         "cert" => CertCommand.Help,
         _ => null,

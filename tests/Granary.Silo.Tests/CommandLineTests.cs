@@ -24,6 +24,17 @@ public sealed class CommandLineTests
     [InlineData("connect", "lab", "--address", "nowhere")]
     [InlineData("connect", "lab", "--list")]
     [InlineData("connect", "a", "b")]
+    [InlineData("submit")]
+    [InlineData("submit", "--bogus", "--", "dotnet", "app.dll")]
+    [InlineData("submit", "--cpus", "-1", "--", "dotnet", "app.dll")]
+    [InlineData("submit", "--env", "NOEQUALS", "--", "dotnet", "app.dll")]
+    [InlineData("submit", "--address", "127.0.0.1:1", "--", "dotnet", "/nowhere/app.dll")]
+    [InlineData("submit", "--address", "127.0.0.1:1", "--", "python", "train.py")]
+    [InlineData("job")]
+    [InlineData("job", "frob")]
+    [InlineData("job", "status")]
+    [InlineData("job", "list", "--follow")]
+    [InlineData("job", "logs", "a", "b")]
     public async Task Bad_flags_exit_non_zero_with_a_one_line_reason(params string[] args)
     {
         var (code, error) = await RunAsync(args);
@@ -125,6 +136,9 @@ public sealed class CommandLineTests
     [InlineData("run", "--help")]
     [InlineData("run", "echo hi", "-h")]
     [InlineData("help", "run")]
+    [InlineData("submit", "--help")]
+    [InlineData("job", "--help")]
+    [InlineData("job", "stop", "-h")]
     public async Task A_command_with_help_prints_its_usage_and_every_flag_and_exits_0(params string[] args)
     {
         var (code, output, error) = await RunWithOutputAsync(args);
@@ -187,6 +201,8 @@ public sealed class CommandLineTests
     [InlineData("run", "### `granary run`")]
     [InlineData("connect", "### `granary connect`")]
     [InlineData("cert", "### `granary cert`")]
+    [InlineData("submit", "### `granary submit`")]
+    [InlineData("job", "### `granary job`")]
     public void The_help_lists_the_flags_and_defaults_of_the_README_table(string command, string heading)
     {
         var table = RepoFiles.TableAfter(RepoFiles.Read("README.md"), heading);
@@ -201,6 +217,8 @@ public sealed class CommandLineTests
     [InlineData("run")]
     [InlineData("connect")]
     [InlineData("cert")]
+    [InlineData("submit")]
+    [InlineData("job")]
     public void Every_flag_in_the_help_is_one_the_command_takes(string command)
     {
         foreach (var flag in FlagsOf(command))
@@ -214,6 +232,8 @@ public sealed class CommandLineTests
                 "run" => () => RunCommand.Parse([.. args, "echo hi"]),
                 "connect" => () => ConnectCommand.Parse(["lab", .. args]),
                 "cert" => () => CertCommand.Parse(["issue", .. args]),
+                "submit" => () => SubmitCommand.Parse([.. args, "--", "dotnet", "app.dll"]),
+                "job" => () => JobCommand.Parse([args[0] == "--follow" ? "logs" : "status", "sub-1", .. args]),
                 _ => () => StopCommand.Parse(args),
             };
             var error = Record.Exception(parse);
@@ -266,6 +286,8 @@ public sealed class CommandLineTests
         "run" => RunCommand.Flags,
         "connect" => ConnectCommand.Flags,
         "cert" => CertCommand.Flags,
+        "submit" => SubmitCommand.Flags,
+        "job" => JobCommand.Flags,
         _ => throw new ArgumentException(command),
     };
 

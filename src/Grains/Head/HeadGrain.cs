@@ -107,4 +107,35 @@ internal sealed class HeadGrain(SiloRuntime silo) : Grain, IHeadGrain
         Head.Launches.End(launchId);
         return Task.CompletedTask;
     }
+
+    public Task UploadSubmissionChunk(SubmissionChunk chunk, CancellationToken cancellationToken)
+    {
+        Head.Submissions.AddChunk(chunk);
+        return Task.CompletedTask;
+    }
+
+    public Task<SubmissionInfo> SubmitJob(SubmitJob submit, CancellationToken cancellationToken) => Task.FromResult(Head.Submissions.Submit(submit));
+
+    public Task<SubmissionInfo> GetSubmission(string submissionId, CancellationToken cancellationToken) => Task.FromResult(Head.Submissions.Get(submissionId));
+
+    public Task<SubmissionList> ListSubmissions(CancellationToken cancellationToken) => Task.FromResult(Head.Submissions.List());
+
+    public Task<SubmissionLogs> ReadSubmissionLogs(ReadSubmissionLogs read, CancellationToken cancellationToken) => Head.Submissions.ReadLogsAsync(read, cancellationToken);
+
+    public Task<SubmissionInfo> StopSubmission(string submissionId, CancellationToken cancellationToken) => Head.Submissions.StopAsync(submissionId);
+
+    public Task<SubmissionChunk> ReadSubmissionPackage(string submissionId, long offset, int count, CancellationToken cancellationToken) =>
+        Task.FromResult(Head.Submissions.ReadPackage(submissionId, offset, count));
+
+    public Task ShipDriverLines(DriverLines lines, CancellationToken cancellationToken)
+    {
+        Head.Submissions.AddLines(lines);
+        return Task.CompletedTask;
+    }
+
+    public Task DriverExited(DriverExited exited, CancellationToken cancellationToken)
+    {
+        Head.Submissions.Exited(exited);
+        return Task.CompletedTask;
+    }
 }

@@ -31,6 +31,7 @@ internal sealed partial class HeadService : IAsyncDisposable
         Scheduler = new ResourceScheduler(workerGrace: (2 * silo.Options.NodeDeadTimeout) + TimeSpan.FromSeconds(5)) { GpuMemoryMargin = silo.Options.GpuMemoryMargin };
         Catalog = new JobCatalog(silo.Blobs, store);
         Actors = new ActorDirectory(silo, Scheduler, store);
+        Submissions = new Submissions.SubmittedJobs(silo, Scheduler);
         var period = TimeSpan.FromMilliseconds(Math.Clamp(silo.Options.NodeDeadTimeout.TotalMilliseconds / 8, 50, 1000));
         _monitor = new Timer(_ => CheckSessions(), null, period, period);
     }
@@ -115,6 +116,9 @@ internal sealed partial class HeadService : IAsyncDisposable
     public JobCatalog Catalog { get; }
 
     public ActorDirectory Actors { get; }
+
+    /// <summary>Jobs run by `granary submit`: their drivers, states and output.</summary>
+    public Submissions.SubmittedJobs Submissions { get; }
 
     /// <summary>Multi-rank launches: their gatherings and completion markers.</summary>
     public LaunchRendezvous Launches { get; } = new();
@@ -469,6 +473,7 @@ internal sealed partial class HeadService : IAsyncDisposable
 
         LogNodeDied(nodeId, reason);
         Actors.NodeDied(nodeId, reason);
+        Submissions.NodeDied(nodeId, reason);
         if (Scheduler.Node(nodeId) is { } dead)
         {
             _ = _store.SaveNodeAsync(dead, CancellationToken.None);

@@ -99,4 +99,31 @@ internal interface IHeadGrain : IGrainWithIntegerKey
 
     /// <summary>The launch's client is done with it: its state goes, and ranks still waiting fail.</summary>
     Task EndLaunch(string launchId, CancellationToken cancellationToken = default);
+
+    /// <summary>A piece of a submission's files; the head refuses pieces past <see cref="GranaryDefaults.MaxSubmissionBytes"/>.</summary>
+    Task UploadSubmissionChunk(SubmissionChunk chunk, CancellationToken cancellationToken = default);
+
+    /// <summary>Starts an uploaded submission: answered at once, PENDING until a node with its resources takes it.</summary>
+    Task<SubmissionInfo> SubmitJob(SubmitJob submit, CancellationToken cancellationToken = default);
+
+    /// <summary>One submission; an unknown id fails naming `granary job list`.</summary>
+    Task<SubmissionInfo> GetSubmission(string submissionId, CancellationToken cancellationToken = default);
+
+    Task<SubmissionList> ListSubmissions(CancellationToken cancellationToken = default);
+
+    /// <summary>A submission's output from an index on; waits up to the request's wait_ms for a line.</summary>
+    [ResponseTimeout("00:01:00")]
+    Task<SubmissionLogs> ReadSubmissionLogs(ReadSubmissionLogs read, CancellationToken cancellationToken = default);
+
+    /// <summary>Kills a submission's driver and the processes it started (or drops it while PENDING): it ends STOPPED.</summary>
+    Task<SubmissionInfo> StopSubmission(string submissionId, CancellationToken cancellationToken = default);
+
+    /// <summary>A node reads a submission's files to unpack them.</summary>
+    Task<SubmissionChunk> ReadSubmissionPackage(string submissionId, long offset, int count, CancellationToken cancellationToken = default);
+
+    /// <summary>A node passes on lines its driver wrote; answered once kept, so a node sends batches in order.</summary>
+    Task ShipDriverLines(DriverLines lines, CancellationToken cancellationToken = default);
+
+    /// <summary>A node's driver ended, after its last lines.</summary>
+    Task DriverExited(DriverExited exited, CancellationToken cancellationToken = default);
 }

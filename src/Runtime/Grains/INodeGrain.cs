@@ -89,4 +89,10 @@ internal interface INodeGrain : IGrainWithStringKey
     [ResponseTimeout(GrainTimeouts.Unbounded)]
     Task<CollectivePiece> TakePiece(TakePiece take, CancellationToken cancellationToken = default);
 
+    /// <summary>The head hands this node a submission's driver: it unpacks the files and starts the process, answering once started.</summary>
+    [ResponseTimeout("00:05:00")]
+    Task StartDriver(StartDriver start, CancellationToken cancellationToken = default);
+
+    /// <summary>Kills a driver running here and its process tree; its exit is reported as usual.</summary>
+    Task StopDriver(string submissionId, CancellationToken cancellationToken = default);
 }
