@@ -30,6 +30,20 @@ internal static class ConnectCommand
         "$GRANARY_CONFIG_DIR/clusters, else $XDG_CONFIG_HOME/granary/clusters, else ~/.config/granary/clusters.",
         Flags);
 
+    /// <summary>
+    /// A flag's head address as given: a saved cluster's name (resolved when the command runs) or host:port;
+    /// throws naming the fix for anything else.
+    /// </summary>
+    public static string CheckAddressOrName(string value)
+    {
+        if (!SavedClusters.IsName(value))
+        {
+            ClusterClientHost.ParseEndpoint(value);
+        }
+
+        return value;
+    }
+
     /// <summary>host:port as given, or the address saved under a name; throws naming the fix for anything else.</summary>
     public static string AddressOf(string nameOrAddress)
     {

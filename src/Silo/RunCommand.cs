@@ -47,12 +47,7 @@ internal static class RunCommand
             switch (flag)
             {
                 case "--address":
-                    request.Address = Next();
-                    if (!Runtime.Clusters.SavedClusters.IsName(request.Address))
-                    {
-                        // A saved cluster's name is resolved when the command runs; anything else must be host:port.
-                        ClusterClientHost.ParseEndpoint(request.Address);
-                    }
+                    request.Address = ConnectCommand.CheckAddressOrName(Next());
 
                     break;
                 case "--timeout":

@@ -47,11 +47,7 @@ internal static class SubmitCommand
             switch (flag)
             {
                 case "--address":
-                    request.Address = Next();
-                    if (!Runtime.Clusters.SavedClusters.IsName(request.Address))
-                    {
-                        ClusterClientHost.ParseEndpoint(request.Address);
-                    }
+                    request.Address = ConnectCommand.CheckAddressOrName(Next());
 
                     break;
                 case "--no-wait":
